@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+import meow from 'meow';
+import {ExitCode, ZdmError} from './core/errors.js';
+import {commands, type CommandName} from './commands/index.js';
+import {processIo} from './commands/io.js';
+import type {CommandFlags} from './commands/options.js';
+
+const cli = meow(
+	`
+  Usage
+    $ zdm-tui [PLAN]                 open the dashboard (default: the add-display-name sample
+                                     on an embedded demo database)
+    $ zdm-tui run PLAN               run every step to COMPLETE (lints first)
+    $ zdm-tui start PLAN             expand and migrate; stop before contract
+    $ zdm-tui complete ID            run the contract phase of a started migration
+    $ zdm-tui rollback ID            undo a started migration, newest step first
+    $ zdm-tui status [ID] [--json]   every migration with its phase and progress
+    $ zdm-tui plan PLAN              print every step's forward and rollback SQL; changes nothing
+    $ zdm-tui lint PLAN [--json]     safety checks; exit 1 on an error
+    $ zdm-tui seed [--rows N]        create the demo users table (alice, bob and N more)
+
+  Database (embedded PGlite in memory by default)
+    --database-url URL    a PostgreSQL server (or DATABASE_URL)
+    --data-dir DIR        keep the embedded database in DIR
+
+  Options
+    --rows N              generated demo rows (dashboard default 100000)
+    --fail-at N           inject a failure when step N runs (shows the rollback)
+    --json                one JSON object per line; the last is a summary
+    --yes                 confirm changes without a terminal
+    --allow RULE          acknowledge a lint rule (repeatable)
+    --force               seed: replace an existing users table
+    --lock-timeout MS     how long DDL may queue for its lock per attempt (default 500)
+    --max-lock-wait MS    give up after retrying this long (default 60000)
+    --batch-size N        fix the backfill batch size (default: adapts to ~200 ms batches)
+    --autoplay            dashboard: run the steps by themselves
+    --speed MS            dashboard: autoplay pause between steps (default 1200)
+
+  Dashboard keys
+    space/enter  next step        r  roll back          f  fail the next step
+    a  autoplay on/off            s  forward/rollback SQL   ↑↓ PgUp/PgDn  scroll rows
+    ?  help                       q / ctrl-c  quit (state is saved; the next start resumes)
+
+  Exit codes: 0 complete, 1 failed and rolled back, 2 bad input, 3 refused (database busy), 130 interrupted
+`,
+	{
+		importMeta: import.meta,
+		allowUnknownFlags: false,
+		flags: {
+			databaseUrl: {type: 'string'},
+			dataDir: {type: 'string'},
+			rows: {type: 'number'},
+			failAt: {type: 'number'},
+			json: {type: 'boolean', default: false},
+			yes: {type: 'boolean', default: false},
+			force: {type: 'boolean', default: false},
+			allow: {type: 'string', isMultiple: true, default: []},
+			lockTimeout: {type: 'number'},
+			maxLockWait: {type: 'number'},
+			batchSize: {type: 'number'},
+			autoplay: {type: 'boolean', default: false},
+			speed: {type: 'number'},
+		},
+	},
+);
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.on(signal, () => {
+		// First signal: finish the current batch or transaction and save; a second one leaves at once.
+		if (++interrupts > 1) process.exit(ExitCode.interrupted);
+		controller.abort();
+	});
+}
+
+async function main(): Promise<number> {
+	const [first, ...rest] = cli.input;
+	const flags = cli.flags as unknown as CommandFlags;
+	if (first && (commands as readonly string[]).includes(first)) {
+		const {runCommand} = await import('./commands/index.js');
+		return runCommand(first as CommandName, rest, flags, processIo(), controller.signal);
+	}
+
+	if (rest.length > 0) throw new ZdmError('bad-input', `unknown command "${first}"`, `use one of ${commands.join(', ')}, or give a single plan file`);
+	const {dashboard} = await import('./ui/dashboard.js');
+	return dashboard(first, flags, controller.signal);
+}
+
+try {
+	process.exitCode = await main();
+} catch (error) {
+	if (error instanceof ZdmError) {
+		process.stderr.write(`zdm-tui: ${error.oneLine()}\n`);
+		process.exitCode = error.exitCode;
+	} else {
+		const message = error instanceof Error ? error.message : String(error);
+		process.stderr.write(`zdm-tui: unexpected error: ${message.split('\n')[0]}${process.env.ZDM_DEBUG ? `\n${(error as Error).stack}` : ' (set ZDM_DEBUG=1 for details)'}\n`);
+		process.exitCode = ExitCode.rolledBack;
+	}
+}

@@ -1,0 +1,63 @@
+import type {ExecutorEvent} from '../core/events.js';
+import type {Finding} from '../core/lint/index.js';
+import {progressPct, type Plan, type Step} from '../core/plan.js';
+
+export const mark = (step: Pick<Step, 'status'>) =>
+	({pending: '·', running: '▶', executed: '✔', rolled_back: '↺', failed: '✗'})[step.status];
+
+export const seconds = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+
+export function formatFinding(finding: Finding): string {
+	return `${finding.severity === 'error' ? 'error  ' : 'warning'} ${finding.rule}${finding.operation === undefined ? '' : ` (operations[${finding.operation}])`}: ${finding.message} — ${finding.hint}`;
+}
+
+/** The plan with every step's forward and rollback SQL, as `zdm-tui plan` prints it. */
+export function formatPlan(plan: Plan): string[] {
+	const lines = [`${plan.id}: ${plan.title}  (${plan.steps.length} steps, ${plan.phase}, ${progressPct(plan).toFixed(0)} %)`];
+	let phase = '';
+	for (const step of plan.steps) {
+		if (step.phase !== phase) {
+			phase = step.phase;
+			lines.push('', `── ${phase} ──`);
+		}
+
+		lines.push(`${mark(step)} ${step.number}. ${step.description}${step.irreversible ? '  [point of no return]' : ''}`);
+		const forward = step.kind === 'backfill' ? step.forward.map((sql, index) => `-- ${index === 0 ? 'first batch' : 'each next batch'}\n${sql}`) : step.forward;
+		lines.push('   forward:', ...forward.flatMap(sql => indent(sql)));
+		lines.push('   rollback:', ...(step.rollback.length > 0 ? step.rollback.flatMap(sql => indent(sql)) : ['      -- nothing: ' + (step.irreversible ? 'cannot be undone' : 'undone with an earlier step')]));
+	}
+
+	return lines;
+}
+
+const indent = (sql: string) => `${sql};`.split('\n').map(line => `      ${line}`);
+
+/** One human line for an event, or undefined for events too frequent to print. */
+export function formatEvent(event: ExecutorEvent, total: number): string | undefined {
+	switch (event.type) {
+		case 'step-executed': {
+			return `✔ ${event.step.number}/${total} [${event.step.phase}] ${event.step.description} (${seconds(event.durationMs)})`;
+		}
+
+		case 'step-failed': {
+			return `✗ ${event.step.number}/${total} [${event.step.phase}] ${event.step.description}: ${event.error}`;
+		}
+
+		case 'step-rolled-back': {
+			return `↺ ${event.step.number}/${total} rolled back: ${event.step.description}`;
+		}
+
+		case 'lock-wait': {
+			const who = event.blockers[0];
+			return `… step ${event.step.number} waits for its lock (attempt ${event.attempt}, ${seconds(event.waitedMs)})${who ? `: blocked by pid ${who.pid} (${who.seconds.toFixed(0)} s, ${who.query})` : ''}`;
+		}
+
+		case 'phase': {
+			return `── ${event.phase} ──`;
+		}
+
+		default: {
+			return undefined;
+		}
+	}
+}

@@ -1,0 +1,72 @@
+import {ExitCode, ZdmError} from '../core/errors.js';
+import {hasErrors} from '../core/lint/index.js';
+import type {Database} from '../db/database.js';
+import {openDatabase} from '../db/open.js';
+import {seedUsers} from '../db/seed.js';
+import {formatFinding, formatPlan} from './format.js';
+import type {Io} from './io.js';
+import {migrate} from './migrate.js';
+import {checkFlags, type CommandFlags} from './options.js';
+import {preparePlan} from './prepare.js';
+import {status} from './status.js';
+
+export const commands = ['run', 'start', 'complete', 'rollback', 'status', 'plan', 'lint', 'seed'] as const;
+export type CommandName = (typeof commands)[number];
+
+const needs: Record<CommandName, string | undefined> = {
+	run: 'a plan file',
+	start: 'a plan file',
+	complete: 'a migration id',
+	rollback: 'a migration id',
+	status: undefined,
+	plan: 'a plan file',
+	lint: 'a plan file',
+	seed: undefined,
+};
+
+/** Run one headless command; returns the exit code. Opens and always closes the database. */
+export async function runCommand(name: CommandName, args: string[], rawFlags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
+	const flags = checkFlags(rawFlags);
+	const target = args[0];
+	if (needs[name] && !target) throw new ZdmError('bad-input', `zdm-tui ${name} needs ${needs[name]}`, `e.g. zdm-tui ${name} ${needs[name] === 'a plan file' ? 'samples/add-display-name.yaml' : 'MIG-001'}`);
+	if (args.length > (needs[name] ? 1 : name === 'status' ? 1 : 0)) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);
+	if (name === 'seed' && !flags.yes && !io.interactive) throw new ZdmError('bad-input', 'refusing to seed without a terminal to confirm it', 'pass --yes to confirm');
+	const db: Database = await openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: name === 'seed' ? 0 : flags.rows});
+	try {
+		switch (name) {
+			case 'run':
+			case 'start':
+			case 'complete':
+			case 'rollback': {
+				return await migrate(name, target!, db, flags, io, signal);
+			}
+
+			case 'status': {
+				return await status(db, io, flags.json, target);
+			}
+
+			case 'seed': {
+				const seeded = await seedUsers(db, {rows: flags.rows ?? 1000, force: flags.force || (db.kind === 'embedded' && !flags.dataDir)});
+				io.out(flags.json ? JSON.stringify({type: 'seed', table: 'users', rows: seeded.rows, database: db.label}) : `seeded users with ${seeded.rows} rows on ${db.label}`);
+				return ExitCode.ok;
+			}
+
+			case 'plan': {
+				const prepared = await preparePlan(db, target!, flags.allow);
+				if (flags.json) io.out(JSON.stringify({plan: prepared.plan, findings: prepared.findings}));
+				else for (const line of [...formatPlan(prepared.plan), '', ...prepared.findings.map(formatFinding)]) io.out(line);
+				return ExitCode.ok;
+			}
+
+			case 'lint': {
+				const prepared = await preparePlan(db, target!, flags.allow);
+				if (flags.json) io.out(JSON.stringify({file: target, findings: prepared.findings}));
+				else if (prepared.findings.length === 0) io.out(`${target}: no findings`);
+				else for (const finding of prepared.findings) io.out(formatFinding(finding));
+				return hasErrors(prepared.findings) ? 1 : 0;
+			}
+		}
+	} finally {
+		await db.close();
+	}
+}

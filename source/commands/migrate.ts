@@ -1,0 +1,138 @@
+import {ExitCode, ZdmError} from '../core/errors.js';
+import {Executor, type ExecutorOptions, type StepOutcome} from '../core/executor.js';
+import {progressPct} from '../core/plan.js';
+import type {Database} from '../db/database.js';
+import {acquireHolder, ensureStateSchema} from '../db/state.js';
+import {formatEvent, formatFinding, seconds} from './format.js';
+import type {Io} from './io.js';
+import type {CommandFlags} from './options.js';
+import {preparePlan, refuseOnLintErrors} from './prepare.js';
+
+export type MigrateCommand = 'run' | 'start' | 'complete' | 'rollback';
+
+/** Changing a database needs a yes: from --yes, or from the person at the terminal. */
+async function confirm(io: Io, flags: CommandFlags, db: Database, what: string) {
+	if (flags.yes) return;
+	if (!io.interactive || !io.ask) throw new ZdmError('bad-input', `refusing to ${what} without a terminal to confirm it`, 'pass --yes to confirm');
+	if (db.kind === 'embedded' && !flags.dataDir) return;
+	if (!(await io.ask(`${what} on ${db.label}?`))) throw new ZdmError('bad-input', 'not confirmed; nothing changed', 'answer y, or pass --yes');
+}
+
+function executorOptions(flags: CommandFlags, signal: AbortSignal): ExecutorOptions {
+	return {
+		failAt: flags.failAt,
+		batchSize: flags.batchSize,
+		signal,
+		lock: {
+			...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),
+			...(flags.maxLockWait === undefined ? {} : {maxLockWaitMs: flags.maxLockWait}),
+		},
+	};
+}
+
+/** Print events as they come: JSON lines, or one human line per step and a progress line now and then. */
+function report(executor: Executor, io: Io, json: boolean) {
+	let lastBatchLine = 0;
+	const total = executor.plan.steps.length;
+	return executor.on(event => {
+		if (json) {
+			io.out(JSON.stringify(event.type === 'history' ? {type: 'history', ...event.entry} : 'step' in event ? {...event, step: {number: event.step.number, phase: event.step.phase, description: event.step.description, status: event.step.status}} : event));
+			return;
+		}
+
+		if (event.type === 'batch') {
+			const now = Date.now();
+			if (now - lastBatchLine < 1000 && event.rowsDone < event.rowsTotal) return;
+			lastBatchLine = now;
+			io.out(`  backfill ${event.rowsDone}/${event.rowsTotal} rows (${Math.round(event.rowsPerSecond)} rows/s, ETA ${seconds(event.etaMs)}, batch ${event.batchSize})`);
+			return;
+		}
+
+		const line = formatEvent(event, total);
+		if (line) io.out(line);
+	});
+}
+
+export async function migrate(command: MigrateCommand, target: string, db: Database, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
+	let executor: Executor;
+	if (command === 'run' || command === 'start') {
+		const prepared = await preparePlan(db, target, flags.allow);
+		for (const finding of prepared.findings) if (!flags.json) io.err(formatFinding(finding));
+		refuseOnLintErrors(target, prepared.findings);
+		if (flags.failAt !== undefined && flags.failAt > prepared.plan.steps.length) {
+			throw new ZdmError('bad-input', `--fail-at ${flags.failAt} is past the plan's last step (${prepared.plan.steps.length})`, `choose a step from 1 to ${prepared.plan.steps.length}`);
+		}
+
+		await confirm(io, flags, db, `${command} migration ${prepared.plan.id}`);
+		await ensureStateSchema(db);
+		const holder = await acquireHolder(db, prepared.plan.id);
+		try {
+			executor = await Executor.open(db, prepared.plan, executorOptions(flags, signal));
+			return await drive(command, executor, io, flags, db);
+		} finally {
+			await holder.release();
+		}
+	}
+
+	await confirm(io, flags, db, `${command} migration ${target}`);
+	await ensureStateSchema(db);
+	const holder = await acquireHolder(db, target);
+	try {
+		executor = await Executor.resume(db, target, executorOptions(flags, signal));
+		return await drive(command, executor, io, flags, db);
+	} finally {
+		await holder.release();
+	}
+}
+
+async function drive(command: MigrateCommand, executor: Executor, io: Io, flags: CommandFlags, db: Database): Promise<number> {
+	const stop = report(executor, io, flags.json);
+	const {plan} = executor;
+	let result: StepOutcome | undefined;
+	let error: string | undefined;
+	try {
+		if (!flags.json) io.out(`${plan.id}: ${plan.title} on ${db.label} (${plan.phase}, ${progressPct(plan).toFixed(0)} %)`);
+		switch (command) {
+			case 'rollback': {
+				await executor.rollback();
+				break;
+			}
+
+			case 'start': {
+				result = await executor.run('CONTRACTING');
+				break;
+			}
+
+			case 'complete': {
+				if (plan.phase === 'ROLLED_BACK') throw new ZdmError('bad-input', `migration ${plan.id} is rolled back`, 'run its plan file again to start afresh');
+				result = await executor.run();
+				break;
+			}
+
+			default: {
+				if (plan.phase === 'COMPLETE' && !flags.json) io.out(`migration ${plan.id} is already COMPLETE; nothing to do`);
+				result = await executor.run();
+			}
+		}
+	} catch (caught) {
+		if (caught instanceof ZdmError) error = caught.oneLine();
+		stop();
+		summary(io, flags, executor, error);
+		throw caught;
+	}
+
+	stop();
+	if (result?.outcome === 'rolled-back') error = result.error;
+	summary(io, flags, executor, error);
+	return executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback' ? ExitCode.rolledBack : ExitCode.ok;
+}
+
+function summary(io: Io, flags: CommandFlags, executor: Executor, error: string | undefined) {
+	const {plan} = executor;
+	const progress = Math.round(progressPct(plan) * 10) / 10;
+	if (flags.json) {
+		io.out(JSON.stringify({type: 'summary', id: plan.id, title: plan.title, phase: plan.phase, progress, steps: plan.steps.map(s => ({number: s.number, phase: s.phase, status: s.status})), ...(error ? {error} : {})}));
+	} else {
+		io.out(`${plan.id}: ${plan.phase}, ${progress.toFixed(0)} %${error ? ` — ${error}` : ''}`);
+	}
+}

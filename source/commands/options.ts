@@ -1,0 +1,39 @@
+import {ZdmError} from '../core/errors.js';
+
+/** The flags every command may read, already parsed by meow. */
+export interface CommandFlags {
+	databaseUrl?: string;
+	dataDir?: string;
+	rows?: number;
+	failAt?: number;
+	json: boolean;
+	yes: boolean;
+	force: boolean;
+	allow: string[];
+	lockTimeout?: number;
+	maxLockWait?: number;
+	batchSize?: number;
+	autoplay: boolean;
+	speed?: number;
+}
+
+/** meow turns "--rows abc" into NaN: say which flag, and what it takes. */
+export function wholeNumber(flag: string, value: number | undefined, min: number, max: number): number | undefined {
+	if (value === undefined) return undefined;
+	if (!Number.isSafeInteger(value) || value < min || value > max) {
+		throw new ZdmError('bad-input', `--${flag} must be a whole number from ${min} to ${max}, got ${Number.isNaN(value) ? 'something else' : value}`, `e.g. --${flag} ${min === 0 ? 1 : min}`);
+	}
+
+	return value;
+}
+
+export function checkFlags(flags: CommandFlags): CommandFlags {
+	wholeNumber('rows', flags.rows, 0, 50_000_000);
+	wholeNumber('fail-at', flags.failAt, 1, 1000);
+	wholeNumber('lock-timeout', flags.lockTimeout, 10, 600_000);
+	wholeNumber('max-lock-wait', flags.maxLockWait, 0, 86_400_000);
+	wholeNumber('batch-size', flags.batchSize, 1, 1_000_000);
+	wholeNumber('speed', flags.speed, 10, 600_000);
+	if (flags.databaseUrl && flags.dataDir) throw new ZdmError('bad-input', '--database-url and --data-dir both given', 'choose one: a server, or the embedded database');
+	return flags;
+}

@@ -1,0 +1,43 @@
+import type {Catalog} from '../core/catalog.js';
+import {compilePlan, type CompiledPlan} from '../core/compile.js';
+import {ZdmError} from '../core/errors.js';
+import {hasErrors, lint, type Finding} from '../core/lint/index.js';
+import {readPlanFile, type PlanFile} from '../core/plan-file.js';
+import {validateFragments} from '../core/validate.js';
+import type {Database} from '../db/database.js';
+import {readCatalog} from '../db/catalog.js';
+
+export interface PreparedPlan extends CompiledPlan {
+	file: PlanFile;
+	findings: Finding[];
+}
+
+/** Plan file → validated, compiled, linted plan. Reads the catalog; changes nothing. */
+export async function preparePlan(db: Database, path: string, allow: string[] = []): Promise<PreparedPlan> {
+	const file = readPlanFile(path);
+	const catalog: Catalog = await readCatalog(db);
+	let compiled: CompiledPlan;
+	try {
+		compiled = compilePlan(file, catalog);
+	} catch (error) {
+		// Compile errors name the operation; prefix the file so the line stands alone.
+		if (error instanceof ZdmError) throw new ZdmError(error.code, `${path}: ${error.message}`, error.hint);
+		throw error;
+	}
+
+	try {
+		await validateFragments(db, compiled.fragments);
+	} catch (error) {
+		if (error instanceof ZdmError) throw new ZdmError(error.code, `${path}: ${error.message}`, error.hint);
+		throw error;
+	}
+
+	return {...compiled, file, findings: lint({file, plan: compiled.plan}, allow)};
+}
+
+/** run and start refuse a plan with lint errors unless each is allowed. */
+export function refuseOnLintErrors(path: string, findings: Finding[]) {
+	if (!hasErrors(findings)) return;
+	const first = findings.find(finding => finding.severity === 'error')!;
+	throw new ZdmError('validation', `${path}: lint ${first.rule}: ${first.message}`, `${first.hint}; or acknowledge it with --allow ${first.rule}`);
+}

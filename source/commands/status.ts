@@ -1,0 +1,34 @@
+import {progressPct} from '../core/plan.js';
+import type {Database} from '../db/database.js';
+import {ensureStateSchema, listMigrations, readHistory} from '../db/state.js';
+import {formatPlan} from './format.js';
+import type {Io} from './io.js';
+
+export async function status(db: Database, io: Io, json: boolean, id?: string): Promise<number> {
+	await ensureStateSchema(db);
+	const migrations = (await listMigrations(db)).filter(m => id === undefined || m.id === id);
+	if (json) {
+		io.out(JSON.stringify({
+			database: db.label,
+			migrations: migrations.map(m => ({id: m.id, title: m.title, phase: m.phase, progress: Math.round(progressPct(m) * 10) / 10, startedAt: m.startedAt, updatedAt: m.updatedAt, steps: m.steps.map(s => ({number: s.number, phase: s.phase, status: s.status, description: s.description}))})),
+		}));
+		return 0;
+	}
+
+	if (migrations.length === 0) {
+		io.out(`no migrations on ${db.label}`);
+		return 0;
+	}
+
+	for (const m of migrations) {
+		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}`);
+	}
+
+	if (id !== undefined && migrations[0]) {
+		const m = migrations[0];
+		for (const line of ['', ...formatPlan(m).slice(1)]) io.out(line);
+		for (const entry of await readHistory(db, id)) io.out(`${entry.at} [${entry.phase}] ${entry.message}`);
+	}
+
+	return 0;
+}

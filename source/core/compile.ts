@@ -1,0 +1,110 @@
+import type {Catalog, TableInfo} from './catalog.js';
+import {compileAddColumn} from './operations/add-column.js';
+import {compileAlterColumn} from './operations/alter-column.js';
+import {compileCreateIndex} from './operations/create-index.js';
+import {compileDropColumn} from './operations/drop-column.js';
+import type {CompileContext, Compiled, Fragment} from './operations/operation.js';
+import {compileRawSql} from './operations/raw-sql.js';
+import {compileRenameColumn} from './operations/rename-column.js';
+import {stepPhases} from './phase.js';
+import type {PlanFile, PlanOperation} from './plan-file.js';
+import {toSteps, type Plan, type StepSpec} from './plan.js';
+import {shortHash} from './sql.js';
+
+function compileOperation(op: PlanOperation, ctx: CompileContext): Compiled {
+	switch (op.kind) {
+		case 'add_column': {
+			return compileAddColumn(op.body, ctx);
+		}
+
+		case 'rename_column': {
+			return compileRenameColumn(op.body, ctx);
+		}
+
+		case 'alter_column': {
+			return compileAlterColumn(op.body, ctx);
+		}
+
+		case 'drop_column': {
+			return compileDropColumn(op.body, ctx);
+		}
+
+		case 'create_index': {
+			return compileCreateIndex(op.body, ctx);
+		}
+
+		case 'sql': {
+			return compileRawSql(op.body, ctx);
+		}
+	}
+}
+
+/** A copy the operations may change as they go, leaving the caller's catalog as read. */
+function workingCopy(catalog: Catalog): Catalog {
+	const copies = new Map<string, TableInfo>();
+	return {
+		schema: catalog.schema,
+		table(name) {
+			if (!copies.has(name)) {
+				const original = catalog.table(name);
+				if (!original) return undefined;
+				copies.set(name, structuredClone(original));
+			}
+
+			return copies.get(name);
+		},
+	};
+}
+
+/**
+ * Merge every operation's final contract parts into one last step: dropping old columns is the
+ * point of no return, so it happens in a single transaction after everything reversible.
+ */
+function mergeFinal(specs: StepSpec[]): StepSpec[] {
+	const finals = specs.filter(spec => spec.final);
+	if (finals.length <= 1) return [...specs.filter(spec => !spec.final), ...finals];
+	const merged: StepSpec = {
+		phase: 'CONTRACTING',
+		operation: finals[0]!.operation,
+		kind: 'ddl',
+		final: true,
+		irreversible: finals.some(spec => spec.irreversible),
+		table: finals[0]!.table,
+		description: `Finish ${finals.length} operations: ${finals.map(spec => spec.description).join('; ')}`,
+		forward: finals.flatMap(spec => spec.forward),
+		rollback: finals.toReversed().flatMap(spec => spec.rollback),
+		why: finals[0]!.why,
+	};
+	return [...specs.filter(spec => !spec.final), merged];
+}
+
+export interface CompiledPlan {
+	plan: Plan;
+	fragments: Fragment[];
+}
+
+/** Plan file + catalog → steps in expand, migrate, contract order. Pure: touches no database. */
+export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
+	const working = workingCopy(catalog);
+	const specs: StepSpec[] = [];
+	const fragments: Fragment[] = [];
+	for (const [index, op] of file.operations.entries()) {
+		const compiled = compileOperation(op, {migrationId: file.id, operation: index, catalog: working});
+		specs.push(...compiled.steps);
+		fragments.push(...compiled.fragments);
+	}
+
+	// WHY all expands before any contract? A later operation's expand must never follow an earlier
+	// one's contract: the old shape has to exist until every new shape is in place.
+	const ordered = stepPhases.flatMap(phase => specs.filter(spec => spec.phase === phase));
+	return {
+		plan: {
+			id: file.id,
+			title: file.title,
+			steps: toSteps(mergeFinal(ordered)),
+			phase: 'PENDING',
+			fingerprint: shortHash(file.canonical),
+		},
+		fragments,
+	};
+}

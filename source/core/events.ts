@@ -1,0 +1,17 @@
+import type {HistoryEntry} from '../db/state.js';
+import type {Blocker} from './lock-retry.js';
+import type {MigrationPhase} from './phase.js';
+import type {Step} from './plan.js';
+
+/** What the executor tells the world. The dashboard reduces these; `--json` prints them. */
+export type ExecutorEvent =
+	| {type: 'phase'; phase: MigrationPhase}
+	| {type: 'step-started'; step: Step}
+	| {type: 'step-executed'; step: Step; durationMs: number}
+	| {type: 'step-failed'; step: Step; error: string}
+	| {type: 'step-rolled-back'; step: Step; durationMs: number}
+	| {type: 'batch'; step: Step; rowsDone: number; rowsTotal: number; rowsPerSecond: number; etaMs: number; batchSize: number; batchMs: number; fromKey: string | null; toKey: string | null}
+	| {type: 'lock-wait'; step: Step; attempt: number; waitedMs: number; blockers: Blocker[]}
+	| {type: 'history'; entry: HistoryEntry};
+
+export type ExecutorListener = (event: ExecutorEvent) => void;

@@ -1,0 +1,337 @@
+import type {Database, Queryable} from '../db/database.js';
+import {activeMigration, addHistory, ensureStateSchema, loadMigration, saveNewMigration, savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
+import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
+import {ZdmError} from './errors.js';
+import type {ExecutorEvent, ExecutorListener} from './events.js';
+import {defaultLockPolicy, findBlockers, withLockRetry, type LockPolicy} from './lock-retry.js';
+import type {MigrationPhase} from './phase.js';
+import {nextStep, progressPct, type Plan, type Step} from './plan.js';
+
+export interface ExecutorOptions {
+	/** Inject a failure when this step (1-based) runs. */
+	failAt?: number;
+	lock?: Partial<LockPolicy>;
+	batchSize?: number;
+	targetBatchMs?: number;
+	/** Stops a backfill between batches; the cursor is saved and a later run resumes. */
+	signal?: AbortSignal;
+	schema?: string;
+}
+
+export type StepOutcome =
+	| {outcome: 'executed'; step: Step}
+	| {outcome: 'complete'}
+	| {outcome: 'rolled-back'; step: Step; error: string};
+
+const errorText = (error: unknown) => (error instanceof ZdmError ? error.oneLine() : error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+
+/**
+ * Runs a plan one step at a time against the database port. `step()` runs exactly one step and
+ * returns, which is all the dashboard needs; `run()` is the same loop without pauses.
+ */
+export class Executor {
+	readonly plan: Plan;
+	readonly control: BackfillControl;
+	private readonly listeners = new Set<ExecutorListener>();
+	private readonly lock: LockPolicy;
+	private failArmed = false;
+	private busy = false;
+
+	private constructor(
+		private readonly db: Database,
+		plan: Plan,
+		private readonly options: ExecutorOptions,
+	) {
+		this.plan = plan;
+		this.lock = {...defaultLockPolicy, ...options.lock};
+		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? 200, fixed: options.batchSize !== undefined, signal: options.signal};
+	}
+
+	/**
+	 * Load the migration's stored state or store the freshly compiled plan. A started migration
+	 * resumes from its stored steps (the SQL it was planned with); a rolled-back one starts afresh.
+	 */
+	static async open(db: Database, compiled: Plan, options: ExecutorOptions = {}): Promise<Executor> {
+		await ensureStateSchema(db);
+		const stored = await loadMigration(db, compiled.id);
+		const active = await activeMigration(db);
+		if (active && active.id !== compiled.id) {
+			throw new ZdmError('refused', `migration ${active.id} is already active (${active.phase}, ${progressPct(active).toFixed(0)} %) on this database`, `finish it first: zdm-tui complete ${active.id}, or zdm-tui rollback ${active.id}`);
+		}
+
+		if (stored && stored.phase !== 'ROLLED_BACK' && stored.phase !== 'PENDING') {
+			if (stored.fingerprint !== compiled.fingerprint) {
+				throw new ZdmError('bad-input', `migration ${compiled.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${compiled.id}), or give the new plan another id`);
+			}
+
+			return new Executor(db, {...compiled, steps: stored.steps, phase: stored.phase}, options);
+		}
+
+		const plan: Plan = {...compiled, phase: 'PENDING', steps: compiled.steps.map(step => ({...step, status: 'pending'}))};
+		await db.transaction(async tx => saveNewMigration(tx, plan));
+		return new Executor(db, plan, options);
+	}
+
+	/** Open a stored migration by id alone (complete, rollback). */
+	static async resume(db: Database, id: string, options: ExecutorOptions = {}): Promise<Executor> {
+		await ensureStateSchema(db);
+		const stored = await loadMigration(db, id);
+		if (!stored) throw new ZdmError('bad-input', `no migration "${id}" on this database`, 'see zdm-tui status for the ids');
+		return new Executor(db, {id: stored.id, title: stored.title, steps: stored.steps, phase: stored.phase, fingerprint: stored.fingerprint}, options);
+	}
+
+	on(listener: ExecutorListener): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	/** Make the next step fail (the dashboard's `f`), to show the rollback. */
+	armFailure(armed = true) {
+		this.failArmed = armed;
+	}
+
+	get failureArmed() {
+		return this.failArmed;
+	}
+
+	get running() {
+		return this.busy;
+	}
+
+	get next(): Step | undefined {
+		return nextStep(this.plan);
+	}
+
+	private emit(event: ExecutorEvent) {
+		for (const listener of this.listeners) listener(event);
+	}
+
+	private async history(tx: Queryable, entry: Omit<HistoryEntry, 'at' | 'migrationId'>) {
+		const saved = await addHistory(tx, {...entry, migrationId: this.plan.id});
+		this.emit({type: 'history', entry: saved});
+	}
+
+	private setPhase(phase: MigrationPhase) {
+		if (this.plan.phase === phase) return;
+		this.plan.phase = phase;
+		this.emit({type: 'phase', phase});
+	}
+
+	/** Run the next step. A failure rolls back every executed step and ends in ROLLED_BACK. */
+	async step(): Promise<StepOutcome> {
+		if (this.busy) throw new ZdmError('refused', 'a step is already running', 'wait for it to finish');
+		if (this.plan.phase === 'COMPLETE') return {outcome: 'complete'};
+		if (this.plan.phase === 'ROLLED_BACK') throw new ZdmError('refused', `migration ${this.plan.id} is rolled back`, 'run it again from its plan file to start afresh');
+		const step = this.next;
+		if (!step) {
+			await this.finish();
+			return {outcome: 'complete'};
+		}
+
+		this.busy = true;
+		const inject = this.failArmed || this.options.failAt === step.number;
+		this.failArmed = false;
+		const started = performance.now();
+		const wasRunning = step.status === 'running';
+		this.setPhase(step.phase);
+		step.status = 'running';
+		this.emit({type: 'step-started', step});
+		try {
+			await this.execute(step, inject, wasRunning, started);
+		} catch (error) {
+			if (error instanceof ZdmError && error.code === 'interrupted') {
+				this.busy = false;
+				throw error;
+			}
+
+			const message = errorText(error);
+			step.status = 'failed';
+			step.durationMs = performance.now() - started;
+			this.emit({type: 'step-failed', step, error: message});
+			try {
+				// A step that was not one transaction may have left part of itself: undo it too.
+				if (step.kind === 'concurrent' || step.kind === 'backfill') await this.undo(step);
+				await this.db.transaction(async tx => {
+					await saveStepStatus(tx, this.plan.id, step);
+					await this.history(tx, {phase: 'FAILED', message: `Step ${step.number} failed: ${message}`, durationMs: step.durationMs});
+				});
+				await this.rollbackExecuted();
+			} finally {
+				this.busy = false;
+			}
+
+			return {outcome: 'rolled-back', step, error: message};
+		}
+
+		this.busy = false;
+		if (!this.next) await this.finish();
+		return {outcome: 'executed', step};
+	}
+
+	private async execute(step: Step, inject: boolean, wasRunning: boolean, started: number) {
+		const markDone = async (tx: Queryable) => {
+			step.durationMs = performance.now() - started;
+			step.status = 'executed';
+			await saveStepStatus(tx, this.plan.id, step);
+			await savePhase(tx, this.plan.id, step.phase);
+			await this.history(tx, {phase: step.phase, message: step.description, durationMs: step.durationMs});
+		};
+
+		const markRunning = async () =>
+			this.db.transaction(async tx => {
+				await saveStepStatus(tx, this.plan.id, step);
+				await savePhase(tx, this.plan.id, step.phase);
+			});
+
+		switch (step.kind) {
+			case 'ddl':
+			case 'script': {
+				// The step's SQL and its mark commit together: after a crash, either both or neither.
+				await this.inTransaction(step, step.forward, step.kind === 'script', async tx => {
+					if (inject) throw new InjectedFailure(step.number);
+					await markDone(tx);
+				});
+				break;
+			}
+
+			case 'concurrent': {
+				await markRunning();
+				// A crash mid-build leaves an INVALID index; drop it before building again.
+				if (wasRunning) await this.undo(step);
+				await this.outsideTransaction(step, step.forward);
+				if (inject) throw new InjectedFailure(step.number);
+				await this.db.transaction(markDone);
+				break;
+			}
+
+			case 'backfill': {
+				await markRunning();
+				await runBackfill({
+					db: this.db,
+					migrationId: this.plan.id,
+					step,
+					lock: this.lock,
+					control: this.control,
+					injectFailure: inject,
+					emit: event => this.emit(event),
+					onLockWait: async (attempt, waitedMs) => this.lockWait(step, attempt, waitedMs),
+				});
+				await this.db.transaction(markDone);
+				break;
+			}
+		}
+
+		this.emit({type: 'step-executed', step, durationMs: step.durationMs ?? 0});
+	}
+
+	private async lockWait(step: Step, attempt: number, waitedMs: number) {
+		const blockers = step.table && this.db.concurrent ? await findBlockers(this.db, this.options.schema ?? 'public', step.table) : [];
+		this.emit({type: 'lock-wait', step, attempt, waitedMs, blockers});
+	}
+
+	private async inTransaction(step: Step, statements: string[], script: boolean, then: (tx: Queryable) => Promise<void>) {
+		await withLockRetry(
+			this.lock,
+			async () =>
+				this.db.transaction(async tx => {
+					await tx.query(`SET LOCAL lock_timeout = '${Math.round(this.lock.lockTimeoutMs)}ms'`);
+					for (const statement of statements) {
+						if (script) await tx.script(statement);
+						else await tx.query(statement);
+					}
+
+					await then(tx);
+				}),
+			async ({attempt, waitedMs}) => this.lockWait(step, attempt, waitedMs),
+		);
+	}
+
+	private async outsideTransaction(step: Step, statements: string[]) {
+		const session = await this.db.session();
+		try {
+			await session.query(`SET lock_timeout = '${Math.round(this.lock.lockTimeoutMs)}ms'`);
+			for (const statement of statements) {
+				await withLockRetry(this.lock, async () => session.query(statement), async ({attempt, waitedMs}) => this.lockWait(step, attempt, waitedMs));
+			}
+		} finally {
+			await session.release();
+		}
+	}
+
+	/** Run a step's rollback SQL, the same way its forward SQL ran. */
+	private async undo(step: Step) {
+		if (step.rollback.length === 0) return;
+		if (step.kind === 'concurrent') await this.outsideTransaction(step, step.rollback);
+		else await this.inTransaction(step, step.rollback, step.kind === 'script', async () => {});
+	}
+
+	// WHY reverse order? The newest change is undone first, like unwinding a stack: each rollback
+	// runs against exactly the shape its step left behind.
+	private async rollbackExecuted() {
+		const done = this.plan.steps.filter(step => step.status === 'executed' || step.status === 'running').reverse();
+		for (const step of done) {
+			if (step.irreversible && step.status === 'executed') {
+				throw new ZdmError('refused', `step ${step.number} (${step.description}) cannot be undone`, 'the old shape is gone; write a new migration that reverses it');
+			}
+
+			const started = performance.now();
+			await this.inTransactionOrNot(step, async tx => {
+				step.status = 'rolled_back';
+				step.durationMs = performance.now() - started;
+				await saveStepStatus(tx, this.plan.id, step);
+				await this.history(tx, {phase: 'ROLLBACK', message: `Rolled back: ${step.description}`, durationMs: step.durationMs});
+			});
+			this.emit({type: 'step-rolled-back', step, durationMs: step.durationMs ?? 0});
+		}
+
+		await this.db.transaction(async tx => {
+			await savePhase(tx, this.plan.id, 'ROLLED_BACK');
+			this.setPhase('ROLLED_BACK');
+			await this.history(tx, {phase: 'ROLLED_BACK', message: `Migration ${this.plan.id} rolled back`});
+		});
+	}
+
+	private async inTransactionOrNot(step: Step, mark: (tx: Queryable) => Promise<void>) {
+		if (step.kind === 'concurrent') {
+			await this.undo(step);
+			await this.db.transaction(mark);
+		} else {
+			await this.inTransaction(step, step.rollback, step.kind === 'script', mark);
+		}
+	}
+
+	/** Undo everything executed so far (the `rollback` command, the dashboard's `r`). */
+	async rollback(): Promise<void> {
+		if (this.busy) throw new ZdmError('refused', 'a step is running', 'wait for it to finish, then roll back');
+		if (this.plan.phase === 'COMPLETE') {
+			throw new ZdmError('bad-input', `migration ${this.plan.id} is COMPLETE and cannot be rolled back`, 'the old shape is gone; write a new migration that reverses it');
+		}
+
+		if (this.plan.phase === 'ROLLED_BACK') return;
+		this.busy = true;
+		try {
+			await this.rollbackExecuted();
+		} finally {
+			this.busy = false;
+		}
+	}
+
+	private async finish() {
+		await this.db.transaction(async tx => {
+			await savePhase(tx, this.plan.id, 'COMPLETE');
+			this.setPhase('COMPLETE');
+			await this.history(tx, {phase: 'COMPLETE', message: 'Migration finished successfully'});
+		});
+	}
+
+	/** Step until COMPLETE, or until the next step would start `stopBefore` (start: CONTRACTING). */
+	async run(stopBefore?: MigrationPhase): Promise<StepOutcome> {
+		for (;;) {
+			const next = this.next;
+			if (stopBefore && next?.phase === stopBefore) return {outcome: 'executed', step: this.plan.steps[Math.max(0, next.number - 2)]!};
+			const result = await this.step();
+			if (result.outcome !== 'executed') return result;
+			if (this.options.signal?.aborted) throw new ZdmError('interrupted', `interrupted after step ${result.step.number}; the state is saved`, 'run the same command again to resume');
+		}
+	}
+}

@@ -1,0 +1,15 @@
+import type {Rule} from '../rule.js';
+
+// WHY an error? Contracting removes what the running application still uses; without an expand
+// there was never a moment when both shapes worked, so the old code breaks and data is lost.
+export const contractWithoutExpand: Rule = {
+	id: 'contract-without-expand',
+	severity: 'error',
+	description: 'A contract step (dropping old shape) with no expand step before it.',
+	check({plan}) {
+		if (!plan) return [];
+		const expands = plan.steps.some(step => step.phase === 'EXPANDING');
+		const contract = plan.steps.find(step => step.phase === 'CONTRACTING');
+		return contract && !expands ? [{message: 'contract without expand — data loss risk', hint: 'expand first: add the new shape (or a drop_column "down") so both versions work, then contract', operation: contract.operation}] : [];
+	},
+};

@@ -1,0 +1,69 @@
+import {sqlState, type Queryable} from '../db/database.js';
+import {ZdmError} from './errors.js';
+
+export interface Blocker {
+	pid: number;
+	seconds: number;
+	state: string;
+	query: string;
+}
+
+export interface LockPolicy {
+	/** How long one attempt may wait in the lock queue (ahead of the application's queries). */
+	lockTimeoutMs: number;
+	/** Give up after waiting this long in all, across attempts. */
+	maxLockWaitMs: number;
+}
+
+export const defaultLockPolicy: LockPolicy = {lockTimeoutMs: 500, maxLockWaitMs: 60_000};
+
+/** Who holds a lock on a table, from pg_locks and pg_stat_activity, for showing while we retry. */
+export async function findBlockers(db: Queryable, schema: string, table: string): Promise<Blocker[]> {
+	try {
+		const {rows} = await db.query<{pid: number; seconds: number | string; state: string | null; query: string | null}>(
+			`SELECT DISTINCT a.pid, extract(epoch FROM now() - COALESCE(a.xact_start, a.query_start))::float8 AS seconds, a.state, left(a.query, 60) AS query
+			   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			  WHERE l.relation = to_regclass(format('%I.%I', $1::text, $2::text)) AND l.granted AND a.pid <> pg_backend_pid()
+			    AND a.application_name IS DISTINCT FROM 'zdm-tui'
+			  ORDER BY seconds DESC LIMIT 5`,
+			[schema, table],
+		);
+		return rows.map(row => ({pid: row.pid, seconds: Number(row.seconds), state: row.state ?? '', query: (row.query ?? '').replace(/\s+/g, ' ')}));
+	} catch {
+		return [];
+	}
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/**
+ * WHY retry instead of waiting? A DDL statement queued behind a long transaction blocks every
+ * query that arrives after it. A short lock_timeout gives the queue back at once; we wait aside
+ * (backoff with jitter) and try again, until the total budget is spent.
+ */
+export async function withLockRetry<T>(
+	policy: LockPolicy,
+	attempt: () => Promise<T>,
+	onWait: (info: {attempt: number; waitedMs: number; nextDelayMs: number}) => Promise<void> | void,
+): Promise<T> {
+	const started = Date.now();
+	for (let tries = 1; ; tries++) {
+		try {
+			return await attempt();
+		} catch (error) {
+			if (sqlState(error) !== '55P03') throw error;
+			const waitedMs = Date.now() - started;
+			if (waitedMs >= policy.maxLockWaitMs) {
+				throw new ZdmError(
+					'lock-timeout',
+					`could not get the lock after ${tries} attempts over ${(waitedMs / 1000).toFixed(1)} s: another transaction holds the table`,
+					'end the long transaction (see the blockers shown) or raise --max-lock-wait',
+				);
+			}
+
+			const nextDelayMs = Math.min(2000, 50 * 2 ** Math.min(tries, 6)) * (0.5 + Math.random() / 2);
+			await onWait({attempt: tries, waitedMs, nextDelayMs});
+			await sleep(Math.min(nextDelayMs, Math.max(0, policy.maxLockWaitMs - waitedMs)));
+		}
+	}
+}

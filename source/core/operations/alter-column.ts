@@ -1,0 +1,91 @@
+import {badInput} from '../errors.js';
+import type {OperationBody} from '../plan-file.js';
+import type {StepSpec} from '../plan.js';
+import {ident, ownedName, qualified} from '../sql.js';
+import {compileDuplication} from './duplicate.js';
+import {checkExpression, requireColumn, requireNoColumn, requireTable, type CompileContext, type Compiled} from './operation.js';
+
+/**
+ * alter_column: a type change, or making a column NOT NULL, runs through a shadow column (see
+ * duplicate.ts) so no row is rewritten under a lock; a default or dropping NOT NULL is an
+ * instant catalog change done in place; a name alone is a rename.
+ */
+export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: CompileContext): Compiled {
+	const at = `operations[${ctx.operation}].alter_column`;
+	const table = requireTable(ctx, body.table, at);
+	const old = requireColumn(table, body.column, `${at}.column`);
+	if (body.type === undefined && body.nullable === undefined && body.name === undefined && body.default === undefined) {
+		throw badInput(`${at}: nothing to change`, 'give at least one of type, nullable, name, default');
+	}
+
+	if (body.name !== undefined && body.name !== old.name) requireNoColumn(table, body.name, `${at}.name`);
+	if (body.up !== undefined) checkExpression(body.up, `${at}.up`);
+	if (body.down !== undefined) checkExpression(body.down, `${at}.down`);
+	if (body.default) checkExpression(body.default, `${at}.default`);
+	const finalName = body.name ?? old.name;
+	const type = body.type ?? old.type;
+	const notNull = body.nullable === undefined ? old.notNull : !body.nullable;
+	const needsShadow = (body.type !== undefined && body.type !== old.type) || (notNull && !old.notNull) || body.up !== undefined;
+	const defaultAfter = body.default === undefined ? old.default : body.default;
+
+	if (needsShadow) {
+		const renamed = finalName !== old.name;
+		return compileDuplication(
+			{
+				at,
+				table,
+				old,
+				shadow: renamed ? finalName : ownedName('_zdm', old.name, ctx.migrationId, 'new'),
+				finalName,
+				type,
+				notNull,
+				default: defaultAfter,
+				up: body.up ?? `CAST(${ident(old.name)} AS ${type})`,
+				down: body.down ?? `CAST(${ident(finalName)} AS ${old.type})`,
+				summary: `alter ${old.name}`,
+			},
+			ctx,
+		);
+	}
+
+	const target = qualified(table.schema, table.name);
+	const col = ident(old.name);
+	const forward: string[] = [];
+	const rollback: string[] = [];
+	if (body.default !== undefined && body.default !== old.default) {
+		forward.push(body.default === null ? `ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT` : `ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${body.default}`);
+		rollback.unshift(old.default === null ? `ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT` : `ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${old.default}`);
+	}
+
+	if (old.notNull && !notNull) {
+		forward.push(`ALTER TABLE ${target} ALTER COLUMN ${col} DROP NOT NULL`);
+		rollback.unshift(`ALTER TABLE ${target} ALTER COLUMN ${col} SET NOT NULL`);
+	}
+
+	const steps: StepSpec[] = [];
+	if (forward.length > 0) {
+		steps.push({
+			phase: 'EXPANDING',
+			operation: ctx.operation,
+			kind: 'ddl',
+			table: table.name,
+			description: `Alter "${old.name}" in place: ${forward.length === 2 ? 'default and nullability' : body.default === undefined ? 'DROP NOT NULL' : 'default'}`,
+			forward,
+			rollback,
+			why: 'A default or dropping NOT NULL only changes the catalog: the lock is held for an instant and no row is rewritten.',
+		});
+	}
+
+	old.default = defaultAfter;
+	old.notNull = notNull;
+	if (finalName !== old.name) {
+		// A name alone (with in-place changes) still goes through the shadow column.
+		const renamed = compileDuplication(
+			{at, table, old, shadow: finalName, finalName, type: old.type, notNull: old.notNull, default: old.default, up: ident(old.name), down: ident(finalName), summary: `rename ${old.name}`},
+			ctx,
+		);
+		return {steps: [...steps, ...renamed.steps], fragments: renamed.fragments};
+	}
+
+	return {steps, fragments: []};
+}

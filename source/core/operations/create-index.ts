@@ -1,0 +1,29 @@
+import type {OperationBody} from '../plan-file.js';
+import {checkIdentifier, ident, qualified} from '../sql.js';
+import {requireColumn, requireTable, type CompileContext, type Compiled} from './operation.js';
+
+/**
+ * create_index: CONCURRENTLY, so writes go on during the build. It cannot run in a transaction,
+ * so a failure can leave an INVALID index behind; the rollback drops it (IF EXISTS).
+ */
+export function compileCreateIndex(body: OperationBody<'create_index'>, ctx: CompileContext): Compiled {
+	const at = `operations[${ctx.operation}].create_index`;
+	const table = requireTable(ctx, body.table, at);
+	checkIdentifier(body.name, `${at}.name`);
+	for (const [index, name] of body.columns.entries()) requireColumn(table, name, `${at}.columns[${index}]`);
+	return {
+		steps: [
+			{
+				phase: 'EXPANDING',
+				operation: ctx.operation,
+				kind: 'concurrent',
+				table: table.name,
+				description: `Create ${body.unique ? 'unique ' : ''}index "${body.name}" on ${table.name} (${body.columns.join(', ')}) concurrently`,
+				forward: [`CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(body.name)} ON ${qualified(table.schema, table.name)} (${body.columns.map(c => ident(c)).join(', ')})`],
+				rollback: [`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(table.schema, body.name)}`],
+				why: 'CONCURRENTLY builds the index while writes go on; a plain CREATE INDEX would block them for the whole build.',
+			},
+		],
+		fragments: [],
+	};
+}

@@ -1,0 +1,124 @@
+import {backfillSpec} from '../backfill-sql.js';
+import {badInput} from '../errors.js';
+import type {ColumnInfo, TableInfo} from '../catalog.js';
+import type {StepSpec} from '../plan.js';
+import {ident, qualified} from '../sql.js';
+import {constraintSteps, notNullCheck} from './constraints.js';
+import {requireSingleKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {assignBlock, rowTrigger} from './triggers.js';
+
+export interface Duplication {
+	at: string;
+	table: TableInfo;
+	old: ColumnInfo;
+	/** The column that runs beside the old one until contract. */
+	shadow: string;
+	/** The name it finally takes (the shadow's own, or the old name once that is dropped). */
+	finalName: string;
+	type: string;
+	notNull: boolean;
+	/** The default the final column gets; undefined keeps none. */
+	default: string | null;
+	/** old → new, over the row's columns by name. */
+	up: string;
+	/** new → old; the new value is bound to the old column's name and the final name. */
+	down: string;
+	summary: string;
+}
+
+/**
+ * Change a column without ever breaking a reader or a writer: a shadow column is added beside the
+ * old one, two-way triggers keep both in step (old writers fill the new, new writers fill the
+ * old), the backfill copies history across, and contract drops the old column in the last step.
+ */
+export function compileDuplication(d: Duplication, ctx: CompileContext): Compiled {
+	const {table, old, shadow} = d;
+	const key = requireSingleKey(table, d.at);
+	if (key === old.name) throw badInput(`${d.at}: "${old.name}" is the primary key`, 'changing a primary key column is not supported; add a new key column instead');
+	const target = qualified(table.schema, table.name);
+	const oldCol = ident(old.name);
+	const newCol = ident(shadow);
+	const downBind: Record<string, string> = {[old.name]: shadow, [d.finalName]: shadow};
+	const upBlock = assignBlock(table, shadow, d.up);
+	const downBlock = assignBlock(table, old.name, d.down, downBind);
+	const body = [
+		"\tIF TG_OP = 'INSERT' THEN",
+		`\t\tIF NEW.${newCol} IS NULL AND NEW.${oldCol} IS NOT NULL THEN`,
+		upBlock,
+		`\t\tELSIF NEW.${oldCol} IS NULL AND NEW.${newCol} IS NOT NULL THEN`,
+		downBlock,
+		'\t\tEND IF;',
+		`\tELSIF NEW.${oldCol} IS DISTINCT FROM OLD.${oldCol} THEN`,
+		upBlock,
+		`\tELSIF NEW.${newCol} IS DISTINCT FROM OLD.${newCol} THEN`,
+		downBlock,
+		'\tEND IF;',
+	].join('\n');
+	const trigger = rowTrigger(ctx.migrationId, ctx.operation, table, body);
+	const backfill = backfillSpec(table, key, shadow, d.up, false);
+	const steps: StepSpec[] = [
+		{
+			phase: 'EXPANDING',
+			operation: ctx.operation,
+			kind: 'ddl',
+			table: table.name,
+			description: `Add column "${shadow}" ${d.type} beside "${old.name}"`,
+			forward: [`ALTER TABLE ${target} ADD COLUMN ${newCol} ${d.type}`],
+			rollback: [`ALTER TABLE ${target} DROP COLUMN IF EXISTS ${newCol}`],
+			why: 'The new shape is added beside the old one: an instant catalog change, and both application versions keep working.',
+		},
+		{
+			phase: 'EXPANDING',
+			operation: ctx.operation,
+			kind: 'ddl',
+			table: table.name,
+			description: `Keep "${old.name}" and "${shadow}" in sync both ways (triggers)`,
+			forward: trigger.create,
+			rollback: trigger.drop,
+			why: 'Old writers fill the new column through up, new writers fill the old one through down: neither version sees stale data.',
+		},
+		{
+			phase: 'MIGRATING',
+			operation: ctx.operation,
+			kind: 'backfill',
+			table: table.name,
+			description: `Backfill "${shadow}" from "${old.name}" in batches`,
+			forward: [backfill.firstBatch, backfill.nextBatch],
+			rollback: [],
+			backfill,
+			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
+		},
+	];
+	if (d.notNull) steps.push(...constraintSteps(ctx.operation, table, [notNullCheck(ctx.migrationId, table, shadow)], `"${shadow}"`));
+
+	const finish = [...trigger.drop, `ALTER TABLE ${target} DROP COLUMN ${oldCol}`];
+	if (d.finalName !== shadow) finish.push(`ALTER TABLE ${target} RENAME COLUMN ${newCol} TO ${ident(d.finalName)}`);
+	const finalCol = ident(d.finalName);
+	if (d.notNull) {
+		finish.push(`ALTER TABLE ${target} ALTER COLUMN ${finalCol} SET NOT NULL`, `ALTER TABLE ${target} DROP CONSTRAINT ${ident(notNullCheck(ctx.migrationId, table, shadow).name)}`);
+	}
+
+	if (d.default !== null) finish.push(`ALTER TABLE ${target} ALTER COLUMN ${finalCol} SET DEFAULT ${d.default}`);
+	steps.push({
+		phase: 'CONTRACTING',
+		operation: ctx.operation,
+		kind: 'ddl',
+		table: table.name,
+		final: true,
+		irreversible: true,
+		description: `Drop "${old.name}"${d.finalName === shadow ? '' : `, rename "${shadow}" to "${d.finalName}"`}${d.notNull ? ', SET NOT NULL' : ''}`,
+		forward: finish,
+		rollback: [],
+		why: 'Contract last, in one transaction: only once no application version reads the old column is it dropped.',
+	});
+
+	const fragments: Fragment[] = [
+		{what: `${d.at}.up`, table: structuredClone(table), expression: d.up, castTo: d.type},
+		{what: `${d.at}.down`, table: structuredClone(table), expression: d.down, castTo: old.type, bind: {[old.name]: d.type, [d.finalName]: d.type}},
+	];
+	// The working catalog now holds the final shape.
+	const index = table.columns.indexOf(old);
+	table.columns.splice(index, 1);
+	table.columns.push({name: d.finalName, type: d.type, notNull: d.notNull, default: d.default});
+	return {steps, fragments};
+}

@@ -1,0 +1,79 @@
+import type {Catalog, TableInfo} from '../catalog.js';
+import {badInput} from '../errors.js';
+import type {StepSpec} from '../plan.js';
+import {checkIdentifier} from '../sql.js';
+
+/**
+ * What an operation compiles against. The catalog is a working copy: each operation applies its
+ * own effect to it, so a later operation in the same plan sees the columns an earlier one adds.
+ */
+export interface CompileContext {
+	migrationId: string;
+	/** Index of the operation in the plan file. */
+	operation: number;
+	catalog: Catalog;
+}
+
+/**
+ * An SQL expression from the plan file (`up`, `down`, a default, a check) that must be proved a
+ * single expression over the table before anything runs.
+ */
+export interface Fragment {
+	what: string;
+	table: TableInfo;
+	expression: string;
+	/** Column names bound to other values than the table's own (e.g. `down` sees the new value). */
+	bind?: Record<string, string>;
+	/** The type the expression must convert to. */
+	castTo?: string;
+}
+
+export interface Compiled {
+	steps: StepSpec[];
+	fragments: Fragment[];
+}
+
+export function requireTable(ctx: CompileContext, name: string, at: string): TableInfo {
+	checkIdentifier(name, `${at}: table`);
+	const table = ctx.catalog.table(name);
+	if (!table) throw badInput(`${at}: table "${name}" does not exist in schema "${ctx.catalog.schema}"`, 'check the table name (zdm-tui seed creates the demo "users")');
+	return table;
+}
+
+export function requireColumn(table: TableInfo, name: string, at: string) {
+	checkIdentifier(name, `${at}: column`);
+	const found = table.columns.find(c => c.name === name);
+	if (!found) {
+		throw badInput(`${at}: column "${name}" does not exist in "${table.name}"`, `existing columns: ${table.columns.map(c => c.name).join(', ')}`);
+	}
+
+	return found;
+}
+
+export function requireNoColumn(table: TableInfo, name: string, at: string) {
+	checkIdentifier(name, `${at}: column`);
+	if (table.columns.some(c => c.name === name)) {
+		throw badInput(`${at}: column "${name}" already exists in "${table.name}"`, 'choose another name, or drop the existing column in an earlier migration');
+	}
+}
+
+/** The backfill walks one key column; a table without one cannot be backfilled in batches. */
+export function requireSingleKey(table: TableInfo, at: string): string {
+	if (table.primaryKey.length !== 1) {
+		throw badInput(
+			`${at}: table "${table.name}" needs a single-column primary key for a batched backfill (it has ${table.primaryKey.length || 'none'})`,
+			'add a primary key first',
+		);
+	}
+
+	return table.primaryKey[0]!;
+}
+
+/** Expressions go into trigger bodies between dollar quotes; a quote tag inside would end them early. */
+export const dollarTag = '$zdm$';
+
+export function checkExpression(expression: string, at: string): string {
+	if (expression.includes('$zdm')) throw badInput(`${at}: the expression contains "$zdm"`, 'zdm reserves that dollar-quote tag; use another tag');
+	if (expression.includes('\0')) throw badInput(`${at}: the expression contains a NUL byte`, 'remove it');
+	return expression;
+}

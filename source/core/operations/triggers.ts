@@ -1,0 +1,52 @@
+import type {TableInfo} from '../catalog.js';
+import {ident, ownedName, qualified} from '../sql.js';
+import {dollarTag} from './operation.js';
+
+/**
+ * The backfill sets this for its own transactions, so the sync triggers stay out of its way:
+ * it writes the new column directly, and a trigger reacting to that write would undo it.
+ */
+export const backfillFlag = "current_setting('zdm.backfill', true) IS DISTINCT FROM 'on'";
+
+// plpgsql names that a column variable must not shadow.
+const reserved = new Set(['new', 'old', 'found', 'tg_op', 'tg_name', 'tg_when', 'tg_level', 'tg_table_name', 'tg_table_schema', 'tg_relid', 'tg_nargs', 'tg_argv']);
+
+/**
+ * Declare one variable per column holding the row's value, so an `up` or `down` expression
+ * written against bare column names reads the row being written, as it would in an UPDATE.
+ */
+export function declareColumns(table: TableInfo, bind: Record<string, string> = {}): string {
+	const lines = table.columns
+		.filter(column => !reserved.has(column.name.toLowerCase()) && !(column.name in bind))
+		.map(column => `\t\t${ident(column.name)} ${qualified(table.schema, table.name)}.${ident(column.name)}%TYPE := NEW.${ident(column.name)};`);
+	for (const [name, source] of Object.entries(bind)) {
+		if (!reserved.has(name.toLowerCase())) lines.push(`\t\t${ident(name)} ${qualified(table.schema, table.name)}.${ident(source)}%TYPE := NEW.${ident(source)};`);
+	}
+
+	return lines.join('\n');
+}
+
+/** `target := (expression)` evaluated with the row's columns in scope. */
+export function assignBlock(table: TableInfo, target: string, expression: string, bind?: Record<string, string>): string {
+	return `\tDECLARE\n${declareColumns(table, bind)}\n\tBEGIN\n\t\tNEW.${ident(target)} := (\n${expression}\n);\n\tEND;`;
+}
+
+export interface TriggerSql {
+	name: string;
+	create: string[];
+	drop: string[];
+}
+
+/** A BEFORE INSERT OR UPDATE row trigger with the given plpgsql body, and its exact undo. */
+export function rowTrigger(migrationId: string, operation: number, table: TableInfo, body: string): TriggerSql {
+	const name = ownedName('_zdm', table.name, migrationId, String(operation));
+	const fn = qualified(table.schema, name);
+	return {
+		name,
+		create: [
+			`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${dollarTag}\nBEGIN\n${body}\n\tRETURN NEW;\nEND\n${dollarTag}`,
+			`CREATE TRIGGER ${ident(name)} BEFORE INSERT OR UPDATE ON ${qualified(table.schema, table.name)} FOR EACH ROW WHEN (${backfillFlag}) EXECUTE FUNCTION ${fn}()`,
+		],
+		drop: [`DROP TRIGGER IF EXISTS ${ident(name)} ON ${qualified(table.schema, table.name)}`, `DROP FUNCTION IF EXISTS ${fn}()`],
+	};
+}

@@ -1,0 +1,162 @@
+import {readFileSync} from 'node:fs';
+import {basename} from 'node:path';
+import YAML from 'yaml';
+import {z} from 'zod';
+import {ZdmError} from './errors.js';
+
+// Field names follow pgroll's migration files, so a pgroll file using these operations runs as is.
+const name = z.string().min(1);
+const sqlText = z.string().min(1);
+
+const columnSchema = z.strictObject({
+	name,
+	type: name,
+	nullable: z.boolean().optional(),
+	default: z.string().nullable().optional(),
+	unique: z.boolean().optional(),
+	pk: z.literal(false).optional(),
+	check: z.strictObject({name, constraint: sqlText}).optional(),
+	references: z
+		.strictObject({
+			name,
+			table: name,
+			column: name,
+			on_delete: z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']).optional(),
+		})
+		.optional(),
+	comment: z.string().optional(),
+});
+
+export const operationSchemas = {
+	add_column: z.strictObject({table: name, column: columnSchema, up: sqlText.optional()}),
+	rename_column: z.strictObject({table: name, from: name, to: name}),
+	alter_column: z.strictObject({
+		table: name,
+		column: name,
+		type: name.optional(),
+		nullable: z.boolean().optional(),
+		name: name.optional(),
+		default: z.string().nullable().optional(),
+		up: sqlText.optional(),
+		down: sqlText.optional(),
+	}),
+	drop_column: z.strictObject({table: name, column: name, down: sqlText.optional()}),
+	create_index: z.strictObject({
+		table: name,
+		name,
+		columns: z.array(name).min(1).max(32),
+		unique: z.boolean().optional(),
+	}),
+	sql: z.strictObject({up: sqlText, down: sqlText.optional(), onComplete: z.boolean().optional()}),
+} as const;
+
+export type OperationKind = keyof typeof operationSchemas;
+export const operationKinds = Object.keys(operationSchemas) as OperationKind[];
+export type OperationBody<K extends OperationKind> = z.infer<(typeof operationSchemas)[K]>;
+export type ColumnDefinition = z.infer<typeof columnSchema>;
+export type PlanOperation = {[K in OperationKind]: {kind: K; body: OperationBody<K>}}[OperationKind];
+
+export interface PlanFile {
+	id: string;
+	title: string;
+	operations: PlanOperation[];
+	/** The file's meaning as canonical JSON: what the fingerprint is taken of. */
+	canonical: string;
+}
+
+const idPattern = /^[\w.:-]{1,100}$/;
+
+function fail(source: string, path: string, problem: string, hint: string): never {
+	throw new ZdmError('plan-file', `${source}: ${path ? `${path}: ` : ''}${problem}`, hint);
+}
+
+function pathOf(segments: ReadonlyArray<PropertyKey>): string {
+	return segments
+		.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index ? '.' : ''}${String(segment)}`))
+		.join('');
+}
+
+function describeValue(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'a list';
+	return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** Validate a parsed plan document; `source` names the file in every message. */
+export function validatePlan(document: unknown, source = 'plan'): PlanFile {
+	if (!document || typeof document !== 'object' || Array.isArray(document)) {
+		fail(source, '', `expected an object with "id" and "operations", found ${describeValue(document)}`, 'see samples/ for the format');
+	}
+
+	const raw = document as Record<string, unknown>;
+	const known = new Set(['id', 'name', 'title', 'operations']);
+	for (const key of Object.keys(raw)) {
+		if (!known.has(key)) fail(source, key, 'unknown field', 'a plan has id (or name), title and operations');
+	}
+
+	const id = raw.id ?? raw.name;
+	if (typeof id !== 'string' || !idPattern.test(id)) {
+		fail(source, raw.id === undefined ? 'name' : 'id', `expected an id of letters, digits, "_", "-", "." or ":" (1–100), found ${describeValue(id)}`, 'add e.g. id: MIG-001');
+	}
+
+	if (raw.title !== undefined && (typeof raw.title !== 'string' || raw.title.length > 200)) {
+		fail(source, 'title', `expected a string of at most 200 characters, found ${describeValue(raw.title)}`, 'give the plan a short title');
+	}
+
+	if (!Array.isArray(raw.operations) || raw.operations.length === 0) {
+		fail(source, 'operations', `expected a non-empty list, found ${describeValue(raw.operations)}`, `list operations such as ${operationKinds.join(', ')}`);
+	}
+
+	if (raw.operations.length > 100) fail(source, 'operations', `${raw.operations.length} operations`, 'split the plan into migrations of at most 100 operations');
+
+	const operations = raw.operations.map((entry: unknown, index: number): PlanOperation => {
+		const at = `operations[${index}]`;
+		if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+			fail(source, at, `expected an object such as {add_column: {...}}, found ${describeValue(entry)}`, `use one of ${operationKinds.join(', ')}`);
+		}
+
+		const keys = Object.keys(entry);
+		if (keys.length !== 1) fail(source, at, `expected exactly one operation, found ${keys.length} keys`, 'write one operation per list item');
+		const kind = keys[0] as OperationKind;
+		if (!Object.hasOwn(operationSchemas, kind)) {
+			fail(source, at, `unknown operation "${String(kind).slice(0, 40)}"`, `use one of ${operationKinds.join(', ')}`);
+		}
+
+		const parsed = operationSchemas[kind].safeParse((entry as Record<string, unknown>)[kind]);
+		if (!parsed.success) {
+			const issue = parsed.error.issues[0]!;
+			fail(source, `${at}.${kind}${issue.path.length ? '.' : ''}${pathOf(issue.path)}`, issue.message.replace(/\s+/g, ' ').slice(0, 200), 'fix that field (see samples/ for examples)');
+		}
+
+		return {kind, body: parsed.data} as PlanOperation;
+	});
+
+	const title = typeof raw.title === 'string' ? raw.title : operations.map(op => op.kind).join(', ');
+	const canonical = JSON.stringify({id, operations: operations.map(op => [op.kind, op.body])});
+	return {id, title, operations, canonical};
+}
+
+export function parsePlanText(text: string, source: string): PlanFile {
+	let document: unknown;
+	try {
+		document = /\.json$/i.test(source) ? JSON.parse(text) : YAML.parse(text, {maxAliasCount: 100});
+	} catch (error) {
+		const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 160);
+		fail(source, '', `not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML'}: ${reason}`, 'fix the syntax at the position shown');
+	}
+
+	return validatePlan(document, source);
+}
+
+export function readPlanFile(file: string): PlanFile {
+	let text: string;
+	try {
+		text = readFileSync(file, 'utf8');
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new ZdmError('plan-file', `${file}: cannot read the plan file (${code ?? 'error'})`, 'check the path, e.g. samples/add-display-name.yaml');
+	}
+
+	if (text.includes('\u0000')) fail(basename(file), '', 'the file is binary, not a plan', 'give a JSON or YAML plan file');
+	return parsePlanText(text, file);
+}

@@ -1,0 +1,77 @@
+import type {MigrationPhase, StepPhase} from './phase.js';
+
+/**
+ * How a step runs:
+ * - `ddl`: its statements in one transaction under a short lock_timeout, retried with backoff;
+ * - `concurrent`: statements that may not run in a transaction (CREATE INDEX CONCURRENTLY);
+ * - `backfill`: a batch statement repeated over the primary key, each batch its own transaction;
+ * - `script`: a plan's raw `sql` operation, trusted multi-statement SQL in one transaction.
+ */
+export type StepKind = 'ddl' | 'concurrent' | 'backfill' | 'script';
+
+export interface BackfillSpec {
+	schema: string;
+	table: string;
+	/** The single-column primary key the batches walk. */
+	primaryKey: string;
+	/** The column the backfill fills: progress counts rows, this names what is shown changing. */
+	column: string;
+	/** The first batch's statement ($1 = batch size), then the statement for every next batch ($1 = cursor, $2 = batch size). */
+	firstBatch: string;
+	nextBatch: string;
+}
+
+export interface StepSpec {
+	phase: StepPhase;
+	/** Index of the plan-file operation this step came from. */
+	operation: number;
+	kind: StepKind;
+	description: string;
+	/** Exactly the SQL that runs, statement by statement. */
+	forward: string[];
+	/** Exactly the SQL that undoes it; empty when a later rollback step already undoes it. */
+	rollback: string[];
+	/** Why this step exists, in the lab's tone. */
+	why: string;
+	backfill?: BackfillSpec;
+	/** A table the step locks, for showing who blocks it. */
+	table?: string;
+	/**
+	 * Part of the contract's last transaction. All such parts of a plan run together as its final
+	 * step, so the point of no return (dropping the old shape) is one atomic commit.
+	 */
+	final?: boolean;
+	/** Its effect cannot be undone by SQL (a dropped column's data is gone). */
+	irreversible?: boolean;
+}
+
+export type StepStatus = 'pending' | 'running' | 'executed' | 'rolled_back' | 'failed';
+
+export interface Step extends StepSpec {
+	/** 1-based, as shown and as --fail-at counts. */
+	number: number;
+	status: StepStatus;
+	durationMs?: number;
+}
+
+export interface Plan {
+	id: string;
+	title: string;
+	steps: Step[];
+	phase: MigrationPhase;
+	/** A hash of the plan file's meaning, so a resumed migration runs the plan it started with. */
+	fingerprint: string;
+}
+
+export function progressPct(plan: Pick<Plan, 'steps'>): number {
+	if (plan.steps.length === 0) return 0;
+	const executed = plan.steps.filter(step => step.status === 'executed').length;
+	return (executed / plan.steps.length) * 100;
+}
+
+export const nextStep = (plan: Pick<Plan, 'steps'>): Step | undefined =>
+	plan.steps.find(step => step.status === 'pending' || step.status === 'running');
+
+export function toSteps(specs: StepSpec[]): Step[] {
+	return specs.map((spec, index) => ({...spec, number: index + 1, status: 'pending'}));
+}

@@ -1,0 +1,81 @@
+import type {Catalog, TableInfo} from '../core/catalog.js';
+import {ident} from '../core/sql.js';
+import type {Queryable} from './database.js';
+
+/** Read every table of a schema the way the operations need it. */
+export async function readCatalog(db: Queryable, schema = 'public'): Promise<Catalog> {
+	const {rows} = await db.query<{table: string; column: string | null; type: string | null; not_null: boolean | null; default: string | null; pk: boolean | null}>(
+		`SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
+		        a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default,
+		        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)) AS pk
+		   FROM pg_class c
+		   JOIN pg_namespace n ON n.oid = c.relnamespace
+		   LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		   LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+		  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+		  ORDER BY c.relname, a.attnum`,
+		[schema],
+	);
+	const tables = new Map<string, TableInfo>();
+	for (const row of rows) {
+		let table = tables.get(row.table);
+		if (!table) {
+			table = {schema, name: row.table, columns: [], primaryKey: []};
+			tables.set(row.table, table);
+		}
+
+		if (row.column === null) continue;
+		table.columns.push({name: row.column, type: row.type!, notNull: Boolean(row.not_null), default: row.default});
+		if (row.pk) table.primaryKey.push(row.column);
+	}
+
+	return {schema, table: name => tables.get(name)};
+}
+
+/**
+ * Everything that defines a table, as text: columns in order, constraints, indexes, triggers.
+ * Two equal snapshots mean an identical definition — how a rollback is proved exact.
+ */
+export async function tableDefinition(db: Queryable, table: string, schema = 'public'): Promise<string> {
+	const {rows} = await db.query<{line: string}>(
+		`WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)
+		 SELECT line FROM (
+		   SELECT 1 AS part, a.attnum::int AS ord, format('column %I %s%s%s', a.attname, format_type(a.atttypid, a.atttypmod),
+		          CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,
+		          COALESCE(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '')) AS line
+		     FROM pg_attribute a JOIN t ON a.attrelid = t.oid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+		    WHERE a.attnum > 0 AND NOT a.attisdropped
+		   UNION ALL
+		   SELECT 2, 0, format('constraint %I %s%s', conname, pg_get_constraintdef(oid), CASE WHEN convalidated THEN '' ELSE ' NOT VALID' END)
+		     FROM pg_constraint WHERE conrelid = (SELECT oid FROM t)
+		   UNION ALL
+		   SELECT 3, 0, format('index %s%s', pg_get_indexdef(indexrelid), CASE WHEN indisvalid THEN '' ELSE ' INVALID' END)
+		     FROM pg_index WHERE indrelid = (SELECT oid FROM t)
+		   UNION ALL
+		   SELECT 4, 0, 'trigger ' || pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = (SELECT oid FROM t) AND NOT tgisinternal
+		 ) parts ORDER BY part, ord, line`,
+		[schema, table],
+	);
+	return rows.map(row => row.line).join('\n');
+}
+
+/** A hash of every row in key order: equal hashes, equal rows. */
+export async function tableHash(db: Queryable, table: string, schema = 'public'): Promise<string> {
+	const {rows} = await db.query<{hash: string | null; count: number | string}>(
+		`SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS hash, count(*) AS count FROM ${ident(schema)}.${ident(table)} t`,
+	);
+	return `${rows[0]!.count}:${rows[0]!.hash ?? ''}`;
+}
+
+/** Functions zdm left in a schema (names starting with _zdm): there should be none at rest. */
+export async function leftovers(db: Queryable, schema = 'public'): Promise<string[]> {
+	const {rows} = await db.query<{name: string}>(
+		`SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname LIKE '\\_zdm%'
+		 UNION ALL SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		  WHERE n.nspname = $1 AND a.attname LIKE '\\_zdm%' AND NOT a.attisdropped AND a.attnum > 0
+		 UNION ALL SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		  WHERE n.nspname = $1 AND t.tgname LIKE '\\_zdm%'`,
+		[schema],
+	);
+	return rows.map(row => row.name);
+}

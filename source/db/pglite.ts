@@ -1,0 +1,42 @@
+import {PGlite, type Transaction} from '@electric-sql/pglite';
+import type {Database, Queryable, QueryResult, Row, Session} from './database.js';
+
+function wrap(target: PGlite | Transaction): Queryable {
+	return {
+		async query<R extends Row = Row>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+			const result = await target.query<R>(sql, params);
+			return {rows: result.rows, rowCount: result.affectedRows ?? result.rows.length};
+		},
+		async script(sql: string) {
+			await target.exec(sql);
+		},
+	};
+}
+
+export interface PgliteOptions {
+	/** Persist to this directory; in memory when absent. */
+	dataDir?: string;
+	/** A data directory tarball (from dumpDataDir) to start from instead of running initdb. */
+	loadDataDir?: Blob | File;
+}
+
+export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+	const pglite = await PGlite.create({dataDir: options.dataDir, loadDataDir: options.loadDataDir});
+	const root = wrap(pglite);
+	return {
+		kind: 'embedded',
+		label: options.dataDir ? `embedded (${options.dataDir})` : 'embedded (in memory)',
+		// PGlite is one backend in this process: statements interleave, they never overlap.
+		concurrent: false,
+		...root,
+		async transaction(work) {
+			return pglite.transaction(async tx => work(wrap(tx)));
+		},
+		async session(): Promise<Session> {
+			return {...root, async release() {}};
+		},
+		async close() {
+			await pglite.close();
+		},
+	};
+}

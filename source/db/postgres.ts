@@ -1,0 +1,74 @@
+import pg from 'pg';
+import type {Database, Queryable, QueryResult, Row, Session} from './database.js';
+
+// int8 and numeric stay strings (exact); the core converts what it counts.
+function wrap(target: pg.Pool | pg.PoolClient): Queryable {
+	return {
+		async query<R extends Row = Row>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+			// queryMode 'extended' even without parameters: one statement per call, enforced by the server.
+			const result = await target.query<R>({text: sql, values: params, queryMode: 'extended'} as pg.QueryConfig);
+			return {rows: result.rows, rowCount: result.rowCount ?? result.rows.length};
+		},
+		async script(sql: string) {
+			await target.query(sql);
+		},
+	};
+}
+
+/** "host:port/database" from a URL, never the password. */
+export function describeUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || parsed.username || 'postgres';
+		return `${parsed.hostname || 'localhost'}${parsed.port ? `:${parsed.port}` : ''}/${database}`;
+	} catch {
+		return 'server';
+	}
+}
+
+export async function openPostgres(url: string, options: {max?: number} = {}): Promise<Database> {
+	const pool = new pg.Pool({connectionString: url, max: options.max ?? 4, application_name: 'zdm-tui'});
+	// An idle client losing its server must not crash the process; the next query reports it.
+	pool.on('error', () => {});
+	// Fail now, with the driver's message, rather than at the first step.
+	const probe = await pool.connect();
+	probe.release();
+	const root = wrap(pool);
+	return {
+		kind: 'server',
+		label: describeUrl(url),
+		concurrent: true,
+		...root,
+		async transaction(work) {
+			const client = await pool.connect();
+			try {
+				await client.query('BEGIN');
+				const result = await work(wrap(client));
+				await client.query('COMMIT');
+				return result;
+			} catch (error) {
+				await client.query('ROLLBACK').catch(() => {});
+				throw error;
+			} finally {
+				client.release();
+			}
+		},
+		async session(): Promise<Session> {
+			const client = await pool.connect();
+			client.on('error', () => {});
+			let released = false;
+			return {
+				...wrap(client),
+				async release() {
+					if (released) return;
+					released = true;
+					// A session may carry settings or locks: destroy it rather than hand it back.
+					client.release(true);
+				},
+			};
+		},
+		async close() {
+			await pool.end();
+		},
+	};
+}

@@ -1,0 +1,227 @@
+import {hostname} from 'node:os';
+import {ZdmError} from '../core/errors.js';
+import type {MigrationPhase} from '../core/phase.js';
+import type {Plan, Step, StepStatus} from '../core/plan.js';
+import type {Database, Queryable, Session} from './database.js';
+
+/**
+ * zdm's own schema: what resume reads. Steps are stored with their SQL when a migration starts,
+ * so a resumed run executes exactly what was planned, even though the catalog has moved on.
+ */
+const schemaSql = [
+	'CREATE SCHEMA IF NOT EXISTS zdm',
+	`CREATE TABLE IF NOT EXISTS zdm.migrations (
+		id text PRIMARY KEY,
+		title text NOT NULL,
+		phase text NOT NULL,
+		fingerprint text NOT NULL,
+		started_at timestamptz NOT NULL DEFAULT now(),
+		updated_at timestamptz NOT NULL DEFAULT now()
+	)`,
+	// WHY a unique index on a constant? At most one migration may be active per database.
+	"CREATE UNIQUE INDEX IF NOT EXISTS migrations_one_active ON zdm.migrations ((true)) WHERE phase IN ('EXPANDING', 'MIGRATING', 'CONTRACTING')",
+	`CREATE TABLE IF NOT EXISTS zdm.steps (
+		migration_id text NOT NULL REFERENCES zdm.migrations (id) ON DELETE CASCADE,
+		number int NOT NULL,
+		spec jsonb NOT NULL,
+		status text NOT NULL DEFAULT 'pending',
+		duration_ms int,
+		updated_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (migration_id, number)
+	)`,
+	`CREATE TABLE IF NOT EXISTS zdm.history (
+		id bigserial PRIMARY KEY,
+		migration_id text NOT NULL,
+		phase text NOT NULL,
+		message text NOT NULL,
+		at timestamptz NOT NULL DEFAULT clock_timestamp(),
+		duration_ms int
+	)`,
+	`CREATE TABLE IF NOT EXISTS zdm.backfill (
+		migration_id text NOT NULL,
+		step int NOT NULL,
+		cursor text,
+		rows_done bigint NOT NULL DEFAULT 0,
+		rows_total bigint NOT NULL DEFAULT 0,
+		updated_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (migration_id, step)
+	)`,
+	`CREATE TABLE IF NOT EXISTS zdm.holder (
+		singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+		migration_id text,
+		pid int NOT NULL,
+		host text NOT NULL,
+		backend_pid int NOT NULL,
+		since timestamptz NOT NULL DEFAULT now()
+	)`,
+];
+
+export async function ensureStateSchema(db: Database): Promise<void> {
+	const {rows} = await db.query<{ready: boolean}>("SELECT to_regclass('zdm.holder') IS NOT NULL AS ready");
+	if (rows[0]?.ready) return;
+	await db.transaction(async tx => {
+		// Two first runs racing to create the schema would collide; one waits for the other.
+		await tx.query('SELECT pg_advisory_xact_lock(7406211)');
+		for (const statement of schemaSql) await tx.query(statement);
+	});
+}
+
+export interface StoredMigration {
+	id: string;
+	title: string;
+	phase: MigrationPhase;
+	fingerprint: string;
+	steps: Step[];
+	startedAt: string;
+	updatedAt: string;
+}
+
+export interface HistoryEntry {
+	migrationId: string;
+	phase: string;
+	message: string;
+	at: string;
+	durationMs?: number;
+}
+
+type MigrationRow = {id: string; title: string; phase: MigrationPhase; fingerprint: string; started_at: unknown; updated_at: unknown};
+
+const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
+
+async function stepsOf(db: Queryable, id: string): Promise<Step[]> {
+	const {rows} = await db.query<{number: number; spec: unknown; status: StepStatus; duration_ms: number | null}>(
+		'SELECT number, spec, status, duration_ms FROM zdm.steps WHERE migration_id = $1 ORDER BY number',
+		[id],
+	);
+	return rows.map(row => {
+		const spec = (typeof row.spec === 'string' ? JSON.parse(row.spec) : row.spec) as Step;
+		return {...spec, number: row.number, status: row.status, durationMs: row.duration_ms ?? undefined};
+	});
+}
+
+function toMigration(row: MigrationRow, steps: Step[]): StoredMigration {
+	return {id: row.id, title: row.title, phase: row.phase, fingerprint: row.fingerprint, steps, startedAt: iso(row.started_at), updatedAt: iso(row.updated_at)};
+}
+
+export async function loadMigration(db: Queryable, id: string): Promise<StoredMigration | undefined> {
+	const {rows} = await db.query<MigrationRow>('SELECT * FROM zdm.migrations WHERE id = $1', [id]);
+	return rows[0] && toMigration(rows[0], await stepsOf(db, id));
+}
+
+export async function listMigrations(db: Queryable): Promise<StoredMigration[]> {
+	const {rows} = await db.query<MigrationRow>('SELECT * FROM zdm.migrations ORDER BY started_at, id');
+	return Promise.all(rows.map(async row => toMigration(row, await stepsOf(db, row.id))));
+}
+
+export async function activeMigration(db: Queryable): Promise<StoredMigration | undefined> {
+	const {rows} = await db.query<{id: string}>("SELECT id FROM zdm.migrations WHERE phase IN ('EXPANDING', 'MIGRATING', 'CONTRACTING')");
+	return rows[0] && loadMigration(db, rows[0].id);
+}
+
+/** Store a plan's steps as it starts (or starts again after a rollback). */
+export async function saveNewMigration(tx: Queryable, plan: Plan): Promise<void> {
+	await tx.query('DELETE FROM zdm.migrations WHERE id = $1', [plan.id]);
+	await tx.query('DELETE FROM zdm.backfill WHERE migration_id = $1', [plan.id]);
+	await tx.query('INSERT INTO zdm.migrations (id, title, phase, fingerprint) VALUES ($1, $2, $3, $4)', [plan.id, plan.title, plan.phase, plan.fingerprint]);
+	for (const step of plan.steps) {
+		const {status: _status, durationMs: _duration, number, ...spec} = step;
+		await tx.query('INSERT INTO zdm.steps (migration_id, number, spec, status) VALUES ($1, $2, $3, $4)', [plan.id, number, JSON.stringify(spec), step.status]);
+	}
+}
+
+export async function saveStepStatus(tx: Queryable, id: string, step: Step): Promise<void> {
+	await tx.query('UPDATE zdm.steps SET status = $3, duration_ms = $4, updated_at = now() WHERE migration_id = $1 AND number = $2', [
+		id,
+		step.number,
+		step.status,
+		step.durationMs === undefined ? null : Math.round(step.durationMs),
+	]);
+}
+
+export async function savePhase(tx: Queryable, id: string, phase: MigrationPhase): Promise<void> {
+	try {
+		await tx.query('UPDATE zdm.migrations SET phase = $2, updated_at = now() WHERE id = $1', [id, phase]);
+	} catch (error) {
+		if ((error as {code?: string}).code === '23505') throw new ZdmError('refused', `another migration is already active on this database`, 'run zdm-tui status, then complete or roll it back');
+		throw error;
+	}
+}
+
+export async function addHistory(tx: Queryable, entry: Omit<HistoryEntry, 'at'>): Promise<HistoryEntry> {
+	const {rows} = await tx.query<{at: unknown}>('INSERT INTO zdm.history (migration_id, phase, message, duration_ms) VALUES ($1, $2, $3, $4) RETURNING at', [
+		entry.migrationId,
+		entry.phase,
+		entry.message,
+		entry.durationMs === undefined ? null : Math.round(entry.durationMs),
+	]);
+	return {...entry, at: iso(rows[0]!.at)};
+}
+
+export async function readHistory(db: Queryable, id?: string): Promise<HistoryEntry[]> {
+	const {rows} = await db.query<{migration_id: string; phase: string; message: string; at: unknown; duration_ms: number | null}>(
+		id === undefined ? 'SELECT * FROM zdm.history ORDER BY id' : 'SELECT * FROM zdm.history WHERE migration_id = $1 ORDER BY id',
+		id === undefined ? [] : [id],
+	);
+	return rows.map(row => ({migrationId: row.migration_id, phase: row.phase, message: row.message, at: iso(row.at), durationMs: row.duration_ms ?? undefined}));
+}
+
+export interface BackfillCursor {
+	cursor: string | null;
+	rowsDone: number;
+	rowsTotal: number;
+}
+
+export async function loadBackfillCursor(db: Queryable, id: string, step: number): Promise<BackfillCursor | undefined> {
+	const {rows} = await db.query<{cursor: string | null; rows_done: string | number; rows_total: string | number}>('SELECT * FROM zdm.backfill WHERE migration_id = $1 AND step = $2', [id, step]);
+	return rows[0] && {cursor: rows[0].cursor, rowsDone: Number(rows[0].rows_done), rowsTotal: Number(rows[0].rows_total)};
+}
+
+export async function saveBackfillCursor(tx: Queryable, id: string, step: number, value: BackfillCursor): Promise<void> {
+	await tx.query(
+		`INSERT INTO zdm.backfill (migration_id, step, cursor, rows_done, rows_total) VALUES ($1, $2, $3, $4, $5)
+		 ON CONFLICT (migration_id, step) DO UPDATE SET cursor = EXCLUDED.cursor, rows_done = EXCLUDED.rows_done, rows_total = EXCLUDED.rows_total, updated_at = now()`,
+		[id, step, value.cursor, value.rowsDone, value.rowsTotal],
+	);
+}
+
+export interface Holder {
+	release(): Promise<void>;
+}
+
+/**
+ * One zdm at a time per database: a session-level advisory lock, held on a connection of its own
+ * for as long as we run. If the process dies, the server drops the connection and the lock with it.
+ */
+export async function acquireHolder(db: Database, migrationId: string | undefined): Promise<Holder> {
+	const session: Session = await db.session();
+	try {
+		const {rows} = await session.query<{got: boolean; backend: number}>('SELECT pg_try_advisory_lock(7406210) AS got, pg_backend_pid() AS backend');
+		if (!rows[0]!.got) {
+			const holder = await session.query<{migration_id: string | null; pid: number; host: string; since: unknown}>('SELECT * FROM zdm.holder');
+			const who = holder.rows[0];
+			throw new ZdmError(
+				'lock-held',
+				who
+					? `the database is held by another zdm-tui${who.migration_id ? ` running migration ${who.migration_id}` : ''} (pid ${who.pid} on ${who.host}, since ${iso(who.since)})`
+					: 'the database is held by another zdm-tui',
+				'wait for it to finish, or stop that process; its lock goes when it exits',
+			);
+		}
+
+		await session.query(
+			`INSERT INTO zdm.holder (singleton, migration_id, pid, host, backend_pid) VALUES (true, $1, $2, $3, $4)
+			 ON CONFLICT (singleton) DO UPDATE SET migration_id = EXCLUDED.migration_id, pid = EXCLUDED.pid, host = EXCLUDED.host, backend_pid = EXCLUDED.backend_pid, since = now()`,
+			[migrationId ?? null, process.pid, hostname(), rows[0]!.backend],
+		);
+	} catch (error) {
+		await session.release();
+		throw error;
+	}
+
+	return {
+		async release() {
+			await session.query('SELECT pg_advisory_unlock(7406210)').catch(() => {});
+			await session.release();
+		},
+	};
+}

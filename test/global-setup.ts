@@ -1,0 +1,28 @@
+import {execFileSync} from 'node:child_process';
+import type {TestProject} from 'vitest/node';
+import {findPgBin, startPgServer, type PgServer} from './support/pg-server.js';
+
+declare module 'vitest' {
+	export interface ProvidedContext {
+		/** URL of the shared throwaway server, or '' when no server binaries exist. */
+		pgUrl: string;
+	}
+}
+
+let server: PgServer | undefined;
+
+/** Build the CLI once (the CLI tests run the real dist/cli.js) and start one throwaway server. */
+export async function setup(project: TestProject) {
+	execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {stdio: 'inherit'});
+	if (findPgBin()) {
+		server = await startPgServer();
+		project.provide('pgUrl', server.url);
+	} else {
+		console.warn('\n!!! No PostgreSQL server binaries found: tests against a real server are SKIPPED. Install the postgresql package. !!!\n');
+		project.provide('pgUrl', '');
+	}
+}
+
+export async function teardown() {
+	await server?.stop();
+}

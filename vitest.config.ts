@@ -1,0 +1,12 @@
+import {defineConfig} from 'vitest/config';
+
+export default defineConfig({
+	test: {
+		include: ['test/**/*.test.{ts,tsx}'],
+		testTimeout: 60_000,
+		hookTimeout: 120_000,
+		// PGlite instances are large; two workers fit the 2-core CI machine.
+		maxWorkers: 2,
+		globalSetup: ['test/global-setup.ts'],
+	},
+});
