@@ -2,7 +2,9 @@ import {ExitCode, ZdmError} from '../core/errors.js';
 import {Executor, type ExecutorOptions, type StepOutcome} from '../core/executor.js';
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
-import {acquireHolder, ensureStateSchema} from '../db/state.js';
+import {readPlanFile} from '../core/plan-file.js';
+import {shortHash} from '../core/sql.js';
+import {acquireHolder, ensureStateSchema, loadMigration} from '../db/state.js';
 import {formatEvent, formatFinding, seconds} from './format.js';
 import type {Io} from './io.js';
 import type {CommandFlags} from './options.js';
@@ -56,6 +58,25 @@ function report(executor: Executor, io: Io, json: boolean) {
 export async function migrate(command: MigrateCommand, target: string, db: Database, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	let executor: Executor;
 	if (command === 'run' || command === 'start') {
+		// A started or finished migration goes on from its stored steps: compiling again against
+		// today's catalog would see its own new columns and refuse.
+		const file = readPlanFile(target);
+		await ensureStateSchema(db);
+		const stored = await loadMigration(db, file.id);
+		if (stored && stored.phase !== 'ROLLED_BACK' && stored.phase !== 'PENDING') {
+			if (stored.fingerprint !== shortHash(file.canonical)) {
+				throw new ZdmError('bad-input', `migration ${file.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${file.id}), or give the new plan another id`);
+			}
+
+			await confirm(io, flags, db, `${command} migration ${file.id}`);
+			const holder = await acquireHolder(db, file.id);
+			try {
+				return await drive(command, await Executor.resume(db, file.id, executorOptions(flags, signal)), io, flags, db);
+			} finally {
+				await holder.release();
+			}
+		}
+
 		const prepared = await preparePlan(db, target, flags.allow);
 		for (const finding of prepared.findings) if (!flags.json) io.err(formatFinding(finding));
 		refuseOnLintErrors(target, prepared.findings);
@@ -64,7 +85,6 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		}
 
 		await confirm(io, flags, db, `${command} migration ${prepared.plan.id}`);
-		await ensureStateSchema(db);
 		const holder = await acquireHolder(db, prepared.plan.id);
 		try {
 			executor = await Executor.open(db, prepared.plan, executorOptions(flags, signal));
