@@ -8,11 +8,26 @@ export interface ColumnInfo {
 	default: string | null;
 }
 
+/** An index, or a constraint, and the columns it covers. */
+export interface DependentInfo {
+	kind: 'index' | 'check' | 'foreign key' | 'referenced by';
+	name: string;
+	columns: string[];
+	/** Index: UNIQUE; a single plain column (no expression, no predicate) can be rebuilt on a shadow column. */
+	unique?: boolean;
+	simple?: boolean;
+	/** Index: the UNIQUE or PRIMARY KEY constraint it backs, if any. */
+	constraint?: string;
+	primary?: boolean;
+}
+
 export interface TableInfo {
 	schema: string;
 	name: string;
 	columns: ColumnInfo[];
 	primaryKey: string[];
+	/** What else hangs on the columns: dropping a column drops these with it. */
+	dependents?: DependentInfo[];
 }
 
 export interface Catalog {

@@ -2,7 +2,7 @@ import {backfillSpec} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
 import type {ColumnInfo, TableInfo} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
-import {ident, qualified} from '../sql.js';
+import {ident, ownedName, qualified} from '../sql.js';
 import {constraintSteps, notNullCheck} from './constraints.js';
 import {requireSingleKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
@@ -89,6 +89,32 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
 		},
 	];
+	// Dropping the old column drops what hangs on it. Plain single-column indexes (and the UNIQUE
+	// constraints they back) are rebuilt on the shadow column; anything else is refused up front.
+	const carried: Array<{tmp: string; name: string; constraint?: string}> = [];
+	for (const dependent of table.dependents ?? []) {
+		if (!dependent.columns.includes(old.name)) continue;
+		if (dependent.kind !== 'index' || !dependent.simple || dependent.primary) {
+			throw badInput(
+				`${d.at}: "${old.name}" is part of ${dependent.kind} "${dependent.name}"${dependent.kind === 'index' ? ' (not a plain single-column index)' : ''}, which dropping the old column would lose`,
+				'drop or change it in a migration of its own first',
+			);
+		}
+
+		const tmp = ownedName('_zdm_idx', dependent.name, ctx.migrationId);
+		carried.push({tmp, name: dependent.name, constraint: dependent.constraint});
+		steps.push({
+			phase: 'MIGRATING',
+			operation: ctx.operation,
+			kind: 'concurrent',
+			table: table.name,
+			description: `Build ${dependent.unique ? 'unique ' : ''}index "${dependent.name}" again on "${shadow}", concurrently`,
+			forward: [`CREATE ${dependent.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(tmp)} ON ${target} (${newCol})`],
+			rollback: [`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(table.schema, tmp)}`],
+			why: `The old column takes "${dependent.name}" with it at contract; its twin is built now, without blocking writes.`,
+		});
+	}
+
 	if (d.notNull) steps.push(...constraintSteps(ctx.operation, table, [notNullCheck(ctx.migrationId, table, shadow)], `"${shadow}"`));
 
 	const finish = [...trigger.drop, `ALTER TABLE ${target} DROP COLUMN ${oldCol}`];
@@ -96,6 +122,14 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	const finalCol = ident(d.finalName);
 	if (d.notNull) {
 		finish.push(`ALTER TABLE ${target} ALTER COLUMN ${finalCol} SET NOT NULL`, `ALTER TABLE ${target} DROP CONSTRAINT ${ident(notNullCheck(ctx.migrationId, table, shadow).name)}`);
+	}
+
+	for (const index of carried) {
+		finish.push(
+			index.constraint
+				? `ALTER TABLE ${target} ADD CONSTRAINT ${ident(index.constraint)} UNIQUE USING INDEX ${ident(index.tmp)}`
+				: `ALTER INDEX ${qualified(table.schema, index.tmp)} RENAME TO ${ident(index.name)}`,
+		);
 	}
 
 	if (d.default !== null) finish.push(`ALTER TABLE ${target} ALTER COLUMN ${finalCol} SET DEFAULT ${d.default}`);

@@ -1,0 +1,44 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {compilePlan} from '../../source/core/compile.js';
+import {Executor} from '../../source/core/executor.js';
+import {validatePlan} from '../../source/core/plan-file.js';
+import {readCatalog, tableDefinition, tableHash} from '../../source/db/catalog.js';
+import type {Database} from '../../source/db/database.js';
+import {backends, openBackend} from '../support/databases.js';
+
+const rename = validatePlan({id: 'MIG-002', operations: [{rename_column: {table: 'users', from: 'email', to: 'contact_email'}}]});
+
+describe.each(backends())('indexes and constraints on a changed column (%s)', backend => {
+	let db: Database;
+	let close: () => Promise<void>;
+	beforeAll(async () => {
+		({db, close} = await openBackend(backend, 300));
+	});
+	afterAll(async () => close());
+
+	it('a rename keeps the UNIQUE constraint and a plain index, under their own names', async () => {
+		await db.query('ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)');
+		await db.query('CREATE INDEX users_email_lower ON users (email text_pattern_ops)');
+		const before = [await tableDefinition(db, 'users'), await tableHash(db, 'users')];
+		const failing = await Executor.open(db, compilePlan(rename, await readCatalog(db)).plan, {failAt: 5});
+		await failing.run();
+		expect(failing.plan.phase).toBe('ROLLED_BACK');
+		expect([await tableDefinition(db, 'users'), await tableHash(db, 'users')]).toEqual(before);
+
+		const executor = await Executor.open(db, compilePlan(rename, await readCatalog(db)).plan);
+		await executor.run();
+		expect(executor.plan.phase).toBe('COMPLETE');
+		const definition = await tableDefinition(db, 'users');
+		expect(definition).toContain('constraint users_email_key UNIQUE (contact_email)');
+		expect(definition).toMatch(/index CREATE INDEX users_email_lower ON public\.users USING btree \(contact_email\)/);
+		await expect(db.query("INSERT INTO users (username, contact_email) VALUES ('eve', 'alice@example.com')")).rejects.toThrow(/duplicate key/);
+	});
+
+	it('refuses, before anything runs, to change a column a multi-column index or a check hangs on', async () => {
+		await db.query('CREATE INDEX users_username_contact ON users (username, contact_email)');
+		const change = validatePlan({id: 'MIG-010', operations: [{alter_column: {table: 'users', column: 'username', type: 'varchar(100)'}}]});
+		expect(() => compilePlan(change, {schema: 'public', table: () => undefined})).toThrow(/table "users" does not exist/);
+		const catalog = await readCatalog(db);
+		expect(() => compilePlan(change, catalog)).toThrow(/"username" is part of index "users_username_contact" \(not a plain single-column index\)/);
+	});
+});
