@@ -3,10 +3,12 @@ import {basename} from 'node:path';
 import YAML from 'yaml';
 import {z} from 'zod';
 import {ZdmError} from './errors.js';
+import {shown} from './sql.js';
 
 // Field names follow pgroll's migration files, so a pgroll file using these operations runs as is.
-const name = z.string().min(1);
-const sqlText = z.string().min(1);
+const name = z.string().min(1).max(1000);
+// Bounds keep a hostile file from costing more than an error message.
+const sqlText = z.string().min(1).max(1_000_000);
 
 const columnSchema = z.strictObject({
 	name,
@@ -91,7 +93,7 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 	const raw = document as Record<string, unknown>;
 	const known = new Set(['id', 'name', 'title', 'operations']);
 	for (const key of Object.keys(raw)) {
-		if (!known.has(key)) fail(source, key, 'unknown field', 'a plan has id (or name), title and operations');
+		if (!known.has(key)) fail(source, shown(key), 'unknown field', 'a plan has id (or name), title and operations');
 	}
 
 	const id = raw.id ?? raw.name;
@@ -119,7 +121,7 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 		if (keys.length !== 1) fail(source, at, `expected exactly one operation, found ${keys.length} keys`, 'write one operation per list item');
 		const kind = keys[0] as OperationKind;
 		if (!Object.hasOwn(operationSchemas, kind)) {
-			fail(source, at, `unknown operation "${String(kind).slice(0, 40)}"`, `use one of ${operationKinds.join(', ')}`);
+			fail(source, at, `unknown operation ${shown(String(kind))}`, `use one of ${operationKinds.join(', ')}`);
 		}
 
 		const parsed = operationSchemas[kind].safeParse((entry as Record<string, unknown>)[kind]);

@@ -9,6 +9,15 @@ export function ident(name: string): string {
 	return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * A name from the plan file as an error message shows it: quoted, with control characters
+ * escaped (a newline in a name must not break the one-line message), cut short if long.
+ */
+export function shown(name: string, max = 40): string {
+	const chars = Array.from(name);
+	return JSON.stringify(chars.length > max ? `${chars.slice(0, max).join('')}…` : name).replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
+}
+
 /** A schema-qualified, quoted table name. */
 export const qualified = (schema: string, table: string) => `${ident(schema)}.${ident(table)}`;
 
@@ -29,7 +38,7 @@ export function checkIdentifier(name: string, what: string): string {
 	const bytes = Buffer.byteLength(name, 'utf8');
 	if (bytes > maxIdentifierBytes) {
 		throw badInput(
-			`${what} "${name.slice(0, 20)}…" is ${bytes} bytes; PostgreSQL names hold at most 63`,
+			`${what} ${shown(name, 20)} is ${bytes} bytes; PostgreSQL names hold at most 63`,
 			'choose a shorter name',
 		);
 	}
@@ -49,7 +58,8 @@ export function shortHash(...parts: string[]): string {
 export function ownedName(prefix: string, base: string, ...salt: string[]): string {
 	const hash = shortHash(base, ...salt);
 	const room = maxIdentifierBytes - prefix.length - hash.length - 2;
-	let readable = base;
-	while (Buffer.byteLength(readable, 'utf8') > room) readable = readable.slice(0, -1);
-	return `${prefix}_${readable}_${hash}`;
+	// Cut by whole characters: half a surrogate pair would not survive the trip to the server.
+	const chars = Array.from(base);
+	while (Buffer.byteLength(chars.join(''), 'utf8') > room) chars.pop();
+	return `${prefix}_${chars.join('')}_${hash}`;
 }

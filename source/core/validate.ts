@@ -1,7 +1,7 @@
 import type {Database} from '../db/database.js';
 import {ZdmError} from './errors.js';
 import type {Fragment} from './operations/operation.js';
-import {ident} from './sql.js';
+import {ident, shown} from './sql.js';
 
 class Abort extends Error {}
 
@@ -16,6 +16,22 @@ export async function validateFragments(db: Database, fragments: Fragment[]): Pr
 	try {
 		await db.transaction(async tx => {
 			await tx.query('SET TRANSACTION READ ONLY');
+			// A type from the plan file is written into DDL as text: prove it is one type name and
+			// nothing more (`text, DROP COLUMN email` is not), sent as a parameter.
+			for (const type of new Set(fragments.flatMap(fragment => (fragment.castTo ? [fragment.castTo] : [])))) {
+				let known = false;
+				try {
+					await tx.query('SAVEPOINT zdm_type');
+					known = (await tx.query<{known: boolean}>('SELECT to_regtype($1) IS NOT NULL AS known', [type])).rows[0]!.known;
+					await tx.query('RELEASE SAVEPOINT zdm_type');
+				} catch {
+					await tx.query('ROLLBACK TO SAVEPOINT zdm_type');
+				}
+
+				const what = fragments.find(fragment => fragment.castTo === type)!.what.replace(/\.(up|down|default|type|column\.default|column\.type|column\.check\.constraint)$/, '');
+				if (!known) throw new ZdmError('validation', `${what}: ${shown(type)} is not a type`, 'write a PostgreSQL type name, e.g. text, bigint, varchar(100), timestamptz');
+			}
+
 			for (const fragment of fragments) {
 				const columns = fragment.table.columns
 					.filter(column => !(fragment.bind && column.name in fragment.bind))
@@ -28,8 +44,8 @@ export async function validateFragments(db: Database, fragments: Fragment[]): Pr
 					await tx.query(sql);
 					await tx.query('RELEASE SAVEPOINT zdm_fragment');
 				} catch (error) {
-					const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-					throw new ZdmError('validation', `${fragment.what}: ${reason}`, `write one SQL expression over the columns of "${fragment.table.name}"${fragment.castTo ? ` that converts to ${fragment.castTo}` : ''}`);
+					const reason = (error instanceof Error ? error.message : String(error)).split(/[\r\n\u2028\u2029]/)[0]!.slice(0, 200);
+					throw new ZdmError('validation', `${fragment.what}: ${reason}`, `write one SQL expression over the columns of ${shown(fragment.table.name)}${fragment.castTo ? ` that converts to ${fragment.castTo}` : ''}`);
 				}
 			}
 

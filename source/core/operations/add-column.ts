@@ -2,9 +2,9 @@ import {backfillSpec} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
 import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
-import {checkIdentifier, ident, qualified} from '../sql.js';
+import {checkIdentifier, ident, qualified, shown} from '../sql.js';
 import {constraintSteps, notNullCheck, type PendingConstraint} from './constraints.js';
-import {checkExpression, requireNoColumn, requireSingleKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {checkExpression, enclosed, requireColumn, requireNoColumn, requireSingleKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
 
 /**
@@ -23,7 +23,7 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 	if (defaultValue !== undefined) checkExpression(defaultValue, `${at}.column.default`);
 	// WHY refuse? Existing rows would have nothing to hold: NOT NULL could never be validated.
 	if (!nullable && up === undefined && defaultValue === undefined) {
-		throw badInput(`${at}: column "${column.name}" is NOT NULL but has neither a default nor "up"`, 'add "up" (an expression over existing columns), a default, or make it nullable: true');
+		throw badInput(`${at}: column ${shown(column.name)} is NOT NULL but has neither a default nor "up"`, 'add "up" (an expression over existing columns), a default, or make it nullable: true');
 	}
 
 	const target = qualified(table.schema, table.name);
@@ -48,7 +48,7 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 	// Without `up`, the default can apply to new rows at once; with `up`, it waits for contract so
 	// the trigger can tell a row that left the column out (NULL) from one that set it.
 	const defaultNow = defaultValue !== undefined && up === undefined;
-	if (defaultNow) expand.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${defaultValue}`);
+	if (defaultNow) expand.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(defaultValue)}`);
 	steps.push({
 		phase: 'EXPANDING',
 		operation: ctx.operation,
@@ -96,6 +96,9 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 	if (column.references) {
 		const ref = column.references;
 		checkIdentifier(ref.name, `${at}.column.references.name`);
+		// The referenced table and column are proved to exist now, not at the contract step.
+		const referenced = ref.table === table.name ? table : requireTable(ctx, ref.table, `${at}.column.references.table`);
+		requireColumn(referenced, ref.column, `${at}.column.references.column`);
 		constraints.push({
 			name: ref.name,
 			definition: `FOREIGN KEY (${col}) REFERENCES ${qualified(table.schema, ref.table)} (${ident(ref.column)})${ref.on_delete ? ` ON DELETE ${ref.on_delete}` : ''}`,
@@ -133,7 +136,7 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 	}
 
 	if (defaultValue !== undefined && !defaultNow) {
-		finish.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${defaultValue}`);
+		finish.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(defaultValue)}`);
 		undo.unshift(`ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT`);
 	}
 

@@ -3,7 +3,7 @@ import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
 import {ident, ownedName, qualified} from '../sql.js';
 import {compileDuplication} from './duplicate.js';
-import {checkExpression, requireColumn, requireNoColumn, requireTable, type CompileContext, type Compiled} from './operation.js';
+import {checkExpression, enclosed, requireColumn, requireNoColumn, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
 
 /**
  * alter_column: a type change, or making a column NOT NULL, runs through a shadow column (see
@@ -27,10 +27,12 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 	const notNull = body.nullable === undefined ? old.notNull : !body.nullable;
 	const needsShadow = (body.type !== undefined && body.type !== old.type) || (notNull && !old.notNull) || body.up !== undefined;
 	const defaultAfter = body.default === undefined ? old.default : body.default;
+	// A new default is proved one expression of the final type before anything runs.
+	const defaultFragments: Fragment[] = body.default ? [{what: `${at}.default`, table: structuredClone(table), expression: body.default, castTo: type}] : [];
 
 	if (needsShadow) {
 		const renamed = finalName !== old.name;
-		return compileDuplication(
+		const duplicated = compileDuplication(
 			{
 				at,
 				table,
@@ -46,6 +48,7 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 			},
 			ctx,
 		);
+		return {steps: duplicated.steps, fragments: [...duplicated.fragments, ...defaultFragments]};
 	}
 
 	const target = qualified(table.schema, table.name);
@@ -53,8 +56,8 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 	const forward: string[] = [];
 	const rollback: string[] = [];
 	if (body.default !== undefined && body.default !== old.default) {
-		forward.push(body.default === null ? `ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT` : `ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${body.default}`);
-		rollback.unshift(old.default === null ? `ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT` : `ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${old.default}`);
+		forward.push(body.default === null ? `ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT` : `ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(body.default)}`);
+		rollback.unshift(old.default === null ? `ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT` : `ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(old.default)}`);
 	}
 
 	if (old.notNull && !notNull) {
@@ -84,8 +87,8 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 			{at, table, old, shadow: finalName, finalName, type: old.type, notNull: old.notNull, default: old.default, up: ident(old.name), down: ident(finalName), summary: `rename ${old.name}`},
 			ctx,
 		);
-		return {steps: [...steps, ...renamed.steps], fragments: renamed.fragments};
+		return {steps: [...steps, ...renamed.steps], fragments: [...renamed.fragments, ...defaultFragments]};
 	}
 
-	return {steps, fragments: []};
+	return {steps, fragments: defaultFragments};
 }

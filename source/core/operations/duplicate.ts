@@ -2,9 +2,9 @@ import {backfillSpec} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
 import type {ColumnInfo, TableInfo} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
-import {ident, ownedName, qualified} from '../sql.js';
+import {ident, ownedName, qualified, shown} from '../sql.js';
 import {constraintSteps, notNullCheck} from './constraints.js';
-import {requireSingleKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {enclosed, requireSingleKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
 
 export interface Duplication {
@@ -34,7 +34,7 @@ export interface Duplication {
 export function compileDuplication(d: Duplication, ctx: CompileContext): Compiled {
 	const {table, old, shadow} = d;
 	const key = requireSingleKey(table, d.at);
-	if (key === old.name) throw badInput(`${d.at}: "${old.name}" is the primary key`, 'changing a primary key column is not supported; add a new key column instead');
+	if (key === old.name) throw badInput(`${d.at}: ${shown(old.name)} is the primary key`, 'changing a primary key column is not supported; add a new key column instead');
 	const target = qualified(table.schema, table.name);
 	const oldCol = ident(old.name);
 	const newCol = ident(shadow);
@@ -96,7 +96,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 		if (!dependent.columns.includes(old.name)) continue;
 		if (dependent.kind !== 'index' || !dependent.simple || dependent.primary) {
 			throw badInput(
-				`${d.at}: "${old.name}" is part of ${dependent.kind} "${dependent.name}"${dependent.kind === 'index' ? ' (not a plain single-column index)' : ''}, which dropping the old column would lose`,
+				`${d.at}: ${shown(old.name)} is part of ${dependent.kind} ${shown(dependent.name)}${dependent.kind === 'index' ? ' (not a plain single-column index)' : ''}, which dropping the old column would lose`,
 				'drop or change it in a migration of its own first',
 			);
 		}
@@ -132,7 +132,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 		);
 	}
 
-	if (d.default !== null) finish.push(`ALTER TABLE ${target} ALTER COLUMN ${finalCol} SET DEFAULT ${d.default}`);
+	if (d.default !== null) finish.push(`ALTER TABLE ${target} ALTER COLUMN ${finalCol} SET DEFAULT ${enclosed(d.default)}`);
 	steps.push({
 		phase: 'CONTRACTING',
 		operation: ctx.operation,

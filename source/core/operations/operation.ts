@@ -1,7 +1,7 @@
 import type {Catalog, TableInfo} from '../catalog.js';
 import {badInput} from '../errors.js';
 import type {StepSpec} from '../plan.js';
-import {checkIdentifier} from '../sql.js';
+import {checkIdentifier, shown} from '../sql.js';
 
 /**
  * What an operation compiles against. The catalog is a working copy: each operation applies its
@@ -36,7 +36,7 @@ export interface Compiled {
 export function requireTable(ctx: CompileContext, name: string, at: string): TableInfo {
 	checkIdentifier(name, `${at}: table`);
 	const table = ctx.catalog.table(name);
-	if (!table) throw badInput(`${at}: table "${name}" does not exist in schema "${ctx.catalog.schema}"`, 'check the table name (zdm-tui seed creates the demo "users")');
+	if (!table) throw badInput(`${at}: table ${shown(name)} does not exist in schema ${shown(ctx.catalog.schema)}`, 'check the table name (zdm-tui seed creates the demo "users")');
 	return table;
 }
 
@@ -44,7 +44,7 @@ export function requireColumn(table: TableInfo, name: string, at: string) {
 	checkIdentifier(name, `${at}: column`);
 	const found = table.columns.find(c => c.name === name);
 	if (!found) {
-		throw badInput(`${at}: column "${name}" does not exist in "${table.name}"`, `existing columns: ${table.columns.map(c => c.name).join(', ')}`);
+		throw badInput(`${at}: column ${shown(name)} does not exist in ${shown(table.name)}`, `existing columns: ${table.columns.map(c => shown(c.name)).join(', ')}`);
 	}
 
 	return found;
@@ -53,7 +53,7 @@ export function requireColumn(table: TableInfo, name: string, at: string) {
 export function requireNoColumn(table: TableInfo, name: string, at: string) {
 	checkIdentifier(name, `${at}: column`);
 	if (table.columns.some(c => c.name === name)) {
-		throw badInput(`${at}: column "${name}" already exists in "${table.name}"`, 'choose another name, or drop the existing column in an earlier migration');
+		throw badInput(`${at}: column ${shown(name)} already exists in ${shown(table.name)}`, 'choose another name, or drop the existing column in an earlier migration');
 	}
 }
 
@@ -61,7 +61,7 @@ export function requireNoColumn(table: TableInfo, name: string, at: string) {
 export function requireSingleKey(table: TableInfo, at: string): string {
 	if (table.primaryKey.length !== 1) {
 		throw badInput(
-			`${at}: table "${table.name}" needs a single-column primary key for a batched backfill (it has ${table.primaryKey.length || 'none'})`,
+			`${at}: table ${shown(table.name)} needs a single-column primary key for a batched backfill (it has ${table.primaryKey.length || 'none'})`,
 			'add a primary key first',
 		);
 	}
@@ -77,3 +77,9 @@ export function checkExpression(expression: string, at: string): string {
 	if (expression.includes('\0')) throw badInput(`${at}: the expression contains a NUL byte`, 'remove it');
 	return expression;
 }
+
+/**
+ * An expression placed in DDL exactly as validateFragments proved it: inside parentheses of its
+ * own, so nothing in it can reach the statement around it (`'x', DROP username` stays one value).
+ */
+export const enclosed = (expression: string) => (/[\n\r]|--|\/\*/.test(expression) ? `(\n${expression}\n)` : `(${expression})`);
