@@ -3,8 +3,8 @@ import {Executor, type ExecutorOptions, type StepOutcome} from '../core/executor
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {readPlanFile} from '../core/plan-file.js';
-import {shortHash} from '../core/sql.js';
-import {acquireHolder, ensureStateSchema, loadMigration} from '../db/state.js';
+import {shortHash, shown} from '../core/sql.js';
+import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration} from '../db/state.js';
 import {formatEvent, formatFinding, seconds} from './format.js';
 import type {Io} from './io.js';
 import type {CommandFlags} from './options.js';
@@ -61,8 +61,7 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		// A started or finished migration goes on from its stored steps: compiling again against
 		// today's catalog would see its own new columns and refuse.
 		const file = readPlanFile(target);
-		await ensureStateSchema(db);
-		const stored = await loadMigration(db, file.id);
+		const stored = (await hasStateSchema(db)) ? await loadMigration(db, file.id) : undefined;
 		if (stored && stored.phase !== 'ROLLED_BACK' && stored.phase !== 'PENDING') {
 			if (stored.fingerprint !== shortHash(file.canonical)) {
 				throw new ZdmError('bad-input', `migration ${file.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${file.id}), or give the new plan another id`);
@@ -85,6 +84,7 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		}
 
 		await confirm(io, flags, db, `${command} migration ${prepared.plan.id}`);
+		await ensureStateSchema(db);
 		const holder = await acquireHolder(db, prepared.plan.id);
 		try {
 			executor = await Executor.open(db, prepared.plan, executorOptions(flags, signal));
@@ -94,8 +94,8 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		}
 	}
 
-	await confirm(io, flags, db, `${command} migration ${target}`);
-	await ensureStateSchema(db);
+	await confirm(io, flags, db, `${command} migration ${shown(target)}`);
+	if (!(await hasStateSchema(db)) || !(await loadMigration(db, target))) throw new ZdmError('bad-input', `no migration ${shown(target)} on this database`, 'see zdm-tui status for the ids');
 	const holder = await acquireHolder(db, target);
 	try {
 		executor = await Executor.resume(db, target, executorOptions(flags, signal));

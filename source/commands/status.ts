@@ -1,12 +1,12 @@
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
-import {ensureStateSchema, listMigrations, readHistory} from '../db/state.js';
+import {hasStateSchema, listMigrations, readHistory} from '../db/state.js';
 import {formatPlan} from './format.js';
 import type {Io} from './io.js';
 
 export async function status(db: Database, io: Io, json: boolean, id?: string): Promise<number> {
-	await ensureStateSchema(db);
-	const migrations = (await listMigrations(db)).filter(m => id === undefined || m.id === id);
+	// Reading status creates nothing: without zdm's schema there are simply no migrations.
+	const migrations = (!(await hasStateSchema(db)) ? [] : await listMigrations(db)).filter(m => id === undefined || m.id === id);
 	if (json) {
 		io.out(JSON.stringify({
 			database: db.label,
@@ -27,7 +27,7 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 	if (id !== undefined && migrations[0]) {
 		const m = migrations[0];
 		for (const line of ['', ...formatPlan(m).slice(1)]) io.out(line);
-		for (const entry of await readHistory(db, id)) io.out(`${entry.at} [${entry.phase}] ${entry.message}`);
+		for (const entry of migrations.length > 0 ? await readHistory(db, id) : []) io.out(`${entry.at} [${entry.phase}] ${entry.message}`);
 	}
 
 	return 0;

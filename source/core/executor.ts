@@ -3,8 +3,8 @@ import {activeMigration, addHistory, ensureStateSchema, loadMigration, saveNewMi
 import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent, ExecutorListener} from './events.js';
-import {defaultLockPolicy, findBlockers, withLockRetry, type LockPolicy} from './lock-retry.js';
-import type {MigrationPhase} from './phase.js';
+import {defaultLockPolicy, findBlockers, isConnectionLoss, withLockRetry, type LockPolicy} from './lock-retry.js';
+import {isActive, type MigrationPhase} from './phase.js';
 import {nextStep, progressPct, type Plan, type Step} from './plan.js';
 
 export interface ExecutorOptions {
@@ -22,6 +22,16 @@ export type StepOutcome =
 	| {outcome: 'executed'; step: Step}
 	| {outcome: 'complete'}
 	| {outcome: 'rolled-back'; step: Step; error: string};
+
+/**
+ * WHY stop rather than roll back when the connection drops? The server has already rolled back
+ * whatever was in flight, and every step commits with its mark: the stored state is exact. A
+ * rollback now would likely fail the same way, and undo a long backfill for a network blip.
+ */
+function connectionLost(error: unknown, during: string): ZdmError {
+	const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+	return new ZdmError('interrupted', `lost the connection to the database during ${during} (${reason}); nothing half-done was kept and the state is saved`, 'run the same command again to resume');
+}
 
 const errorText = (error: unknown) => (error instanceof ZdmError ? error.oneLine() : error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 
@@ -43,7 +53,7 @@ export class Executor {
 		private readonly options: ExecutorOptions,
 	) {
 		this.plan = plan;
-		this.lock = {...defaultLockPolicy, ...options.lock};
+		this.lock = {...defaultLockPolicy, ...options.lock, signal: options.signal};
 		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? 200, fixed: options.batchSize !== undefined, signal: options.signal};
 	}
 
@@ -102,6 +112,15 @@ export class Executor {
 		return nextStep(this.plan);
 	}
 
+	/**
+	 * A rollback was cut short (a crash, a lost connection, Ctrl-C): some steps are undone or
+	 * failed while the migration is still active. Going forward from there would skip them, so
+	 * the only way on is to finish the rollback.
+	 */
+	get rollingBack(): boolean {
+		return isActive(this.plan.phase) && this.plan.steps.some(step => step.status === 'rolled_back' || step.status === 'failed');
+	}
+
 	private emit(event: ExecutorEvent) {
 		for (const listener of this.listeners) listener(event);
 	}
@@ -122,6 +141,7 @@ export class Executor {
 		if (this.busy) throw new ZdmError('refused', 'a step is already running', 'wait for it to finish');
 		if (this.plan.phase === 'COMPLETE') return {outcome: 'complete'};
 		if (this.plan.phase === 'ROLLED_BACK') throw new ZdmError('refused', `migration ${this.plan.id} is rolled back`, 'run it again from its plan file to start afresh');
+		if (this.rollingBack) return this.finishRollback();
 		const step = this.next;
 		if (!step) {
 			await this.finish();
@@ -139,9 +159,12 @@ export class Executor {
 		try {
 			await this.execute(step, inject, wasRunning, started);
 		} catch (error) {
-			if (error instanceof ZdmError && error.code === 'interrupted') {
+			const lost = isConnectionLoss(error);
+			if (lost || (error instanceof ZdmError && error.code === 'interrupted')) {
 				this.busy = false;
-				throw error;
+				// A transactional step left nothing behind: it is pending again, as stored.
+				if (step.kind === 'ddl' || step.kind === 'script') step.status = wasRunning ? 'running' : 'pending';
+				throw lost ? connectionLost(error, `step ${step.number}`) : error;
 			}
 
 			const message = errorText(error);
@@ -156,6 +179,9 @@ export class Executor {
 					await this.history(tx, {phase: 'FAILED', message: `Step ${step.number} failed: ${message}`, durationMs: step.durationMs});
 				});
 				await this.rollbackExecuted();
+			} catch (rollbackError) {
+				if (isConnectionLoss(rollbackError)) throw connectionLost(rollbackError, `the rollback after step ${step.number} failed (${message})`);
+				throw rollbackError;
 			} finally {
 				this.busy = false;
 			}
@@ -311,9 +337,19 @@ export class Executor {
 		this.busy = true;
 		try {
 			await this.rollbackExecuted();
+		} catch (error) {
+			if (isConnectionLoss(error)) throw connectionLost(error, 'the rollback');
+			throw error;
 		} finally {
 			this.busy = false;
 		}
+	}
+
+	/** Finish a rollback that was cut short; reported like the failure that started it. */
+	private async finishRollback(): Promise<StepOutcome> {
+		const failed = this.plan.steps.find(step => step.status === 'failed') ?? this.plan.steps.find(step => step.status === 'rolled_back')!;
+		await this.rollback();
+		return {outcome: 'rolled-back', step: failed, error: `finished the rollback that was interrupted${failed.status === 'failed' ? ` after step ${failed.number} failed` : ''}`};
 	}
 
 	private async finish() {
@@ -328,7 +364,7 @@ export class Executor {
 	async run(stopBefore?: MigrationPhase): Promise<StepOutcome> {
 		for (;;) {
 			const next = this.next;
-			if (stopBefore && next?.phase === stopBefore) return {outcome: 'executed', step: this.plan.steps[Math.max(0, next.number - 2)]!};
+			if (stopBefore && next?.phase === stopBefore && !this.rollingBack) return {outcome: 'executed', step: this.plan.steps[Math.max(0, next.number - 2)]!};
 			const result = await this.step();
 			if (result.outcome !== 'executed') return result;
 			if (this.options.signal?.aborted) throw new ZdmError('interrupted', `interrupted after step ${result.step.number}; the state is saved`, 'run the same command again to resume');

@@ -13,6 +13,8 @@ export interface LockPolicy {
 	lockTimeoutMs: number;
 	/** Give up after waiting this long in all, across attempts. */
 	maxLockWaitMs: number;
+	/** Ctrl-C / SIGTERM: stop waiting for the lock (nothing of the attempt was applied). */
+	signal?: AbortSignal;
 }
 
 export const defaultLockPolicy: LockPolicy = {lockTimeoutMs: 500, maxLockWaitMs: 60_000};
@@ -34,7 +36,32 @@ export async function findBlockers(db: Queryable, schema: string, table: string)
 	}
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+/** Wait, but wake at once when the signal fires. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+	return new Promise(resolve => {
+		const done = () => {
+			clearTimeout(timer);
+			signal?.removeEventListener('abort', done);
+			resolve();
+		};
+
+		const timer = setTimeout(done, ms);
+		signal?.addEventListener('abort', done, {once: true});
+	});
+}
+
+const interrupted = () =>
+	new ZdmError('interrupted', 'interrupted while waiting for a lock; the statement that waited was rolled back and the state is saved', 'run the same command again to resume');
+
+/** The server dropped our connection (terminated backend, restart, network): nothing in flight was kept. */
+export function isConnectionLoss(error: unknown): boolean {
+	const state = sqlState(error);
+	if (state && (state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03')) return true;
+	const code = error && typeof error === 'object' && 'code' in error ? String((error as {code: unknown}).code) : '';
+	if (['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+	const message = error instanceof Error ? error.message : '';
+	return /^Connection terminated|^Client has encountered a connection error|not queryable/i.test(message);
+}
 
 /**
  * WHY retry instead of waiting? A DDL statement queued behind a long transaction blocks every
@@ -52,6 +79,7 @@ export async function withLockRetry<T>(
 			return await attempt();
 		} catch (error) {
 			if (sqlState(error) !== '55P03') throw error;
+			if (policy.signal?.aborted) throw interrupted();
 			const waitedMs = Date.now() - started;
 			if (waitedMs >= policy.maxLockWaitMs) {
 				throw new ZdmError(
@@ -63,7 +91,8 @@ export async function withLockRetry<T>(
 
 			const nextDelayMs = Math.min(2000, 50 * 2 ** Math.min(tries, 6)) * (0.5 + Math.random() / 2);
 			await onWait({attempt: tries, waitedMs, nextDelayMs});
-			await sleep(Math.min(nextDelayMs, Math.max(0, policy.maxLockWaitMs - waitedMs)));
+			await sleep(Math.min(nextDelayMs, Math.max(0, policy.maxLockWaitMs - waitedMs)), policy.signal);
+			if (policy.signal?.aborted) throw interrupted();
 		}
 	}
 }

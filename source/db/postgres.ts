@@ -41,16 +41,25 @@ export async function openPostgres(url: string, options: {max?: number} = {}): P
 		...root,
 		async transaction(work) {
 			const client = await pool.connect();
+			// A backend terminated mid-transaction makes the client emit 'error' while it is ours;
+			// unheard, that would crash the process instead of failing this transaction.
+			const onError = () => {};
+			client.on('error', onError);
+			let broken: Error | undefined;
 			try {
 				await client.query('BEGIN');
 				const result = await work(wrap(client));
 				await client.query('COMMIT');
 				return result;
 			} catch (error) {
-				await client.query('ROLLBACK').catch(() => {});
+				await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+					broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+				});
 				throw error;
 			} finally {
-				client.release();
+				client.removeListener('error', onError);
+				// A connection that cannot even roll back is dead: destroy it rather than pool it.
+				client.release(broken);
 			}
 		},
 		async session(): Promise<Session> {

@@ -56,9 +56,14 @@ const schemaSql = [
 	)`,
 ];
 
-export async function ensureStateSchema(db: Database): Promise<void> {
+/** Whether zdm's schema exists: reading state must not create it (bad input changes nothing). */
+export async function hasStateSchema(db: Queryable): Promise<boolean> {
 	const {rows} = await db.query<{ready: boolean}>("SELECT to_regclass('zdm.holder') IS NOT NULL AS ready");
-	if (rows[0]?.ready) return;
+	return Boolean(rows[0]?.ready);
+}
+
+export async function ensureStateSchema(db: Database): Promise<void> {
+	if (await hasStateSchema(db)) return;
 	await db.transaction(async tx => {
 		// Two first runs racing to create the schema would collide; one waits for the other.
 		await tx.query('SELECT pg_advisory_xact_lock(7406211)');
