@@ -1,6 +1,6 @@
 import type {Database} from '../db/database.js';
 import {loadBackfillCursor, saveBackfillCursor, type BackfillCursor} from '../db/state.js';
-import {backfillSetting} from './backfill-sql.js';
+import {batchSettings} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {withLockRetry, type LockPolicy} from './lock-retry.js';
@@ -19,6 +19,12 @@ export interface BackfillControl {
 	signal?: AbortSignal;
 }
 
+/**
+ * The batch duration to aim for. WHY 50 ms? A writer touching a row of the batch in flight waits
+ * for its commit: 50 ms keeps every write under 100 ms, while per-batch costs (a commit, the
+ * cursor) stay a few percent of the work.
+ */
+export const defaultTargetBatchMs = 50;
 export const minBatch = 100;
 export const maxBatch = 100_000;
 
@@ -62,8 +68,7 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillCursor> {
 			run.lock,
 			async () =>
 				db.transaction(async tx => {
-					await tx.query(`SET LOCAL lock_timeout = '${Math.round(run.lock.lockTimeoutMs)}ms'`);
-					await tx.query(backfillSetting);
+					await tx.query(batchSettings, [`${Math.round(run.lock.lockTimeoutMs)}ms`]);
 					const {rows} = state.cursor === null ? await tx.query<{rows: number; cursor: string | null}>(spec.firstBatch, [size]) : await tx.query<{rows: number; cursor: string | null}>(spec.nextBatch, [state.cursor, size]);
 					const batch = rows[0]!;
 					if (batch.rows > 0) {

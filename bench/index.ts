@@ -1,0 +1,167 @@
+/**
+ * `npm run bench`: the figures issue 4 promises, each next to its target. Starts its own
+ * throwaway PostgreSQL server; takes a few minutes. `--json` prints the figures as JSON.
+ */
+import {execFileSync} from 'node:child_process';
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {cpus, tmpdir, totalmem} from 'node:os';
+import {join} from 'node:path';
+import {parseArgs} from 'node:util';
+import {defaultTargetBatchMs} from '../source/core/backfill.js';
+import {startPgServer} from '../test/support/pg-server.js';
+import {blockedDdl} from './blocked-ddl.js';
+import {keypressLatency} from './keypress.js';
+import {peakRss} from './memory.js';
+import {compareOnPglite} from './pglite-backfill.js';
+import {atLeast, below, context, formatTable, type Figure} from './report.js';
+import {seededDatabase} from './server-db.js';
+import {compareOnServer, type BackfillComparison} from './server-backfill.js';
+import {median} from './stats.js';
+import {cli, embeddedReadyMs, firstFrame, helpMs} from './startup.js';
+
+const {values: options} = parseArgs({
+	options: {
+		json: {type: 'boolean', default: false},
+		rows: {type: 'string', default: '1000000'},
+		'pglite-rows': {type: 'string', default: '100000'},
+		'target-batch-ms': {type: 'string'},
+		'blocker-ms': {type: 'string', default: '5000'},
+		only: {type: 'string', multiple: true},
+		rounds: {type: 'string', default: '3'},
+	},
+});
+const rows = Number(options.rows);
+const pgliteRows = Number(options['pglite-rows']);
+// The backfill's own default (executor.ts may pass another): see the note printed with the table.
+const targetBatchMs = options['target-batch-ms'] === undefined ? defaultTargetBatchMs : Number(options['target-batch-ms']);
+const blockerMs = Number(options['blocker-ms']);
+const rounds = Number(options.rounds);
+const wanted = (scenario: string) => !options.only || options.only.includes(scenario);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+// An application's write load: a few connections, each a bounded loop of single-row writes.
+const serverLoad = {writers: 4, pauseMs: 10};
+const pgliteLoad = {writers: 2, pauseMs: 10};
+const lockTimeoutMs = 500;
+
+function build() {
+	try {
+		execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {stdio: 'pipe'});
+	} catch (error) {
+		if (!existsSync(cli)) throw error;
+		log(`! the build failed; measuring the existing ${cli}: ${String((error as {stdout?: unknown}).stdout ?? error).split('\n')[0]}`);
+	}
+}
+
+const figures: Figure[] = [];
+const machine = {
+	cores: cpus().length,
+	cpu: cpus()[0]?.model ?? 'unknown',
+	ramGb: Math.round(totalmem() / 2 ** 30),
+	node: process.version,
+	postgres: '',
+	pglite: '',
+};
+
+/** Rounds of the same comparison: medians for times and ratios, the worst round for waits. */
+function comparisonFigures(section: string, runs: BackfillComparison[], waitNote = '') {
+	const worst = (pick: (run: BackfillComparison) => number) => Math.max(...runs.map(pick));
+	const zdmWrites = runs.reduce((sum, run) => sum + run.zdm.writes.count, 0);
+	const bigBangWrites = runs.reduce((sum, run) => sum + run.bigBang.writes.count, 0);
+	const errors = runs.reduce((sum, run) => sum + run.zdm.writes.errors + run.bigBang.writes.errors, 0);
+	const last = runs.at(-1)!;
+	figures.push(context(section, 'big-bang UPDATE wall time', median(runs.map(run => run.bigBang.ms)) / 1000, 's', `median of ${runs.length}: ${runs.map(run => (run.bigBang.ms / 1000).toFixed(2)).join(', ')} s`));
+	figures.push(context(section, 'zdm backfill wall time', median(runs.map(run => run.zdm.backfillMs)) / 1000, 's', `median of ${runs.length}: ${runs.map(run => (run.zdm.backfillMs / 1000).toFixed(2)).join(', ')} s; ${last.zdm.batch.batches} batches of ~${last.zdm.batch.meanBatchMs.toFixed(0)} ms (target ${targetBatchMs} ms)`));
+	figures.push(atLeast(section, 'throughput zdm ÷ big-bang', median(runs.map(run => run.throughputRatio)), 0.9, '×', `median; rounds ${runs.map(run => run.throughputRatio.toFixed(2)).join(', ')}`));
+	figures.push(context(section, 'write wait p50, zdm backfill', median(runs.map(run => run.zdm.writes.p50)), 'ms', `p99 ${worst(run => run.zdm.writes.p99).toFixed(1)} ms (worst round), ${zdmWrites} writes, ${errors} errors`));
+	figures.push(below(section, 'longest write wait, zdm backfill', worst(run => run.zdm.writes.max), 100, 'ms', `worst of ${runs.length} rounds${waitNote ? `; ${waitNote}` : ''}`));
+	figures.push(context(section, 'write wait p50, big-bang', median(runs.map(run => run.bigBang.writes.p50)), 'ms', `p99 ${worst(run => run.bigBang.writes.p99).toFixed(0)} ms, ${bigBangWrites} writes`));
+	figures.push(context(section, 'longest write wait, big-bang', worst(run => run.bigBang.writes.max), 'ms', 'writers wait for the whole UPDATE'));
+}
+
+log('building dist/ …');
+build();
+log('starting a throwaway PostgreSQL server …');
+const server = await startPgServer();
+const cacheHome = mkdtempSync(join(tmpdir(), 'zdm-bench-cache-'));
+try {
+	const pg = await import('pg');
+	const probe = new pg.default.Client({connectionString: server.url});
+	await probe.connect();
+	machine.postgres = (await probe.query<{server_version: string}>('SHOW server_version')).rows[0]!.server_version;
+	await probe.end();
+	machine.pglite = (JSON.parse(readFileSync('node_modules/@electric-sql/pglite/package.json', 'utf8')) as {version: string}).version;
+
+	if (wanted('startup')) {
+		log('start-up: --help, first frame, embedded database …');
+		figures.push(below('start-up', 'zdm-tui --help', helpMs(), 150, 'ms', 'median of 7 process starts'));
+		// An empty cache: the very first start on a machine initialises and seeds, then caches.
+		const env = {XDG_CACHE_HOME: cacheHome};
+		const cold = await embeddedReadyMs(env);
+		const warm = [await embeddedReadyMs(env), await embeddedReadyMs(env)];
+		figures.push(context('start-up', 'embedded ready, first start ever (fills the cache)', cold, 'ms'));
+		figures.push(below('start-up', 'embedded ready (demo size, cached data dir)', Math.min(...warm), 2000, 'ms', `process spawn → open and seeded; runs ${warm.map(ms => ms.toFixed(0)).join(', ')} ms`));
+		const frame = await firstFrame([], 3);
+		figures.push(below('start-up', 'dashboard first frame', frame.ms, 400, 'ms', frame.note ?? 'spawn → first output in a pseudo-terminal, median of 3'));
+	}
+
+	if (wanted('server')) {
+		log(`server: big-bang vs zdm on ${rows} rows, ${rounds} rounds …`);
+		const runs: BackfillComparison[] = [];
+		for (let round = 0; round < rounds; round++) runs.push(await compareOnServer(server, rows, serverLoad, targetBatchMs));
+		comparisonFigures(`server ${rows / 1000}k rows`, runs);
+	}
+
+	if (wanted('blocked')) {
+		log(`blocked DDL: a ${blockerMs} ms transaction holds users …`);
+		const result = await blockedDdl(server, serverLoad, blockerMs, lockTimeoutMs);
+		const section = `blocked DDL (${blockerMs / 1000} s blocker)`;
+		figures.push(below(section, 'longest write wait, zdm (lock_timeout + retry)', result.zdm.writes.max, 1500, 'ms', `lock_timeout ${lockTimeoutMs} ms; p99 ${result.zdm.writes.p99.toFixed(0)} ms; migration took ${(result.zdm.ddlMs / 1000).toFixed(1)} s`));
+		figures.push(context(section, 'longest write wait, naive ALTER (no lock_timeout)', result.naive.writes.max, 'ms', `p99 ${result.naive.writes.p99.toFixed(0)} ms: writers queue behind the waiting ALTER`));
+	}
+
+	if (wanted('pglite')) {
+		log(`PGlite: big-bang vs zdm on ${pgliteRows} rows, ${rounds} rounds …`);
+		const runs: BackfillComparison[] = [];
+		for (let round = 0; round < rounds; round++) runs.push(await compareOnPglite(pgliteRows, pgliteLoad, targetBatchMs));
+		comparisonFigures(`PGlite ${pgliteRows / 1000}k rows`, runs, 'one backend: writes take turns with the batches');
+	}
+
+	if (wanted('keys')) {
+		log('keypress-to-frame at 1k and 1M rows …');
+		const small = await seededDatabase(server, 'bench_keys_small', 1000);
+		await small.db.close();
+		const smallResult = await keypressLatency(['--database-url', small.url]);
+		figures.push(below('responsiveness', 'keypress → frame, 1k rows', smallResult.medianMs, 33, 'ms', smallResult.note ?? `median of 8 presses, max ${smallResult.maxMs?.toFixed(0)} ms`));
+		if (smallResult.medianMs === undefined) {
+			figures.push(below('responsiveness', 'keypress → frame, 1M rows', undefined, 33, 'ms', 'not measured: see 1k'));
+		} else {
+			const large = await seededDatabase(server, 'bench_keys_large', 1_000_000);
+			await large.db.close();
+			const largeResult = await keypressLatency(['--database-url', large.url]);
+			figures.push(below('responsiveness', 'keypress → frame, 1M rows', largeResult.medianMs, 33, 'ms', largeResult.note ?? `median of 8 presses, max ${largeResult.maxMs?.toFixed(0)} ms`));
+			if (largeResult.medianMs !== undefined) figures.push(context('responsiveness', 'render cost 1M ÷ 1k rows (flat ≈ 1)', largeResult.medianMs / smallResult.medianMs, '×'));
+		}
+	}
+
+	if (wanted('memory')) {
+		log('peak RSS: run against the server (1M rows), run on the embedded default …');
+		const big = await seededDatabase(server, 'bench_memory', rows);
+		await big.db.close();
+		const againstServer = await peakRss(['run', 'samples/add-display-name.yaml', '--yes', '--database-url', big.url]);
+		figures.push(below('memory', `CLI peak RSS, run against a server (${rows / 1000}k rows)`, againstServer.code === 0 ? againstServer.mb : undefined, 150, 'MB', againstServer.code === 0 ? 'VmHWM of the node process' : `run failed: ${againstServer.output.slice(-120)}`));
+		const embedded = await peakRss(['run', 'samples/add-display-name.yaml', '--yes'], {XDG_CACHE_HOME: cacheHome});
+		figures.push(below('memory', 'peak RSS, embedded default (demo size, whole run)', embedded.code === 0 ? embedded.mb : undefined, 500, 'MB', embedded.code === 0 ? 'PGlite in process' : `run failed: ${embedded.output.slice(-120)}`));
+	}
+} finally {
+	await server.stop();
+	rmSync(cacheHome, {recursive: true, force: true});
+}
+
+if (options.json) {
+	process.stdout.write(`${JSON.stringify({machine, figures}, null, 2)}\n`);
+} else {
+	process.stdout.write(`\nzdm-tui bench — ${machine.cores} cores (${machine.cpu}), ${machine.ramGb} GB RAM, Node ${machine.node}, PostgreSQL ${machine.postgres}, PGlite ${machine.pglite}\n\n`);
+	process.stdout.write(`${formatTable(figures)}\n`);
+	const missed = figures.filter(figure => figure.pass === false);
+	process.stdout.write(missed.length === 0 ? '\nEvery measured target met.\n' : `\n${missed.length} target(s) missed: ${missed.map(figure => `${figure.section} / ${figure.name}`).join('; ')}\n`);
+}

@@ -1,0 +1,42 @@
+import {median} from './stats.js';
+import {spawnInPty, visibleText} from './pty.js';
+import {cli} from './startup.js';
+
+export interface KeypressResult {
+	/** Median keypress-to-frame, ms; undefined when it could not be measured (note says why). */
+	medianMs?: number;
+	maxMs?: number;
+	note?: string;
+}
+
+/**
+ * Open the dashboard, wait until the screen is still, then press `?` (help on, help off) and time
+ * each press to the next frame written. A screen that never goes still (a live panel) is waited
+ * out between presses, so each press is timed against a quiet terminal.
+ */
+export async function keypressLatency(args: string[], presses = 8): Promise<KeypressResult> {
+	const app = spawnInPty(`${process.execPath} ${cli} ${args.join(' ')}`);
+	try {
+		const first = await app.nextOutput(app.started, 30_000);
+		if (first === undefined) return {note: 'the dashboard wrote nothing'};
+		// Loading (PGlite start, catalog) ends when the steps are on screen.
+		const deadline = performance.now() + 60_000;
+		while (!/step/i.test(app.screen()) && performance.now() < deadline && !app.exited()) await new Promise(resolve => setTimeout(resolve, 50));
+		if (app.exited() || !/step/i.test(app.screen())) return {note: `dashboard not ready: "${app.screen().slice(0, 60)}"`};
+		const times: number[] = [];
+		for (let i = 0; i < presses; i++) {
+			if (!(await app.quiet(250, 5000))) return {note: 'the screen never went still for 250 ms'};
+			const pressed = performance.now();
+			app.write('?');
+			const frame = await app.nextOutput(pressed, 2000);
+			if (frame === undefined) return {note: 'no frame after a keypress'};
+			times.push(frame - pressed);
+		}
+
+		return {medianMs: median(times), maxMs: Math.max(...times)};
+	} finally {
+		await app.stop();
+	}
+}
+
+export {visibleText};
