@@ -1,9 +1,10 @@
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {join} from 'node:path';
+import {createHash} from 'node:crypto';
+import {constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {homedir, tmpdir} from 'node:os';
+import {dirname, join} from 'node:path';
 import {ZdmError} from '../core/errors.js';
 import type {Database} from './database.js';
-import {openPglite} from './pglite.js';
-import {openPostgres} from './postgres.js';
 import {defaultDemoRows, hasUsers, seedUsers} from './seed.js';
 
 export interface DatabaseChoice {
@@ -39,11 +40,133 @@ function lockDataDir(dir: string): () => void {
 	return () => rmSync(lockFile, {force: true});
 }
 
+// Demo databases larger than this are seeded each time rather than cached on disk.
+const cacheableRows = 1_000_000;
+const readyMarker = 'zdm-tui-template-ready';
+const scratchPrefix = 'zdm-tui-pglite-';
+
+/** The cache is only valid for one PGlite build (data directory format) and one seed definition. */
+function templateKey(rows: number): string | undefined {
+	try {
+		const pgliteDir = dirname(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')));
+		const {version} = JSON.parse(readFileSync(join(pgliteDir, 'package.json'), 'utf8')) as {version: string};
+		const seed = createHash('sha256').update(seedUsers.toString()).digest('hex').slice(0, 10);
+		return `pglite-${version}-users-${rows}-${seed}`;
+	} catch {
+		return undefined;
+	}
+}
+
+function cacheRoot(): string | undefined {
+	const base = process.env.XDG_CACHE_HOME || (homedir() ? join(homedir(), '.cache') : undefined);
+	return base ? join(base, 'zdm-tui') : undefined;
+}
+
+/**
+ * WHY a cached template? Initialising PGlite (initdb in WASM) and seeding take seconds; copying a
+ * ready data directory and opening it takes a fraction of that. Built once per machine, in a
+ * directory of its own, renamed into place only when complete, so a crash never leaves half a one.
+ */
+async function demoTemplate(rows: number): Promise<string | undefined> {
+	const root = cacheRoot();
+	const key = templateKey(rows);
+	if (!root || !key || rows > cacheableRows) return undefined;
+	const dir = join(root, key);
+	if (existsSync(join(dir, readyMarker))) return dir;
+	const building = `${dir}.building-${process.pid}`;
+	try {
+		mkdirSync(root, {recursive: true});
+		rmSync(building, {recursive: true, force: true});
+		const {openPglite} = await import('./pglite.js');
+		const db = await openPglite({dataDir: building});
+		try {
+			await seedUsers(db, {rows});
+			await db.query('CHECKPOINT');
+		} finally {
+			await db.close();
+		}
+
+		writeFileSync(join(building, readyMarker), new Date().toISOString());
+		try {
+			renameSync(building, dir);
+		} catch {
+			// Another zdm-tui finished the same template first: use theirs.
+			rmSync(building, {recursive: true, force: true});
+		}
+
+		return existsSync(join(dir, readyMarker)) ? dir : undefined;
+	} catch {
+		rmSync(building, {recursive: true, force: true});
+		return undefined;
+	}
+}
+
+const scratchDirs = new Set<string>();
+let exitHook = false;
+
+/** Throwaway copies left by a zdm-tui that was killed: their pid is in the name. */
+function sweepStaleScratch() {
+	try {
+		for (const name of readdirSync(tmpdir())) {
+			const pid = Number(new RegExp(`^${scratchPrefix}(\\d+)-`).exec(name)?.[1]);
+			if (pid && pid !== process.pid && !processAlive(pid)) rmSync(join(tmpdir(), name), {recursive: true, force: true});
+		}
+	} catch {}
+}
+
+/** A fresh copy of the template for this process only, deleted on close or at exit. */
+function scratchCopy(template: string): string {
+	sweepStaleScratch();
+	const dir = mkdtempSync(join(tmpdir(), `${scratchPrefix}${process.pid}-`));
+	// Copy-on-write where the file system can, a plain copy elsewhere.
+	cpSync(template, dir, {recursive: true, mode: constants.COPYFILE_FICLONE});
+	scratchDirs.add(dir);
+	if (!exitHook) {
+		exitHook = true;
+		process.once('exit', () => {
+			for (const scratch of scratchDirs) rmSync(scratch, {recursive: true, force: true});
+		});
+	}
+
+	return dir;
+}
+
+async function openEmbedded(choice: DatabaseChoice): Promise<Database> {
+	const {openPglite} = await import('./pglite.js');
+	const rows = choice.rows ?? defaultDemoRows;
+	if (choice.dataDir) {
+		// A new directory starts as a copy of the demo template, when there is one.
+		if (!existsSync(join(choice.dataDir, 'PG_VERSION'))) {
+			const template = await demoTemplate(rows);
+			if (template) cpSync(template, choice.dataDir, {recursive: true, mode: constants.COPYFILE_FICLONE});
+		}
+
+		return openPglite({dataDir: choice.dataDir});
+	}
+
+	const template = await demoTemplate(rows);
+	if (!template) return openPglite();
+	const scratch = scratchCopy(template);
+	const forget = () => {
+		scratchDirs.delete(scratch);
+		rmSync(scratch, {recursive: true, force: true});
+	};
+
+	try {
+		return await openPglite({dataDir: scratch, label: 'embedded (throwaway demo copy)', onClose: forget});
+	} catch (error) {
+		forget();
+		throw error;
+	}
+}
+
 export async function openDatabase(choice: DatabaseChoice): Promise<Database> {
 	const url = choice.databaseUrl;
 	if (url) {
 		if (!/^postgres(ql)?:\/\//.test(url)) throw new ZdmError('bad-input', 'the database URL must start with postgres:// or postgresql://', 'e.g. --database-url postgres://user@127.0.0.1:5432/app');
 		try {
+			// Imported on demand: `--help` and the embedded default never pay for the driver.
+			const {openPostgres} = await import('./postgres.js');
 			return await openPostgres(url);
 		} catch (error) {
 			const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -54,7 +177,7 @@ export async function openDatabase(choice: DatabaseChoice): Promise<Database> {
 	const unlock = choice.dataDir ? lockDataDir(choice.dataDir) : () => {};
 	let db: Database;
 	try {
-		db = await openPglite({dataDir: choice.dataDir});
+		db = await openEmbedded(choice);
 	} catch (error) {
 		unlock();
 		throw error;

@@ -18,14 +18,25 @@ export interface PgliteOptions {
 	dataDir?: string;
 	/** A data directory tarball (from dumpDataDir) to start from instead of running initdb. */
 	loadDataDir?: Blob | File;
+	/** What to call it on screen, when the directory alone would mislead (a throwaway copy). */
+	label?: string;
+	/** Called after close, e.g. to delete a throwaway data directory. */
+	onClose?: () => void;
 }
 
+/**
+ * WHY smaller shared buffers? PostgreSQL's 128 MB default lives inside the WASM memory, in this
+ * process, and is touched as pages are read; the demo table is a few MB, and the operating
+ * system's file cache serves an on-disk data directory just as well. It saves ~100 MB of RSS.
+ */
+const settings = ['shared_buffers = 32MB'];
+
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
-	const pglite = await PGlite.create({dataDir: options.dataDir, loadDataDir: options.loadDataDir});
+	const pglite = await PGlite.create({dataDir: options.dataDir, loadDataDir: options.loadDataDir, postgresqlconf: settings});
 	const root = wrap(pglite);
 	return {
 		kind: 'embedded',
-		label: options.dataDir ? `embedded (${options.dataDir})` : 'embedded (in memory)',
+		label: options.label ?? (options.dataDir ? `embedded (${options.dataDir})` : 'embedded (in memory)'),
 		// PGlite is one backend in this process: statements interleave, they never overlap.
 		concurrent: false,
 		...root,
@@ -37,6 +48,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
 		},
 		async close() {
 			await pglite.close();
+			options.onClose?.();
 		},
 	};
 }
