@@ -1,7 +1,25 @@
+import {fileURLToPath} from 'node:url';
+import {render} from 'ink';
 import {ZdmError} from '../core/errors.js';
 import type {CommandFlags} from '../commands/options.js';
+import {App} from './App.js';
 
-/** Placeholder until the dashboard lands: refuses clearly. */
-export async function dashboard(_plan: string | undefined, _flags: CommandFlags, _signal: AbortSignal): Promise<number> {
-	throw new ZdmError('bad-input', 'the dashboard is not built yet', 'use zdm-tui run PLAN');
+/** The sample that ships in the package, found beside the code rather than in the working directory. */
+export const defaultPlanPath = fileURLToPath(new URL('../../samples/add-display-name.yaml', import.meta.url));
+
+/**
+ * `zdm-tui [PLAN]`: render first (a spinner while PGlite starts), then open the database inside the
+ * app. Resolves to the exit code, or rejects with the error that kept the dashboard from starting.
+ */
+export async function dashboard(planPath: string | undefined, flags: CommandFlags, signal: AbortSignal): Promise<number> {
+	// Checked before anything opens: without raw mode a keypress-driven screen cannot work.
+	if (!process.stdin.isTTY || typeof process.stdin.setRawMode !== 'function') {
+		throw new ZdmError('bad-input', 'the dashboard needs an interactive terminal', `use zdm-tui run ${planPath ?? 'samples/add-display-name.yaml'} --yes for the headless run`);
+	}
+
+	let result: {code: number} | {error: unknown} = {code: 0};
+	const instance = render(<App planPath={planPath ?? defaultPlanPath} flags={flags} signal={signal} onExit={outcome => (result = outcome)} />, {exitOnCtrlC: false});
+	await instance.waitUntilExit();
+	if ('error' in result) throw result.error;
+	return result.code;
 }

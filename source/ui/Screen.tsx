@@ -1,0 +1,54 @@
+import {Box} from 'ink';
+import {nextStep} from '../core/plan.js';
+import {Findings} from './components/Findings.js';
+import {Footer} from './components/Footer.js';
+import {Header} from './components/Header.js';
+import {HelpOverlay} from './components/HelpOverlay.js';
+import {HistoryFeed} from './components/HistoryFeed.js';
+import {ProgressBar} from './components/ProgressBar.js';
+import {SqlPanel, sqlLines} from './components/SqlPanel.js';
+import {StepsPanel} from './components/StepsPanel.js';
+import {UsersTable} from './components/UsersTable.js';
+import {WhyLine} from './components/WhyLine.js';
+import {computeLayout, type Layout} from './layout.js';
+import type {DashboardState} from './state/dashboard-state.js';
+
+/** The step space would run; none once the migration has ended (space then starts afresh). */
+export function upcomingStep(state: DashboardState) {
+	const phase = state.plan?.phase;
+	return phase === 'COMPLETE' || phase === 'ROLLED_BACK' ? undefined : nextStep({steps: state.steps});
+}
+
+export function layoutFor(state: DashboardState, size: {columns: number; rows: number}): Layout {
+	const next = upcomingStep(state);
+	return computeLayout(size.rows, size.columns, {steps: state.steps.length, sql: sqlLines(next, state.showRollbackSql).length});
+}
+
+/** The panels, top to bottom, each given the lines the layout allows. Rendering only: no keys here. */
+export function Screen({state, layout}: {state: DashboardState; layout: Layout}) {
+	const {plan, steps} = state;
+	if (!plan) return null;
+	const next = upcomingStep(state);
+	const running = steps.find(step => step.status === 'running');
+	const executed = steps.filter(step => step.status === 'executed').length;
+	const {width} = layout;
+	const showFindings = plan.phase === 'PENDING' && state.findings.length > 0;
+	return (
+		<Box flexDirection="column" width={width}>
+			<Header id={plan.id} title={plan.title} phase={plan.phase} database={state.database} width={width} />
+			<WhyLine phase={plan.phase} stepWhy={(running ?? next)?.why} />
+			<ProgressBar executed={executed} total={steps.length} backfill={state.backfill} batchSize={state.batchSize} batchFixed={state.batchFixed} paused={state.paused} width={width} />
+			<StepsPanel steps={steps} next={next} height={layout.steps} width={width} />
+			{state.help ? (
+				<HelpOverlay height={layout.sql + layout.table + layout.feed + 2} width={width} />
+			) : (
+				<>
+					<SqlPanel step={next} rollback={state.showRollbackSql} height={layout.sql} width={width} />
+					<UsersTable window={state.users} changed={state.changed} newColumns={state.newColumns} height={layout.table} width={width} />
+					{showFindings ? <Findings findings={state.findings} height={layout.feed} width={width} /> : <HistoryFeed entries={state.history} height={layout.feed} width={width} />}
+				</>
+			)}
+			<Footer state={state} />
+		</Box>
+	);
+}

@@ -1,0 +1,41 @@
+import {Box, Text} from 'ink';
+import type {BackfillProgress} from '../state/dashboard-state.js';
+import {bar, duration, int} from '../format.js';
+import {theme} from '../theme.js';
+
+export interface ProgressBarProps {
+	executed: number;
+	total: number;
+	backfill?: BackfillProgress;
+	batchSize?: number;
+	batchFixed: boolean;
+	paused: boolean;
+	width: number;
+}
+
+/** Plan progress (executed steps over all, as in the lab), then the backfill's rows, speed and ETA. */
+export function ProgressBar({executed, total, backfill, batchSize, batchFixed, paused, width}: ProgressBarProps) {
+	const pct = total === 0 ? 0 : (executed / total) * 100;
+	const barWidth = Math.max(10, Math.min(30, width - 40));
+	const rows = backfill ? backfill.rowsDone / Math.max(1, backfill.rowsTotal) : 0;
+	const size = `batch ${int(backfill?.batchSize ?? batchSize ?? 0)}${batchFixed ? ' (fixed)' : ' (auto)'}`;
+	return (
+		<Box flexDirection="column" width={width}>
+			<Text wrap="truncate-end">
+				{'plan     '}
+				<Text {...(pct === 100 ? theme.ok : theme.accent)}>{bar(pct / 100, barWidth)}</Text> {pct.toFixed(0).padStart(3)} % <Text {...theme.muted}>({executed}/{total} steps)</Text>
+			</Text>
+			<Text wrap="truncate-end">
+				{'backfill '}
+				{backfill ? (
+					<>
+						<Text {...theme.accent}>{bar(rows, barWidth)}</Text> {int(backfill.rowsDone)}/{int(backfill.rowsTotal)} rows · {int(backfill.rowsPerSecond)} rows/s · ETA {duration(backfill.etaMs)} · {size}
+					</>
+				) : (
+					<Text {...theme.muted}>{bar(0, barWidth)} no backfill running · {size}</Text>
+				)}
+				{paused ? <Text {...theme.warning}> PAUSED (p)</Text> : null}
+			</Text>
+		</Box>
+	);
+}

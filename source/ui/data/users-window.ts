@@ -1,0 +1,85 @@
+import {ident, qualified} from '../../core/sql.js';
+import type {Queryable} from '../../db/database.js';
+import type {UsersWindow} from '../state/users-window.js';
+
+/*
+ * Read-only queries for the table view. Each reads at most a page of rows by keyset on the
+ * primary key (an index range scan), so a million rows cost what ten do.
+ */
+
+interface Shape {
+	key?: string;
+	columns: string[];
+	estimatedRows: number;
+}
+
+async function shapeOf(db: Queryable, schema: string, table: string): Promise<Shape | undefined> {
+	const {rows} = await db.query<{column: string; is_key: boolean; estimate: number | string}>(
+		`SELECT a.attname AS column,
+		        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1 AND i.indkey[0] = a.attnum) AS is_key,
+		        c.reltuples AS estimate
+		   FROM pg_class c
+		   JOIN pg_namespace n ON n.oid = c.relnamespace
+		   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		  WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
+		  ORDER BY a.attnum`,
+		[schema, table],
+	);
+	if (rows.length === 0) return undefined;
+	return {key: rows.find(row => row.is_key)?.column, columns: rows.map(row => row.column), estimatedRows: Math.max(0, Number(rows[0]!.estimate))};
+}
+
+export interface WindowRequest {
+	schema?: string;
+	table: string;
+	/** Show rows after this key (null: from the first row). */
+	after: string | null;
+	limit: number;
+}
+
+export async function readUsersWindow(db: Queryable, request: WindowRequest): Promise<UsersWindow> {
+	const schema = request.schema ?? 'public';
+	const shape = await shapeOf(db, schema, request.table);
+	const empty = {table: request.table, key: '', columns: [], rows: [], estimatedRows: 0, after: null};
+	if (!shape) return {...empty, unavailable: `no table "${request.table}" yet`};
+	if (!shape.key) return {...empty, columns: shape.columns, unavailable: `"${request.table}" has no single-column primary key to page by`};
+	// Qualified with the alias: ORDER BY "id" alone would sort by the text output column.
+	const key = `t.${ident(shape.key)}`;
+	const select = shape.columns.map(column => `t.${ident(column)}::text AS ${ident(column)}`).join(', ');
+	const where = request.after === null ? '' : `WHERE ${key} > $2`;
+	const params: unknown[] = request.after === null ? [request.limit] : [request.limit, request.after];
+	const {rows} = await db.query<Record<string, string | null>>(`SELECT ${select} FROM ${qualified(schema, request.table)} AS t ${where} ORDER BY ${key} LIMIT $1`, params);
+	return {
+		table: request.table,
+		key: shape.key,
+		columns: shape.columns,
+		rows: rows.map(row => ({key: row[shape.key!] ?? '', cells: row})),
+		estimatedRows: shape.estimatedRows,
+		after: request.after,
+	};
+}
+
+/**
+ * The key `by` rows further down (positive) or up (negative) from `after`, walking the index:
+ * the cost is the distance moved, never the table's size. Null means "from the first row".
+ */
+export async function moveWindow(db: Queryable, window: UsersWindow, by: number): Promise<string | null> {
+	if (!window.key || by === 0) return window.after;
+	const key = `t.${ident(window.key)}`;
+	const table = `${qualified('public', window.table)} AS t`;
+	if (by > 0) {
+		// A parameter compared with the key takes the key's type, so the index range scan is kept.
+		const {rows} = await db.query<{key: string}>(
+			`SELECT ${key}::text AS key FROM ${table} ${window.after === null ? '' : `WHERE ${key} > $2`} ORDER BY ${key} LIMIT $1`,
+			window.after === null ? [by + 1] : [by + 1, window.after],
+		);
+		if (rows.length === by + 1) return rows[by - 1]!.key;
+		// Near the end: keep the last row on screen rather than scrolling into nothing.
+		return rows.length >= 2 ? rows.at(-2)!.key : window.after;
+	}
+
+	if (window.after === null) return null;
+	const {rows} = await db.query<{key: string}>(`SELECT ${key}::text AS key FROM ${table} WHERE ${key} <= $2 ORDER BY ${key} DESC LIMIT $1`, [-by + 1, window.after]);
+	// Moving up past the first row lands on the start.
+	return rows.length === -by + 1 ? rows.at(-1)!.key : null;
+}

@@ -1,0 +1,17 @@
+import {useStdout} from 'ink';
+import {useEffect, useState} from 'react';
+
+/** Terminal size that follows resizes; a stream with no rows (tests, pipes) counts as 80×24. */
+export default function useTerminalSize(): {columns: number; rows: number} {
+	const {stdout} = useStdout();
+	const read = () => ({columns: stdout.columns || 80, rows: stdout.rows || 24});
+	const [size, setSize] = useState(read);
+	useEffect(() => {
+		const onResize = () => setSize(read());
+		stdout.on('resize', onResize);
+		return () => {
+			stdout.off('resize', onResize);
+		};
+	}, [stdout]);
+	return size;
+}

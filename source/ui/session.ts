@@ -1,0 +1,312 @@
+import {ZdmError} from '../core/errors.js';
+import {Executor, type ExecutorOptions} from '../core/executor.js';
+import {maxBatch, minBatch} from '../core/backfill.js';
+import type {Plan} from '../core/plan.js';
+import type {Database} from '../db/database.js';
+import {openDatabase} from '../db/open.js';
+import {acquireHolder, ensureStateSchema, readHistory, type Holder} from '../db/state.js';
+import {checkFlags, type CommandFlags} from '../commands/options.js';
+import {preparePlan} from '../commands/prepare.js';
+import {moveWindow, readUsersWindow} from './data/users-window.js';
+import type {DashboardStore} from './state/store.js';
+
+/** Enough rows that the backfill visibly runs for a few seconds on PGlite (~90k rows/s here). */
+export const dashboardDemoRows = 300_000;
+/** Rows read per refresh: more than any terminal shows, few enough to cost nothing. */
+export const windowRows = 60;
+/** Batches arrive many times a second; the table is re-read at most this often. */
+const refreshEveryMs = 200;
+
+export interface SessionOptions {
+	planPath: string;
+	flags: CommandFlags;
+	/** Opens the database; tests pass their own, the CLI opens from the flags. */
+	open?: (flags: CommandFlags) => Promise<Database>;
+}
+
+type Command = 'next' | 'rollback';
+
+/**
+ * The dashboard's lifecycle as plain async code: open, prepare, drive the executor one command at
+ * a time, quit. React only renders the store this feeds and forwards keys to these methods.
+ */
+export class DashboardSession {
+	private db?: Database;
+	private holder?: Holder;
+	private executor?: Executor;
+	private compiled?: Plan;
+	private unsubscribe?: () => void;
+	private readonly controller = new AbortController();
+	private readonly queue: Command[] = [];
+	private current?: Promise<void>;
+	private autoplayTimer?: NodeJS.Timeout;
+	private resumeBackfill?: () => void;
+	private refreshing?: Promise<void>;
+	private refreshAgain = false;
+	private lastRefresh = 0;
+	private trailingRefresh?: NodeJS.Timeout;
+	private interrupted = false;
+	private scrolling: Promise<void> = Promise.resolve();
+	private closed = false;
+
+	constructor(
+		private readonly store: DashboardStore,
+		private readonly options: SessionOptions,
+	) {}
+
+	private get state() {
+		return this.store.getState();
+	}
+
+	private starting?: Promise<void>;
+
+	start(): Promise<void> {
+		this.starting ??= this.open();
+		return this.starting;
+	}
+
+	private async open(): Promise<void> {
+		const flags = checkFlags(this.options.flags);
+		const {dispatch} = this.store;
+		const where = flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} and seeding the demo users table`;
+		dispatch({type: 'loading', what: `${where}…`});
+		this.db = await (this.options.open ?? defaultOpen)(flags);
+		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
+		const prepared = await preparePlan(this.db, this.options.planPath, flags.allow);
+		if (flags.failAt !== undefined && flags.failAt > prepared.plan.steps.length) {
+			throw new ZdmError('bad-input', `--fail-at ${flags.failAt} is past the plan's last step (${prepared.plan.steps.length})`, `choose a step from 1 to ${prepared.plan.steps.length}`);
+		}
+
+		await ensureStateSchema(this.db);
+		this.holder = await acquireHolder(this.db, prepared.plan.id);
+		this.compiled = prepared.plan;
+		await this.openExecutor();
+		dispatch({type: 'ready', ...this.readyFields(), findings: prepared.findings, history: await readHistory(this.db, prepared.plan.id)});
+		await this.refreshUsers();
+		if (this.state.autoplay) this.scheduleAutoplay(0);
+	}
+
+	private readyFields() {
+		const {plan, control} = this.executor!;
+		return {database: this.db!.label, plan: {id: plan.id, title: plan.title, phase: plan.phase}, steps: plan.steps.map(step => ({...step})), batchSize: control.batchSize, batchFixed: control.fixed};
+	}
+
+	private async openExecutor() {
+		this.unsubscribe?.();
+		const {flags} = this.options;
+		const options: ExecutorOptions = {
+			failAt: flags.failAt,
+			batchSize: flags.batchSize,
+			signal: this.controller.signal,
+			lock: {
+				...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),
+				...(flags.maxLockWait === undefined ? {} : {maxLockWaitMs: flags.maxLockWait}),
+			},
+		};
+		this.executor = await Executor.open(this.db!, this.compiled!, options);
+		// `p` holds the backfill between batches; the batch in flight still commits.
+		this.executor.control.gate = async () => {
+			if (!this.state.paused || this.controller.signal.aborted) return;
+			await new Promise<void>(resolve => {
+				this.resumeBackfill = resolve;
+			});
+		};
+		this.unsubscribe = this.executor.on(event => {
+			this.store.dispatch({type: 'executor', event});
+			if (event.type === 'batch') this.refreshUsersSoon();
+		});
+	}
+
+	/** Space / Enter and `r`: queued behind a running command, never run alongside it. */
+	enqueue(command: Command) {
+		if (this.closed || this.state.quitting || !this.executor) return;
+		this.queue.push(command);
+		this.pump();
+	}
+
+	private pump() {
+		if (this.current) {
+			this.store.dispatch({type: 'queue', running: this.state.running, queued: this.queue.length});
+			return;
+		}
+
+		const command = this.queue.shift();
+		if (!command) return;
+		this.store.dispatch({type: 'queue', running: this.executor?.next?.number, queued: this.queue.length});
+		this.current = this.execute(command).finally(() => {
+			this.current = undefined;
+			this.store.dispatch({type: 'queue', queued: this.queue.length});
+			if (this.queue.length > 0) this.pump();
+			else if (this.state.autoplay) this.scheduleAutoplay(this.options.flags.speed ?? 1200);
+		});
+	}
+
+	private async execute(command: Command) {
+		const {dispatch} = this.store;
+		const executor = this.executor!;
+		const {phase} = executor.plan;
+		dispatch({type: 'notice'});
+		try {
+			if (command === 'rollback') {
+				if (phase === 'COMPLETE') return dispatch({type: 'notice', message: 'COMPLETE: the old shape is gone, so there is nothing to roll back'});
+				if (phase === 'ROLLED_BACK' || phase === 'PENDING') return dispatch({type: 'notice', message: 'nothing has run, so there is nothing to roll back'});
+				dispatch({type: 'baseline'});
+				await executor.rollback();
+			} else if (phase === 'COMPLETE') {
+				this.stopAutoplay();
+				return dispatch({type: 'notice', message: 'COMPLETE: nothing left to run. q quits'});
+			} else if (phase === 'ROLLED_BACK') {
+				// A rolled-back migration starts afresh from the plan it was compiled from.
+				await this.openExecutor();
+				dispatch({type: 'ready', ...this.readyFields(), findings: this.state.findings, history: this.state.history});
+				dispatch({type: 'notice', message: 'starting again from the first step'});
+				return;
+			} else {
+				dispatch({type: 'baseline'});
+				const result = await executor.step();
+				if (result.outcome === 'rolled-back') this.stopAutoplay();
+			}
+		} catch (error) {
+			if (error instanceof ZdmError && error.code === 'interrupted') {
+				this.interrupted = true;
+				return;
+			}
+
+			this.stopAutoplay();
+			dispatch({type: 'error', message: error instanceof ZdmError ? error.oneLine() : error instanceof Error ? error.message.split('\n')[0]! : String(error)});
+		} finally {
+			dispatch({type: 'fail-armed', on: executor.failureArmed});
+			if (!this.closed) await this.refreshUsers();
+			const end = executor.plan.phase;
+			if (end === 'COMPLETE' || end === 'ROLLED_BACK') this.stopAutoplay();
+		}
+	}
+
+	private scheduleAutoplay(delayMs: number) {
+		clearTimeout(this.autoplayTimer);
+		this.autoplayTimer = setTimeout(() => {
+			if (this.state.autoplay && !this.current && this.queue.length === 0) this.enqueue('next');
+		}, delayMs);
+	}
+
+	private stopAutoplay() {
+		clearTimeout(this.autoplayTimer);
+		if (this.state.autoplay) this.store.dispatch({type: 'autoplay', on: false});
+	}
+
+	toggleAutoplay() {
+		const on = !this.state.autoplay;
+		this.store.dispatch({type: 'autoplay', on});
+		if (on && !this.current) this.scheduleAutoplay(0);
+		else if (!on) clearTimeout(this.autoplayTimer);
+	}
+
+	/** `f`: the next step to start fails, and everything executed rolls back. */
+	toggleFailure() {
+		if (!this.executor) return;
+		this.executor.armFailure(!this.executor.failureArmed);
+		this.store.dispatch({type: 'fail-armed', on: this.executor.failureArmed});
+	}
+
+	togglePause() {
+		const on = !this.state.paused;
+		this.store.dispatch({type: 'paused', on});
+		if (!on) this.releaseGate();
+	}
+
+	private releaseGate() {
+		this.resumeBackfill?.();
+		this.resumeBackfill = undefined;
+	}
+
+	/** `+` / `-`: a size set by hand stops the backfill adapting it. */
+	changeBatchSize(direction: 1 | -1) {
+		if (!this.executor) return;
+		const {control} = this.executor;
+		control.batchSize = Math.round(Math.min(maxBatch, Math.max(minBatch, direction > 0 ? control.batchSize * 2 : control.batchSize / 2)));
+		control.fixed = true;
+		this.store.dispatch({type: 'batch-size', size: control.batchSize, fixed: true});
+	}
+
+	/** Scrolls run one after another, each from where the previous one left the window. */
+	scroll(by: number): Promise<void> {
+		this.scrolling = this.scrolling.then(async () => {
+			const window = this.state.users;
+			if (!this.db || !window || this.closed) return;
+			const after = await moveWindow(this.db, window, by);
+			if (after !== window.after) await this.refreshUsers(after);
+		}).catch(() => {});
+		return this.scrolling;
+	}
+
+	private refreshUsersSoon() {
+		const wait = this.lastRefresh + refreshEveryMs - Date.now();
+		if (wait <= 0) {
+			void this.refreshUsers();
+			return;
+		}
+
+		this.trailingRefresh ??= setTimeout(() => {
+			this.trailingRefresh = undefined;
+			void this.refreshUsers();
+		}, wait);
+	}
+
+	/** Re-read the window; one read at a time, and a request during a read is served after it. */
+	async refreshUsers(after = this.state.users?.after ?? null): Promise<void> {
+		if (!this.db || this.closed) return;
+		if (this.refreshing) {
+			this.refreshAgain = true;
+			return this.refreshing;
+		}
+
+		this.lastRefresh = Date.now();
+		this.refreshing = (async () => {
+			try {
+				const window = await readUsersWindow(this.db!, {table: this.tableShown(), after, limit: windowRows});
+				this.store.dispatch({type: 'users', window});
+			} catch (error) {
+				if (!this.closed) this.store.dispatch({type: 'error', message: `reading the table: ${(error as Error).message.split('\n')[0]}`});
+			} finally {
+				this.refreshing = undefined;
+			}
+		})();
+		await this.refreshing;
+		if (this.refreshAgain && !this.closed) {
+			this.refreshAgain = false;
+			await this.refreshUsers();
+		}
+	}
+
+	/** The table the plan changes (the demo's users by default). */
+	private tableShown(): string {
+		return this.compiled?.steps.find(step => step.table)?.table ?? 'users';
+	}
+
+	/**
+	 * `q` / Ctrl-C: a running backfill stops after its current batch with its cursor saved, a DDL
+	 * step finishes its transaction; then the lock is released and the database closed.
+	 */
+	async quit(): Promise<number> {
+		if (this.closed) return this.interrupted ? 130 : 0;
+		this.store.dispatch({type: 'quitting'});
+		// Closing the database under a start still opening it would break both.
+		await this.starting?.catch(() => {});
+		clearTimeout(this.autoplayTimer);
+		clearTimeout(this.trailingRefresh);
+		this.queue.length = 0;
+		this.controller.abort();
+		this.releaseGate();
+		await this.current;
+		this.closed = true;
+		this.unsubscribe?.();
+		await this.refreshing;
+		await this.holder?.release().catch(() => {});
+		await this.db?.close();
+		return this.interrupted ? 130 : 0;
+	}
+}
+
+async function defaultOpen(flags: CommandFlags): Promise<Database> {
+	return openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: flags.rows ?? dashboardDemoRows});
+}

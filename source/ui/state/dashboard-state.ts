@@ -1,0 +1,194 @@
+import type {ExecutorEvent} from '../../core/events.js';
+import type {Finding} from '../../core/lint/index.js';
+import type {MigrationPhase} from '../../core/phase.js';
+import type {Step} from '../../core/plan.js';
+import type {HistoryEntry} from '../../db/state.js';
+import {changedCells, type UsersWindow} from './users-window.js';
+
+export interface BackfillProgress {
+	step: number;
+	rowsDone: number;
+	rowsTotal: number;
+	rowsPerSecond: number;
+	etaMs: number;
+	batchSize: number;
+}
+
+export interface DashboardState {
+	/** What is happening while the dashboard is not ready yet (spinner text). */
+	loading?: string;
+	database: string;
+	plan?: {id: string; title: string; phase: MigrationPhase};
+	steps: Step[];
+	findings: Finding[];
+	/** The step running now, if any. */
+	running?: number;
+	/** Commands waiting for the running one (keys are queued, never run two steps at once). */
+	queued: number;
+	backfill?: BackfillProgress;
+	history: HistoryEntry[];
+	users?: UsersWindow;
+	/** The window as it was when the last step started: what "changed" is measured against. */
+	baseline?: UsersWindow;
+	changed: Set<string>;
+	newColumns: string[];
+	lockWait?: string;
+	error?: string;
+	notice?: string;
+	autoplay: boolean;
+	paused: boolean;
+	failArmed: boolean;
+	batchSize?: number;
+	batchFixed: boolean;
+	showRollbackSql: boolean;
+	help: boolean;
+	quitting: boolean;
+}
+
+export type DashboardAction =
+	| {type: 'loading'; what: string}
+	| {type: 'ready'; database: string; plan: {id: string; title: string; phase: MigrationPhase}; steps: Step[]; findings: Finding[]; history: HistoryEntry[]; batchSize: number; batchFixed: boolean}
+	| {type: 'executor'; event: ExecutorEvent}
+	| {type: 'users'; window: UsersWindow}
+	| {type: 'queue'; running?: number; queued: number}
+	/** A command starts: what it changes in the table is measured from the window as it is now. */
+	| {type: 'baseline'}
+	| {type: 'error'; message: string}
+	| {type: 'notice'; message?: string}
+	| {type: 'autoplay'; on: boolean}
+	| {type: 'paused'; on: boolean}
+	| {type: 'fail-armed'; on: boolean}
+	| {type: 'batch-size'; size: number; fixed: boolean}
+	| {type: 'toggle-sql'}
+	| {type: 'toggle-help'; on?: boolean}
+	| {type: 'quitting'};
+
+export const initialState = (autoplay = false): DashboardState => ({
+	loading: 'Starting…',
+	database: '',
+	steps: [],
+	findings: [],
+	queued: 0,
+	history: [],
+	changed: new Set(),
+	newColumns: [],
+	autoplay,
+	paused: false,
+	failArmed: false,
+	batchFixed: false,
+	showRollbackSql: false,
+	help: false,
+	quitting: false,
+});
+
+/** The feed keeps this many entries; the screen shows the newest that fit. */
+export const historyCap = 200;
+
+const withStep = (steps: Step[], step: Step) => steps.map(each => (each.number === step.number ? {...step} : each));
+
+function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardState {
+	switch (event.type) {
+		case 'phase': {
+			return state.plan ? {...state, plan: {...state.plan, phase: event.phase}} : state;
+		}
+
+		case 'step-started': {
+			// What the step changes is measured from here.
+			return {...state, steps: withStep(state.steps, event.step), lockWait: undefined, error: undefined, failArmed: false, backfill: event.step.kind === 'backfill' ? undefined : state.backfill};
+		}
+
+		case 'step-executed': {
+			return {...state, steps: withStep(state.steps, event.step), lockWait: undefined};
+		}
+
+		case 'step-failed': {
+			return {...state, steps: withStep(state.steps, event.step), error: `step ${event.step.number} failed: ${event.error}`, lockWait: undefined};
+		}
+
+		case 'step-rolled-back': {
+			return {...state, steps: withStep(state.steps, event.step)};
+		}
+
+		case 'batch': {
+			const {rowsDone, rowsTotal, rowsPerSecond, etaMs, batchSize} = event;
+			return {...state, backfill: {step: event.step.number, rowsDone, rowsTotal, rowsPerSecond, etaMs, batchSize}, batchSize, lockWait: undefined};
+		}
+
+		case 'lock-wait': {
+			const who = event.blockers[0];
+			return {...state, lockWait: `waiting for a lock on step ${event.step.number} (attempt ${event.attempt})${who ? `: pid ${who.pid} holds it (${who.query})` : ''}`};
+		}
+
+		case 'history': {
+			return {...state, history: [...state.history, event.entry].slice(-historyCap)};
+		}
+	}
+}
+
+export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
+	switch (action.type) {
+		case 'loading': {
+			return {...state, loading: action.what};
+		}
+
+		case 'ready': {
+			const {type: _type, ...ready} = action;
+			return {...state, ...ready, loading: undefined, backfill: undefined, running: undefined, error: undefined};
+		}
+
+		case 'executor': {
+			return reduceEvent(state, action.event);
+		}
+
+		case 'users': {
+			// A rollback at PENDING or a fresh start has no baseline: the first window is it.
+			const baseline = state.baseline ?? action.window;
+			const {cells, newColumns} = changedCells(baseline, action.window);
+			return {...state, users: action.window, baseline, changed: cells, newColumns};
+		}
+
+		case 'queue': {
+			return {...state, running: action.running, queued: action.queued};
+		}
+
+		case 'baseline': {
+			return {...state, baseline: state.users, changed: new Set(), newColumns: []};
+		}
+
+		case 'error': {
+			return {...state, error: action.message};
+		}
+
+		case 'notice': {
+			return {...state, notice: action.message};
+		}
+
+		case 'autoplay': {
+			return {...state, autoplay: action.on};
+		}
+
+		case 'paused': {
+			return {...state, paused: action.on};
+		}
+
+		case 'fail-armed': {
+			return {...state, failArmed: action.on};
+		}
+
+		case 'batch-size': {
+			return {...state, batchSize: action.size, batchFixed: action.fixed};
+		}
+
+		case 'toggle-sql': {
+			return {...state, showRollbackSql: !state.showRollbackSql};
+		}
+
+		case 'toggle-help': {
+			return {...state, help: action.on ?? !state.help};
+		}
+
+		case 'quitting': {
+			return {...state, quitting: true};
+		}
+	}
+}
