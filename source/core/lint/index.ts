@@ -1,23 +1,86 @@
 import type {Finding, LintContext, Rule} from './rule.js';
+import {addColumnGenerated} from './rules/add-column-generated.js';
+import {addColumnVolatileDefault} from './rules/add-column-volatile-default.js';
+import {concurrentlyInTransaction} from './rules/concurrently-in-transaction.js';
+import {constraintWithoutNotValid} from './rules/constraint-without-not-valid.js';
 import {contractWithoutExpand} from './rules/contract-without-expand.js';
-import {jsonType} from './rules/json-type.js';
+import {lockTimeout} from './rules/lock-timeout.js';
 import {noSteps} from './rules/no-steps.js';
 import {notNullWithoutDefault} from './rules/not-null-without-default.js';
+import {preferJsonb} from './rules/prefer-jsonb.js';
+import {renameOrDropOutsideContract} from './rules/rename-or-drop-outside-contract.js';
+import {requireConcurrentDropIndex} from './rules/require-concurrent-drop-index.js';
+import {requireConcurrentIndex} from './rules/require-concurrent-index.js';
+import {setNotNullWithoutCheck} from './rules/set-not-null-without-check.js';
+import {sqlSyntax} from './rules/sql-syntax.js';
 import {sqlWithoutDown} from './rules/sql-without-down.js';
 import {tooManySteps} from './rules/too-many-steps.js';
+import {typeChangeRewriteRule} from './rules/type-change-rewrite.js';
+import {uniqueWithoutUsingIndex} from './rules/unique-without-using-index.js';
+import {unbatchedBackfill} from './rules/unbatched-backfill.js';
+import {validateInSameTransaction} from './rules/validate-in-same-transaction.js';
+import {workAfterAccessExclusive} from './rules/work-after-access-exclusive.js';
+import {analyseSql} from './sql/analysis.js';
+import {loadSqlParser, sqlParserLoaded} from './sql/parser.js';
 
-export type {Finding, Rule, Severity} from './rule.js';
+export type {Finding, LintContext, Rule, Severity} from './rule.js';
 
-export const rules: Rule[] = [noSteps, contractWithoutExpand, tooManySteps, notNullWithoutDefault, sqlWithoutDown, jsonType];
+export const rules: Rule[] = [
+	// The plan as a whole.
+	noSteps,
+	contractWithoutExpand,
+	tooManySteps,
+	sqlWithoutDown,
+	// Operations and raw SQL.
+	notNullWithoutDefault,
+	preferJsonb,
+	addColumnGenerated,
+	// Raw SQL, read by PostgreSQL's parser.
+	sqlSyntax,
+	lockTimeout,
+	requireConcurrentIndex,
+	requireConcurrentDropIndex,
+	concurrentlyInTransaction,
+	addColumnVolatileDefault,
+	setNotNullWithoutCheck,
+	constraintWithoutNotValid,
+	validateInSameTransaction,
+	uniqueWithoutUsingIndex,
+	typeChangeRewriteRule,
+	renameOrDropOutsideContract,
+	workAfterAccessExclusive,
+	unbatchedBackfill,
+];
 
-/** Run every rule; findings whose rule is in `allow` are kept but downgraded to warnings. */
+const hasRawSql = (ctx: LintContext) => ctx.plan?.steps.some(step => step.kind === 'script') ?? false;
+
+/**
+ * Run every rule; findings whose rule is in `allow` are kept but downgraded to warnings.
+ * Raw `sql` operations are analysed only when `ctx.sql` is there (lintPlan fills it); without it
+ * a warning says they were not read, rather than passing them silently.
+ */
 export function lint(ctx: LintContext, allow: string[] = []): Finding[] {
-	return rules.flatMap(rule =>
+	const findings = rules.flatMap(rule =>
 		rule.check(ctx).map(found => {
 			const severity = found.severity ?? rule.severity;
-			return {...found, rule: rule.id, severity: allow.includes(rule.id) ? 'warning' : severity};
+			return {...found, rule: rule.id, severity: allow.includes(rule.id) ? 'warning' : severity} satisfies Finding;
 		}),
 	);
+	if (!ctx.sql && hasRawSql(ctx)) {
+		findings.push({rule: 'sql-not-analysed', severity: 'warning', message: 'the raw sql operations were not analysed', hint: 'lint with lintPlan(), which loads the SQL parser'});
+	}
+
+	return findings;
 }
+
+/** lint(), after parsing the raw SQL of `sql` operations — the parser loads only when there are any. */
+export async function lintPlan(ctx: LintContext, allow: string[] = []): Promise<Finding[]> {
+	if (ctx.sql || !ctx.plan || !hasRawSql(ctx)) return lint(ctx, allow);
+	if (!sqlParserLoaded()) await loadSqlParser();
+	return lint({...ctx, sql: analyseSql(ctx.plan.steps)}, allow);
+}
+
+/** A finding as `lint --json` prints it: always the same five fields, `operation` null when none. */
+export const findingJson = (finding: Finding) => ({rule: finding.rule, severity: finding.severity, message: finding.message, hint: finding.hint, operation: finding.operation ?? null});
 
 export const hasErrors = (findings: Finding[]) => findings.some(finding => finding.severity === 'error');

@@ -1,5 +1,7 @@
+import type {Catalog} from '../catalog.js';
 import type {PlanFile} from '../plan-file.js';
 import type {Plan} from '../plan.js';
+import type {SqlAnalysis} from './sql/analysis.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -17,12 +19,20 @@ export interface LintContext {
 	file: PlanFile;
 	/** The compiled plan, when it compiled (a plan that does not compile is reported by compile). */
 	plan?: Plan;
+	/** The schema before the migration: tells existing tables and column types apart from new ones. */
+	catalog?: Catalog;
+	/** The parsed SQL of the plan's raw `sql` steps; lintPlan() fills it when there are any. */
+	sql?: SqlAnalysis;
 }
+
+export type RuleFinding = Omit<Finding, 'rule' | 'severity'> & {severity?: Severity};
 
 export interface Rule {
 	id: string;
 	severity: Severity;
 	/** One line: what it catches. */
 	description: string;
-	check(ctx: LintContext): Array<Omit<Finding, 'rule' | 'severity'> & {severity?: Severity}>;
+	/** One line: what to do instead (the README's "safe alternative"). */
+	alternative: string;
+	check(ctx: LintContext): RuleFinding[];
 }

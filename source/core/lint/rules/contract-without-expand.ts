@@ -5,7 +5,8 @@ import type {Rule} from '../rule.js';
 export const contractWithoutExpand: Rule = {
 	id: 'contract-without-expand',
 	severity: 'error',
-	description: 'A contract step (dropping old shape) with no expand step before it.',
+	description: 'A contract step (dropping the old shape) with no expand step before it.',
+	alternative: 'expand first: add the new shape (or a drop_column "down") so both versions work, then contract',
 	check({plan}) {
 		if (!plan) return [];
 		const expands = plan.steps.some(step => step.phase === 'EXPANDING');

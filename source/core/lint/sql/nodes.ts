@@ -1,0 +1,61 @@
+import type {AlterTableCmd, ColumnDef, Constraint, Node, RangeVar, TypeName} from 'libpg-query';
+
+/** Small readers over libpg-query's JSON AST, so rules read like the SQL they judge. */
+
+/** The node's statement kind, e.g. "AlterTableStmt". */
+export const kindOf = (node: Node): string => Object.keys(node)[0] ?? '';
+
+/** The value under a node's only key, typed by the caller's expectation. */
+export function body<T>(node: Node | undefined, kind: string): T | undefined {
+	return node && kind in node ? ((node as Record<string, unknown>)[kind] as T) : undefined;
+}
+
+export const relationName = (relation: RangeVar | undefined) => relation?.relname ?? '';
+
+/** The String values of a list of nodes (qualified names, column lists). */
+export const names = (nodes: Node[] | undefined): string[] => (nodes ?? []).flatMap(node => (body<{sval?: string}>(node, 'String')?.sval ?? []) as string[]);
+
+/** The last part of a possibly qualified name: DROP INDEX public.i → i. */
+export const lastName = (nodes: Node[] | undefined) => names(nodes).at(-1) ?? '';
+
+/** Every object under `key` anywhere below the node (e.g. every FuncCall in an expression). */
+export function findAll<T>(node: unknown, key: string, found: T[] = []): T[] {
+	if (Array.isArray(node)) {
+		for (const item of node) findAll(item, key, found);
+	} else if (node && typeof node === 'object') {
+		for (const [name, value] of Object.entries(node)) {
+			if (name === key) found.push(value as T);
+			findAll(value, key, found);
+		}
+	}
+
+	return found;
+}
+
+export const alterCommands = (node: Node): AlterTableCmd[] =>
+	(body<{cmds?: Node[]}>(node, 'AlterTableStmt')?.cmds ?? []).flatMap(cmd => body<AlterTableCmd>(cmd, 'AlterTableCmd') ?? []);
+
+export const columnConstraints = (column: ColumnDef): Constraint[] => (column.constraints ?? []).flatMap(node => body<Constraint>(node, 'Constraint') ?? []);
+
+/** A type as compared for rewrites: base name without pg_catalog, modifiers, array or not. */
+export interface TypeKey {
+	name: string;
+	mods: number[];
+	array: boolean;
+}
+
+export function typeKey(typeName: TypeName | undefined): TypeKey | undefined {
+	if (!typeName) return undefined;
+	const parts = names(typeName.names).filter(part => part !== 'pg_catalog');
+	// An integer constant the parser stored with its default omitted is 0.
+	const mods = (typeName.typmods ?? []).map(mod => body<{ival?: {ival?: number}}>(mod, 'A_Const')?.ival?.ival ?? 0);
+	return {name: parts.join('.'), mods, array: (typeName.arrayBounds?.length ?? 0) > 0};
+}
+
+export const showType = (type: TypeKey) => `${type.name}${type.mods.length > 0 ? `(${type.mods.join(',')})` : ''}${type.array ? '[]' : ''}`;
+
+/** A statement shortened to one line for a message. */
+export function shortSql(text: string, max = 70): string {
+	const line = text.replace(/\s+/g, ' ').trim();
+	return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

@@ -1,0 +1,58 @@
+import type {Node} from 'libpg-query';
+
+/** One statement of a SQL text, as PostgreSQL's own parser read it. */
+export interface ParsedStatement {
+	node: Node;
+	/** The statement's own text, for messages. */
+	text: string;
+}
+
+type LibPgQuery = typeof import('libpg-query');
+let parser: LibPgQuery | undefined;
+let loading: Promise<LibPgQuery> | undefined;
+
+/**
+ * Load PostgreSQL's parser (WASM). WHY lazily? It costs ~100 ms at start-up and only plans with
+ * raw `sql` operations need it; every other plan is linted from its operations alone.
+ */
+export async function loadSqlParser(): Promise<void> {
+	loading ??= import('libpg-query').then(async module => {
+		await module.loadModule();
+		parser = module;
+		return module;
+	});
+	await loading;
+}
+
+export const sqlParserLoaded = () => parser !== undefined;
+
+export class SqlSyntaxError extends Error {
+	constructor(
+		message: string,
+		/** 0-based character offset into the text, when PostgreSQL gave one. */
+		readonly position?: number,
+	) {
+		super(message);
+	}
+}
+
+/** Split and parse a SQL text into statements; throws SqlSyntaxError with PostgreSQL's message. */
+export function parseSql(sql: string): ParsedStatement[] {
+	if (!parser) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
+	let result: ReturnType<LibPgQuery['parseSync']>;
+	try {
+		result = parser.parseSync(sql);
+	} catch (error) {
+		const details = (error as {sqlDetails?: {message?: string; cursorPosition?: number}}).sqlDetails;
+		throw new SqlSyntaxError(details?.message ?? (error instanceof Error ? error.message : String(error)), details?.cursorPosition);
+	}
+
+	// Locations are byte offsets into the UTF-8 text, so slice bytes, not characters.
+	const bytes = Buffer.from(sql, 'utf8');
+	return (result.stmts ?? []).flatMap(raw => {
+		if (!raw.stmt) return [];
+		const start = raw.stmt_location ?? 0;
+		const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
+		return [{node: raw.stmt, text: bytes.subarray(start, end).toString('utf8').trim()}];
+	});
+}

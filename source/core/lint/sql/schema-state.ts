@@ -1,0 +1,235 @@
+import type {ColumnDef, Constraint, CreateStmt, Node, NullTest, RenameStmt, TypeCast} from 'libpg-query';
+import type {Catalog} from '../../catalog.js';
+import type {PlanFile} from '../../plan-file.js';
+import type {SqlUnit} from './analysis.js';
+import {isNotNull} from './columns.js';
+import {alterCommands, body, kindOf, names, relationName, typeKey, type TypeKey} from './nodes.js';
+import {parseSql, type ParsedStatement} from './parser.js';
+
+/** A CHECK (column IS NOT NULL) constraint and where it was proved. */
+interface NotNullCheck {
+	table: string;
+	column: string;
+	/** Index of the unit that validated it; undefined while NOT VALID. */
+	validatedIn?: number;
+}
+
+/**
+ * What the plan has done to the schema so far, as the linter needs it: which tables it created
+ * (new tables have no readers to block), column types (to judge type changes), which NOT NULL
+ * checks are validated, and what the current transaction holds.
+ */
+export class SchemaState {
+	private readonly created = new Set<string>();
+	private readonly types = new Map<string, TypeKey>();
+	private readonly notNull = new Set<string>();
+	private readonly checks = new Map<string, NotNullCheck>();
+	private readonly fileTypes = new Map<string, string>();
+	private unitIndex = -1;
+	private inTransaction = true;
+	/** Constraints added NOT VALID in the current transaction. */
+	readonly notValidHere = new Set<string>();
+	/** The first statement of the current transaction that took ACCESS EXCLUSIVE on an existing table. */
+	accessExclusive?: {table: string; text: string};
+
+	constructor(
+		private readonly catalog: Catalog | undefined,
+		file: PlanFile,
+	) {
+		for (const op of file.operations) {
+			if (op.kind === 'add_column') this.fileTypes.set(key(op.body.table, op.body.column.name), op.body.column.type);
+		}
+	}
+
+	enter(unit: SqlUnit) {
+		this.unitIndex += 1;
+		this.notValidHere.clear();
+		this.accessExclusive = undefined;
+		// Outside a transaction every statement commits alone: nothing is held between them.
+		this.inTransaction = unit.inTransaction;
+	}
+
+	/** Created by this plan: no application reads or writes it yet. */
+	isNew = (table: string) => this.created.has(table);
+
+	columnType(table: string, column: string): TypeKey | undefined {
+		const known = this.types.get(key(table, column));
+		if (known) return known;
+		const spelled = this.catalog?.table(table)?.columns.find(c => c.name === column)?.type ?? this.fileTypes.get(key(table, column));
+		return spelled === undefined ? undefined : parseType(spelled);
+	}
+
+	isNotNull = (table: string, column: string) => this.notNull.has(key(table, column)) || this.catalog?.table(table)?.columns.find(c => c.name === column)?.notNull === true;
+
+	/** A validated CHECK (column IS NOT NULL) exists, so SET NOT NULL needs no scan. */
+	hasValidatedNotNullCheck = (table: string, column: string) =>
+		[...this.checks.values()].some(check => check.table === table && check.column === column && check.validatedIn !== undefined);
+
+	apply(statement: ParsedStatement) {
+		const {node} = statement;
+		const kind = kindOf(node);
+		if (kind === 'CreateStmt') this.createTable(body<CreateStmt>(node, kind)!);
+		if (kind === 'CreateTableAsStmt') this.created.add(relationName(body<{into?: {rel?: {relname?: string}}}>(node, kind)?.into?.rel));
+		if (kind === 'RenameStmt') this.rename(body<RenameStmt>(node, kind)!);
+		if (kind === 'AlterTableStmt') this.alterTable(node);
+		const lockedTable = accessExclusiveTable(node);
+		if (this.inTransaction && lockedTable !== undefined && !this.isNew(lockedTable)) this.accessExclusive ??= {table: lockedTable, text: statement.text};
+	}
+
+	private createTable(create: CreateStmt) {
+		const table = relationName(create.relation);
+		this.created.add(table);
+		for (const element of create.tableElts ?? []) {
+			const column = body<ColumnDef>(element, 'ColumnDef');
+			if (column) this.addColumn(table, column);
+		}
+	}
+
+	private addColumn(table: string, column: ColumnDef) {
+		const type = typeKey(column.typeName);
+		if (type && column.colname) this.types.set(key(table, column.colname), type);
+		if (column.colname && isNotNull(column)) this.notNull.add(key(table, column.colname));
+	}
+
+	private rename(rename: RenameStmt) {
+		if (rename.renameType === 'OBJECT_TABLE' && this.isNew(relationName(rename.relation)) && rename.newname) this.created.add(rename.newname);
+	}
+
+	private alterTable(node: Node) {
+		const table = relationName(body<{relation?: {relname?: string}}>(node, 'AlterTableStmt')?.relation);
+		for (const cmd of alterCommands(node)) {
+			const column = body<ColumnDef>(cmd.def, 'ColumnDef');
+			if (cmd.subtype === 'AT_AddColumn' && column) this.addColumn(table, column);
+			if (cmd.subtype === 'AT_AlterColumnType' && column && cmd.name) {
+				const type = typeKey(column.typeName);
+				if (type) this.types.set(key(table, cmd.name), type);
+			}
+
+			if (cmd.subtype === 'AT_SetNotNull' && cmd.name) this.notNull.add(key(table, cmd.name));
+			const constraint = body<Constraint>(cmd.def, 'Constraint');
+			if (cmd.subtype === 'AT_AddConstraint' && constraint) this.addConstraint(table, constraint);
+			if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
+				const check = this.checks.get(cmd.name);
+				if (check) check.validatedIn = this.unitIndex;
+			}
+
+			if (cmd.subtype === 'AT_DropConstraint' && cmd.name) this.checks.delete(cmd.name);
+		}
+	}
+
+	private addConstraint(table: string, constraint: Constraint) {
+		const name = constraint.conname;
+		if (!name) return;
+		if (constraint.skip_validation) this.notValidHere.add(name);
+		const column = notNullColumn(constraint);
+		if (column) this.checks.set(name, {table, column, validatedIn: constraint.skip_validation ? undefined : this.unitIndex});
+	}
+}
+
+const key = (table: string, column: string) => `${table}\u0000${column}`;
+
+const parsedTypes = new Map<string, TypeKey | undefined>();
+
+/** A type as the catalog or a plan file spells it ("character varying(320)") → its TypeKey. */
+function parseType(spelled: string): TypeKey | undefined {
+	if (!parsedTypes.has(spelled)) {
+		let type: TypeKey | undefined;
+		try {
+			const [statement] = parseSql(`SELECT NULL::${spelled}`);
+			const target = statement?.node && body<{targetList?: Array<{ResTarget?: {val?: {TypeCast?: TypeCast}}}>}>(statement.node, 'SelectStmt')?.targetList?.[0]?.ResTarget?.val?.TypeCast;
+			type = typeKey(target?.typeName);
+		} catch {
+			type = undefined;
+		}
+
+		parsedTypes.set(spelled, type);
+	}
+
+	return parsedTypes.get(spelled);
+}
+
+/** The column a CHECK (column IS NOT NULL) constraint proves, if that is all it says. */
+function notNullColumn(constraint: Constraint): string | undefined {
+	if (constraint.contype !== 'CONSTR_CHECK') return undefined;
+	const test = body<NullTest>(constraint.raw_expr, 'NullTest');
+	if (test?.nulltesttype !== 'IS_NOT_NULL') return undefined;
+	const fields = names(body<{fields?: Node[]}>(test.arg, 'ColumnRef')?.fields);
+	return fields.length === 1 ? fields[0] : undefined;
+}
+
+// ALTER TABLE forms that take a weaker lock than ACCESS EXCLUSIVE.
+const weakerAlters = new Set([
+	'AT_ValidateConstraint',
+	'AT_SetStatistics',
+	'AT_SetOptions',
+	'AT_ResetOptions',
+	'AT_SetRelOptions',
+	'AT_ResetRelOptions',
+	'AT_ClusterOn',
+	'AT_DropCluster',
+	'AT_EnableTrig',
+	'AT_EnableAlwaysTrig',
+	'AT_EnableReplicaTrig',
+	'AT_DisableTrig',
+	'AT_EnableTrigAll',
+	'AT_DisableTrigAll',
+	'AT_EnableTrigUser',
+	'AT_DisableTrigUser',
+	'AT_AttachPartition',
+]);
+
+/** The table a statement locks in ACCESS EXCLUSIVE mode (every reader and writer waits), if any. */
+export function accessExclusiveTable(node: Node): string | undefined {
+	const kind = kindOf(node);
+	switch (kind) {
+		case 'AlterTableStmt': {
+			const alter = body<{relation?: {relname?: string}; objtype?: string}>(node, kind)!;
+			if (alter.objtype !== 'OBJECT_TABLE') return undefined;
+			const strong = alterCommands(node).some(cmd => {
+				if (cmd.subtype === 'AT_AddConstraint') return body<Constraint>(cmd.def, 'Constraint')?.contype !== 'CONSTR_FOREIGN';
+				return !weakerAlters.has(cmd.subtype ?? '');
+			});
+			return strong ? relationName(alter.relation) : undefined;
+		}
+
+		case 'RenameStmt': {
+			const rename = body<RenameStmt>(node, kind)!;
+			return rename.renameType === 'OBJECT_TABLE' || rename.renameType === 'OBJECT_COLUMN' || rename.renameType === 'OBJECT_TABCONSTRAINT' ? relationName(rename.relation) : undefined;
+		}
+
+		case 'DropStmt': {
+			const drop = body<{removeType?: string; objects?: Node[]; concurrent?: boolean}>(node, kind)!;
+			const first = names(body<{items?: Node[]}>(drop.objects?.[0], 'List')?.items);
+			if (drop.removeType === 'OBJECT_TABLE') return first.at(-1);
+			// DROP TRIGGER t ON table: the object is [schema?, table, trigger].
+			if (drop.removeType === 'OBJECT_TRIGGER') return first.at(-2);
+			// The index's table is not in the SQL; the index name stands for it.
+			if (drop.removeType === 'OBJECT_INDEX' && !drop.concurrent) return first.at(-1);
+			return undefined;
+		}
+
+		case 'LockStmt': {
+			const lock = body<{relations?: Node[]; mode?: number}>(node, kind)!;
+			// Lock mode 8 is AccessExclusiveLock, the default of LOCK TABLE.
+			return (lock.mode ?? 8) === 8 ? relationName(body(lock.relations?.[0], 'RangeVar')) : undefined;
+		}
+
+		case 'TruncateStmt': {
+			return relationName(body(body<{relations?: Node[]}>(node, kind)?.relations?.[0], 'RangeVar'));
+		}
+
+		case 'ClusterStmt': {
+			return relationName(body<{relation?: {relname?: string}}>(node, kind)?.relation) || 'the clustered table';
+		}
+
+		case 'RefreshMatViewStmt': {
+			const refresh = body<{concurrent?: boolean; relation?: {relname?: string}}>(node, kind)!;
+			return refresh.concurrent ? undefined : relationName(refresh.relation);
+		}
+
+		default: {
+			return undefined;
+		}
+	}
+}
+
