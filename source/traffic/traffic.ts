@@ -10,7 +10,7 @@ export interface TrafficOptions {
 	rate: number;
 	/** Relative weights of the request kinds (default 6 reads : 3 updates : 1 insert). */
 	mix?: Partial<Record<RequestKind, number>>;
-	/** Connections per version on a server; on PGlite they only interleave. Default 1. */
+	/** Connections per version on a server (default 1); on PGlite requests in flight at once (default 4). */
 	workers?: number;
 	/** The longest wait zero downtime allows; default the lock timeout + 1 s (1.5 s). */
 	thresholdMs?: number;
@@ -123,9 +123,20 @@ export class Traffic {
 		runner.clockStart = performance.now();
 		runner.issued = 0;
 		runner.recorder.live(true);
-		const count = Math.max(1, this.options.workers ?? 1);
+		// On PGlite the workers share one backend: several only let more requests wait their turn
+		// between two batches, as many connections of a real application would.
+		const count = Math.max(1, this.options.workers ?? (this.db.concurrent ? 1 : 4));
 		for (let index = 0; index < count; index++) runner.workers.push(this.work(runner));
 		this.publish();
+	}
+
+	/** Resolves once the version has answered a request (it is up), or after timeoutMs. */
+	async ready(name: VersionName, timeoutMs = 5000): Promise<void> {
+		const runner = this.runners[name];
+		const started = performance.now();
+		while (this.running && runner.recorder.requests === 0 && runner.state !== 'retired' && performance.now() - started < timeoutMs) {
+			await new Promise(resolve => setTimeout(resolve, 10));
+		}
 	}
 
 	/**
@@ -179,6 +190,9 @@ export class Traffic {
 
 		sync();
 		return executor.on(event => {
+			// On PGlite the executor may never yield to the timers (its awaits are all microtasks), so
+			// every event also lets due requests in: they queue for the database between batches.
+			this.tick();
 			switch (event.type) {
 				case 'step-started': {
 					if (event.step.phase === 'CONTRACTING' && options.retireBeforeContract) void this.retire('v1');
