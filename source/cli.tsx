@@ -33,6 +33,8 @@ const cli = meow(
     --lock-timeout MS     how long DDL may queue for its lock per attempt (default 500)
     --max-lock-wait MS    give up after retrying this long (default 60000)
     --batch-size N        fix the backfill batch size (default: adapts to ~200 ms batches)
+    --traffic RATE        run/start: simulate the old (v1) and new (v2) application, RATE
+                          requests/s each, and report errors, latency and a zero-downtime verdict
     --autoplay            dashboard: run the steps by themselves
     --speed MS            dashboard: autoplay pause between steps (default 1200)
 
@@ -60,6 +62,7 @@ const cli = meow(
 			batchSize: {type: 'number'},
 			autoplay: {type: 'boolean', default: false},
 			speed: {type: 'number'},
+			traffic: {type: 'number'},
 		},
 	},
 );

@@ -2,13 +2,14 @@ import {ExitCode, ZdmError} from '../core/errors.js';
 import {Executor, type ExecutorOptions, type StepOutcome} from '../core/executor.js';
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
-import {readPlanFile} from '../core/plan-file.js';
+import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import {shortHash, shown} from '../core/sql.js';
 import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration} from '../db/state.js';
 import {formatEvent, formatFinding, seconds} from './format.js';
 import type {Io} from './io.js';
 import type {CommandFlags} from './options.js';
 import {preparePlan, refuseOnLintErrors} from './prepare.js';
+import type {Traffic} from '../traffic/traffic.js';
 
 export type MigrateCommand = 'run' | 'start' | 'complete' | 'rollback';
 
@@ -55,8 +56,19 @@ function report(executor: Executor, io: Io, json: boolean) {
 	});
 }
 
+/** --traffic: v1 and v2 derived from the plan; loaded only when asked for. */
+async function trafficFor(flags: CommandFlags, db: Database, file: PlanFile, executor: Executor): Promise<Traffic | undefined> {
+	if (flags.traffic === undefined) return undefined;
+	const {prepareTraffic} = await import('../traffic/index.js');
+	return prepareTraffic(db, file, executor.plan, {rate: flags.traffic, lockTimeoutMs: flags.lockTimeout});
+}
+
 export async function migrate(command: MigrateCommand, target: string, db: Database, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	let executor: Executor;
+	if (flags.traffic !== undefined && command !== 'run' && command !== 'start') {
+		throw new ZdmError('bad-input', `--traffic works with run and start, not ${command}`, 'drop --traffic, or give run or start a plan file');
+	}
+
 	if (command === 'run' || command === 'start') {
 		// A started or finished migration goes on from its stored steps: compiling again against
 		// today's catalog would see its own new columns and refuse.
@@ -70,7 +82,8 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 			await confirm(io, flags, db, `${command} migration ${file.id}`);
 			const holder = await acquireHolder(db, file.id);
 			try {
-				return await drive(command, await Executor.resume(db, file.id, executorOptions(flags, signal)), io, flags, db);
+				executor = await Executor.resume(db, file.id, executorOptions(flags, signal));
+				return await drive(command, executor, io, flags, db, await trafficFor(flags, db, file, executor));
 			} finally {
 				await holder.release();
 			}
@@ -88,7 +101,7 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		const holder = await acquireHolder(db, prepared.plan.id);
 		try {
 			executor = await Executor.open(db, prepared.plan, executorOptions(flags, signal));
-			return await drive(command, executor, io, flags, db);
+			return await drive(command, executor, io, flags, db, await trafficFor(flags, db, prepared.file, executor));
 		} finally {
 			await holder.release();
 		}
@@ -105,8 +118,21 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 	}
 }
 
-async function drive(command: MigrateCommand, executor: Executor, io: Io, flags: CommandFlags, db: Database): Promise<number> {
+async function drive(command: MigrateCommand, executor: Executor, io: Io, flags: CommandFlags, db: Database, traffic?: Traffic): Promise<number> {
 	const stop = report(executor, io, flags.json);
+	// v1 runs from the start, v2 from the end of expand; run retires v1 as contract starts.
+	traffic?.start();
+	const unfollow = traffic?.follow(executor, {retireBeforeContract: command === 'run'});
+	// The old application is up before the first step, as it would be in production.
+	await traffic?.ready('v1');
+	const endTraffic = async (): Promise<TrafficReport | undefined> => {
+		unfollow?.();
+		if (!traffic) return undefined;
+		const snapshot = await traffic.stop();
+		const {trafficSummary, formatTraffic} = await import('../traffic/index.js');
+		return {json: trafficSummary(snapshot), lines: formatTraffic(snapshot)};
+	};
+
 	const {plan} = executor;
 	let result: StepOutcome | undefined;
 	let error: string | undefined;
@@ -137,22 +163,28 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 	} catch (caught) {
 		if (caught instanceof ZdmError) error = caught.oneLine();
 		stop();
-		summary(io, flags, executor, error);
+		summary(io, flags, executor, error, await endTraffic());
 		throw caught;
 	}
 
 	stop();
 	if (result?.outcome === 'rolled-back') error = result.error;
-	summary(io, flags, executor, error);
+	summary(io, flags, executor, error, await endTraffic());
 	return executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback' ? ExitCode.rolledBack : ExitCode.ok;
 }
 
-function summary(io: Io, flags: CommandFlags, executor: Executor, error: string | undefined) {
+interface TrafficReport {
+	json: object;
+	lines: string[];
+}
+
+function summary(io: Io, flags: CommandFlags, executor: Executor, error: string | undefined, traffic?: TrafficReport) {
 	const {plan} = executor;
 	const progress = Math.round(progressPct(plan) * 10) / 10;
 	if (flags.json) {
-		io.out(JSON.stringify({type: 'summary', id: plan.id, title: plan.title, phase: plan.phase, progress, steps: plan.steps.map(s => ({number: s.number, phase: s.phase, status: s.status})), ...(error ? {error} : {})}));
+		io.out(JSON.stringify({type: 'summary', id: plan.id, title: plan.title, phase: plan.phase, progress, steps: plan.steps.map(s => ({number: s.number, phase: s.phase, status: s.status})), ...(error ? {error} : {}), ...(traffic ? {traffic: traffic.json} : {})}));
 	} else {
 		io.out(`${plan.id}: ${plan.phase}, ${progress.toFixed(0)} %${error ? ` — ${error}` : ''}`);
+		for (const line of traffic?.lines ?? []) io.out(line);
 	}
 }

@@ -15,6 +15,8 @@ export interface CommandFlags {
 	batchSize?: number;
 	autoplay: boolean;
 	speed?: number;
+	/** Simulated application traffic during run/start: requests per second for each of v1 and v2. */
+	traffic?: number;
 }
 
 /** meow turns "--rows abc" into NaN: say which flag, and what it takes. */
@@ -34,6 +36,7 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	wholeNumber('max-lock-wait', flags.maxLockWait, 0, 86_400_000);
 	wholeNumber('batch-size', flags.batchSize, 1, 1_000_000);
 	wholeNumber('speed', flags.speed, 10, 600_000);
+	wholeNumber('traffic', flags.traffic, 1, 10_000);
 	if (flags.databaseUrl && flags.dataDir) throw new ZdmError('bad-input', '--database-url and --data-dir both given', 'choose one: a server, or the embedded database');
 	return flags;
 }
