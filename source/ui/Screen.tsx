@@ -29,7 +29,7 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 	const {plan, steps} = state;
 	if (!plan) return null;
 	const next = upcomingStep(state);
-	const running = steps.find(step => step.status === 'running');
+	const running = state.busy ? steps.find(step => step.status === 'running') : undefined;
 	const executed = steps.filter(step => step.status === 'executed').length;
 	const {width} = layout;
 	const showFindings = plan.phase === 'PENDING' && state.findings.length > 0;
@@ -38,7 +38,7 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 			<Header id={plan.id} title={plan.title} phase={plan.phase} database={state.database} width={width} />
 			<WhyLine phase={plan.phase} stepWhy={(running ?? next)?.why} />
 			<ProgressBar executed={executed} total={steps.length} backfill={state.backfill} batchSize={state.batchSize} batchFixed={state.batchFixed} paused={state.paused} width={width} />
-			<StepsPanel steps={steps} next={next} height={layout.steps} width={width} />
+			<StepsPanel steps={steps} next={next} busy={state.busy} height={layout.steps} width={width} />
 			{state.help ? (
 				<HelpOverlay height={layout.sql + layout.table + layout.feed + 2} width={width} />
 			) : (

@@ -4,7 +4,9 @@ import {maxBatch, minBatch} from '../core/backfill.js';
 import type {Plan} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
-import {acquireHolder, ensureStateSchema, readHistory, type Holder} from '../db/state.js';
+import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration, readHistory, type Holder} from '../db/state.js';
+import {readPlanFile} from '../core/plan-file.js';
+import {shortHash} from '../core/sql.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
 import {preparePlan} from '../commands/prepare.js';
 import {moveWindow, readUsersWindow} from './data/users-window.js';
@@ -72,16 +74,21 @@ export class DashboardSession {
 		dispatch({type: 'loading', what: `${where}…`});
 		this.db = await (this.options.open ?? defaultOpen)(flags);
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
-		const prepared = await preparePlan(this.db, this.options.planPath, flags.allow);
-		if (flags.failAt !== undefined && flags.failAt > prepared.plan.steps.length) {
-			throw new ZdmError('bad-input', `--fail-at ${flags.failAt} is past the plan's last step (${prepared.plan.steps.length})`, `choose a step from 1 to ${prepared.plan.steps.length}`);
+		const file = readPlanFile(this.options.planPath);
+		const stored = (await hasStateSchema(this.db)) ? await loadMigration(this.db, file.id) : undefined;
+		// A started or finished migration goes on from its stored steps: compiling again against
+		// today's catalog would see its own new columns and refuse.
+		const resuming = stored !== undefined && stored.phase !== 'ROLLED_BACK' && stored.phase !== 'PENDING';
+		if (resuming && stored.fingerprint !== shortHash(file.canonical)) {
+			throw new ZdmError('bad-input', `migration ${file.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${file.id}), or give the new plan another id`);
 		}
 
+		const findings = resuming ? [] : (await this.prepare()).findings;
 		await ensureStateSchema(this.db);
-		this.holder = await acquireHolder(this.db, prepared.plan.id);
-		this.compiled = prepared.plan;
-		await this.openExecutor();
-		dispatch({type: 'ready', ...this.readyFields(), findings: prepared.findings, history: await readHistory(this.db, prepared.plan.id)});
+		this.holder = await acquireHolder(this.db, file.id);
+		if (resuming) await this.attach(await Executor.resume(this.db, file.id, this.executorOptions()));
+		else await this.openExecutor();
+		dispatch({type: 'ready', ...this.readyFields(), findings, history: await readHistory(this.db, file.id)});
 		await this.refreshUsers();
 		if (this.state.autoplay) this.scheduleAutoplay(0);
 	}
@@ -91,10 +98,21 @@ export class DashboardSession {
 		return {database: this.db!.label, plan: {id: plan.id, title: plan.title, phase: plan.phase}, steps: plan.steps.map(step => ({...step})), batchSize: control.batchSize, batchFixed: control.fixed};
 	}
 
-	private async openExecutor() {
-		this.unsubscribe?.();
+	/** Validate, compile and lint the plan file against the catalog as it is now. */
+	private async prepare() {
+		const prepared = await preparePlan(this.db!, this.options.planPath, this.options.flags.allow);
+		const {failAt} = this.options.flags;
+		if (failAt !== undefined && failAt > prepared.plan.steps.length) {
+			throw new ZdmError('bad-input', `--fail-at ${failAt} is past the plan's last step (${prepared.plan.steps.length})`, `choose a step from 1 to ${prepared.plan.steps.length}`);
+		}
+
+		this.compiled = prepared.plan;
+		return prepared;
+	}
+
+	private executorOptions(): ExecutorOptions {
 		const {flags} = this.options;
-		const options: ExecutorOptions = {
+		return {
 			failAt: flags.failAt,
 			batchSize: flags.batchSize,
 			signal: this.controller.signal,
@@ -103,15 +121,23 @@ export class DashboardSession {
 				...(flags.maxLockWait === undefined ? {} : {maxLockWaitMs: flags.maxLockWait}),
 			},
 		};
-		this.executor = await Executor.open(this.db!, this.compiled!, options);
+	}
+
+	private async openExecutor() {
+		await this.attach(await Executor.open(this.db!, this.compiled!, this.executorOptions()));
+	}
+
+	private async attach(executor: Executor) {
+		this.unsubscribe?.();
+		this.executor = executor;
 		// `p` holds the backfill between batches; the batch in flight still commits.
-		this.executor.control.gate = async () => {
+		executor.control.gate = async () => {
 			if (!this.state.paused || this.controller.signal.aborted) return;
 			await new Promise<void>(resolve => {
 				this.resumeBackfill = resolve;
 			});
 		};
-		this.unsubscribe = this.executor.on(event => {
+		this.unsubscribe = executor.on(event => {
 			this.store.dispatch({type: 'executor', event});
 			if (event.type === 'batch') this.refreshUsersSoon();
 		});
@@ -126,16 +152,16 @@ export class DashboardSession {
 
 	private pump() {
 		if (this.current) {
-			this.store.dispatch({type: 'queue', running: this.state.running, queued: this.queue.length});
+			this.store.dispatch({type: 'queue', busy: true, queued: this.queue.length});
 			return;
 		}
 
 		const command = this.queue.shift();
 		if (!command) return;
-		this.store.dispatch({type: 'queue', running: this.executor?.next?.number, queued: this.queue.length});
+		this.store.dispatch({type: 'queue', busy: true, queued: this.queue.length});
 		this.current = this.execute(command).finally(() => {
 			this.current = undefined;
-			this.store.dispatch({type: 'queue', queued: this.queue.length});
+			this.store.dispatch({type: 'queue', busy: false, queued: this.queue.length});
 			if (this.queue.length > 0) this.pump();
 			else if (this.state.autoplay) this.scheduleAutoplay(this.options.flags.speed ?? 1200);
 		});
@@ -156,7 +182,8 @@ export class DashboardSession {
 				this.stopAutoplay();
 				return dispatch({type: 'notice', message: 'COMPLETE: nothing left to run. q quits'});
 			} else if (phase === 'ROLLED_BACK') {
-				// A rolled-back migration starts afresh from the plan it was compiled from.
+				// A rolled-back migration starts afresh, compiled against the restored catalog.
+				await this.prepare();
 				await this.openExecutor();
 				dispatch({type: 'ready', ...this.readyFields(), findings: this.state.findings, history: this.state.history});
 				dispatch({type: 'notice', message: 'starting again from the first step'});
@@ -280,7 +307,7 @@ export class DashboardSession {
 
 	/** The table the plan changes (the demo's users by default). */
 	private tableShown(): string {
-		return this.compiled?.steps.find(step => step.table)?.table ?? 'users';
+		return this.executor?.plan.steps.find(step => step.table)?.table ?? 'users';
 	}
 
 	/**

@@ -8,6 +8,8 @@ export interface StepsPanelProps {
 	steps: Step[];
 	/** The step space runs, pointed at; none when the migration has ended. */
 	next?: Step;
+	/** Whether a step runs now: a step stored as running while nothing runs was interrupted. */
+	busy: boolean;
 	/** Lines available; a long plan is windowed around the next step. */
 	height: number;
 	width: number;
@@ -24,7 +26,7 @@ export function stepsWindowStart(steps: Step[], height: number): number {
 }
 
 /** Steps grouped by phase: ✔ executed, ↺ rolled back, ✗ failed, a spinner on the running one, ❯ on the next. */
-export function StepsPanel({steps, next, height, width}: StepsPanelProps) {
+export function StepsPanel({steps, next, busy, height, width}: StepsPanelProps) {
 	const start = stepsWindowStart(steps, height);
 	const shown = steps.slice(start, start + height);
 	return (
@@ -32,19 +34,22 @@ export function StepsPanel({steps, next, height, width}: StepsPanelProps) {
 			{shown.map((step, index) => {
 				const previous = index === 0 ? steps[start - 1] : shown[index - 1];
 				const firstOfPhase = index === 0 || previous?.phase !== step.phase;
-				const isNext = step.number === next?.number && step.status === 'pending';
+				const spinning = busy && step.status === 'running';
+				const isNext = step.number === next?.number && !spinning;
+				const interrupted = step.status === 'running' && !busy;
 				return (
 					<Text key={step.number} wrap="truncate-end">
 						<Text {...theme.phase(step.phase)}>{(firstOfPhase ? step.phase : '').padEnd(phaseColumn)}</Text>
 						<Text {...theme.accent}>{isNext ? '❯ ' : '  '}</Text>
-						{step.status === 'running' ? (
+						{spinning ? (
 							<Text {...theme.mark('running')}>
 								<Spinner type="dots" />
 							</Text>
 						) : (
-							<Text {...theme.mark(step.status)}>{marks[step.status]}</Text>
+							<Text {...theme.mark(interrupted ? 'pending' : step.status)}>{marks[interrupted ? 'pending' : step.status]}</Text>
 						)}{' '}
-						{step.number}. {step.description}
+						{step.number}. {interrupted ? <Text {...theme.warning}>[interrupted, space resumes] </Text> : null}
+						{step.description}
 						{step.irreversible ? <Text {...theme.warning}> [point of no return]</Text> : null}
 						{step.durationMs !== undefined && step.status !== 'pending' && step.status !== 'running' ? <Text {...theme.muted}> {duration(step.durationMs)}</Text> : null}
 					</Text>

@@ -21,8 +21,8 @@ export interface DashboardState {
 	plan?: {id: string; title: string; phase: MigrationPhase};
 	steps: Step[];
 	findings: Finding[];
-	/** The step running now, if any. */
-	running?: number;
+	/** A command (step, rollback) is running now. */
+	busy: boolean;
 	/** Commands waiting for the running one (keys are queued, never run two steps at once). */
 	queued: number;
 	backfill?: BackfillProgress;
@@ -50,7 +50,7 @@ export type DashboardAction =
 	| {type: 'ready'; database: string; plan: {id: string; title: string; phase: MigrationPhase}; steps: Step[]; findings: Finding[]; history: HistoryEntry[]; batchSize: number; batchFixed: boolean}
 	| {type: 'executor'; event: ExecutorEvent}
 	| {type: 'users'; window: UsersWindow}
-	| {type: 'queue'; running?: number; queued: number}
+	| {type: 'queue'; busy: boolean; queued: number}
 	/** A command starts: what it changes in the table is measured from the window as it is now. */
 	| {type: 'baseline'}
 	| {type: 'error'; message: string}
@@ -69,6 +69,7 @@ export const initialState = (autoplay = false): DashboardState => ({
 	steps: [],
 	findings: [],
 	queued: 0,
+	busy: false,
 	history: [],
 	changed: new Set(),
 	newColumns: [],
@@ -133,7 +134,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 
 		case 'ready': {
 			const {type: _type, ...ready} = action;
-			return {...state, ...ready, loading: undefined, backfill: undefined, running: undefined, error: undefined};
+			return {...state, ...ready, loading: undefined, backfill: undefined, error: undefined};
 		}
 
 		case 'executor': {
@@ -148,7 +149,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 		}
 
 		case 'queue': {
-			return {...state, running: action.running, queued: action.queued};
+			return {...state, busy: action.busy, queued: action.queued};
 		}
 
 		case 'baseline': {

@@ -1,0 +1,140 @@
+import {fileURLToPath} from 'node:url';
+import {cleanup, render} from 'ink-testing-library';
+import {afterEach, describe, expect, it} from 'vitest';
+import type {CommandFlags} from '../../source/commands/options.js';
+import type {Database} from '../../source/db/database.js';
+import {openPglite} from '../../source/db/pglite.js';
+import {seedUsers} from '../../source/db/seed.js';
+import {loadBackfillCursor, loadMigration} from '../../source/db/state.js';
+import {App} from '../../source/ui/App.js';
+import {waitForFrame} from './support.js';
+
+const sample = fileURLToPath(new URL('../../samples/add-display-name.yaml', import.meta.url));
+const flags = (extra: Partial<CommandFlags> = {}): CommandFlags => ({json: false, yes: false, force: false, allow: [], autoplay: false, ...extra});
+
+afterEach(() => cleanup());
+
+/** A seeded PGlite the test keeps: the app's close() leaves it open so the test can look inside. */
+async function demoDatabase(rows: number) {
+	const db = await openPglite();
+	await seedUsers(db, {rows});
+	let closes = 0;
+	const kept: Database = {...db, close: async () => void closes++};
+	return {db, open: async () => kept, closes: () => closes};
+}
+
+function start(open: () => Promise<Database>, extra: Partial<CommandFlags> = {}) {
+	const exits: Array<{code: number} | {error: unknown}> = [];
+	const app = render(<App planPath={sample} flags={flags(extra)} open={open} onExit={result => exits.push(result)} />);
+	return {...app, exits, waitFor: (accept: (frame: string) => boolean) => waitForFrame(app.lastFrame, accept)};
+}
+
+const count = (frame: string, mark: string) => frame.split(mark).length - 1;
+
+describe('dashboard app', () => {
+	it('shows a spinner first, then steps the sample to COMPLETE one keypress at a time', async () => {
+		const demo = await demoDatabase(300);
+		const app = start(demo.open);
+		expect(app.frames[0]).toMatch(/Starting|Planning/);
+		let frame = await app.waitFor(text => text.includes('[PENDING]'));
+		expect(frame).toContain('❯ · 1.');
+		expect(frame).toMatch(/^id\s+username\s+email/m);
+		app.stdin.write(' ');
+		frame = await app.waitFor(text => text.includes('✔ 1.') && /display_name/.test(text.split('\n').find(line => /^id\s/.test(line)) ?? ''));
+		expect(frame).toContain('[EXPANDING]');
+		// Pressed faster than the steps run: queued, one at a time, none lost.
+		for (let index = 0; index < 5; index++) app.stdin.write(' ');
+		frame = await app.waitFor(text => text.includes('[COMPLETE]') && count(text, '✔') === 6);
+		expect(frame).toContain('100 %');
+		expect(frame).toContain('302/302 rows');
+		expect(frame).toMatch(/COMPLETE\s+Migration finished successfully/);
+		expect(frame).toMatch(/^1\s+alice\s+alice@example\.com\s+Alice/m);
+		expect(frame).not.toMatch(/already running|failed/);
+		expect(frame.split('\n').length).toBeLessThan(24);
+		expect((await loadMigration(demo.db, 'MIG-001'))?.phase).toBe('COMPLETE');
+		app.stdin.write('q');
+		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		expect(app.exits[0]).toEqual({code: 0});
+		expect(demo.closes()).toBe(1);
+		await demo.db.close();
+	});
+
+	it('with a failure armed (f), rolls every executed step back and ends ROLLED_BACK', async () => {
+		const demo = await demoDatabase(300);
+		const app = start(demo.open);
+		await app.waitFor(text => text.includes('[PENDING]'));
+		app.stdin.write(' ');
+		app.stdin.write(' ');
+		await app.waitFor(text => count(text, '✔') === 2);
+		app.stdin.write('f');
+		await app.waitFor(text => text.includes('[FAILURE ARMED]'));
+		app.stdin.write('s');
+		await app.waitFor(text => text.includes('step 3 rollback SQL'));
+		app.stdin.write(' ');
+		const frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2);
+		expect(frame).toContain('✗ 3.');
+		expect(frame).toContain('0 %');
+		expect(frame).toMatch(/ROLLED_BACK\s+Migration MIG-001 rolled back/);
+		// The column added at expand is gone again.
+		expect(frame).toMatch(/^id\s+username\s+email\s+users/m);
+		expect((await loadMigration(demo.db, 'MIG-001'))?.phase).toBe('ROLLED_BACK');
+		app.stdin.write('q');
+		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		await demo.db.close();
+	});
+
+	it('quits in the middle of a backfill with its cursor saved, and the next start resumes it', async () => {
+		const demo = await demoDatabase(20_000);
+		const first = start(demo.open, {batchSize: 100});
+		await first.waitFor(text => text.includes('[PENDING]'));
+		first.stdin.write('  ');
+		await first.waitFor(text => text.includes('❯ · 3.'));
+		// Paused before its first batch: quitting lets exactly the batch in hand commit, then stops.
+		first.stdin.write('p');
+		await first.waitFor(text => text.includes('[PAUSED]'));
+		first.stdin.write(' ');
+		await first.waitFor(text => /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] 3\./.test(text));
+		first.stdin.write('q');
+		await waitForFrame(() => String(first.exits.length), text => text === '1');
+		expect(first.exits[0]).toEqual({code: 130});
+		const cursor = await loadBackfillCursor(demo.db, 'MIG-001', 3);
+		expect(cursor!.rowsDone).toBe(100);
+		first.unmount();
+
+		const second = start(demo.open, {batchSize: 5000});
+		let frame = await second.waitFor(text => text.includes('[MIGRATING]'));
+		expect(frame).toContain('❯ · 3. [interrupted, space resumes] Backfill');
+		second.stdin.write(' ');
+		frame = await second.waitFor(text => text.includes('✔ 3.'));
+		expect(frame).toContain('20,002/20,002 rows');
+		const {rows} = await demo.db.query<{missing: number}>('SELECT count(*)::int AS missing FROM users WHERE display_name IS NULL');
+		expect(rows[0]!.missing).toBe(0);
+		second.stdin.write('q');
+		await waitForFrame(() => String(second.exits.length), text => text === '1');
+		await demo.db.close();
+	});
+
+	it('refuses a plan file that does not exist with its one-line error, and closes the database', async () => {
+		const demo = await demoDatabase(10);
+		const exits: Array<{code: number} | {error: unknown}> = [];
+		render(<App planPath="/nonexistent/plan.yaml" flags={flags()} open={demo.open} onExit={result => exits.push(result)} />);
+		await waitForFrame(() => String(exits.length), text => text === '1');
+		expect('error' in exits[0]! && String(exits[0].error)).toMatch(/plan\.yaml/);
+		expect(demo.closes()).toBe(1);
+		await demo.db.close();
+	});
+
+	it('keeps the frame shorter than the terminal when it shrinks', async () => {
+		const demo = await demoDatabase(50);
+		const app = start(demo.open);
+		await app.waitFor(text => text.includes('[PENDING]'));
+		Object.defineProperty(app.stdout, 'rows', {value: 14, configurable: true});
+		app.stdout.emit('resize');
+		const frame = await app.waitFor(text => text.split('\n').length < 14);
+		expect(frame).toContain('[PENDING]');
+		expect(frame).toContain('❯ · 1.');
+		app.stdin.write('q');
+		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		await demo.db.close();
+	});
+});
