@@ -138,7 +138,9 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 	let error: string | undefined;
 	try {
 		if (!flags.json) io.out(`${plan.id}: ${plan.title} on ${db.label} (${plan.phase}, ${progressPct(plan).toFixed(0)} %)`);
-		switch (command) {
+		const expanded = traffic ? await expandThenDeploy(executor, traffic) : undefined;
+		if (expanded?.outcome === 'rolled-back') result = expanded;
+		else switch (command) {
 			case 'rollback': {
 				await executor.rollback();
 				break;
@@ -171,6 +173,17 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 	if (result?.outcome === 'rolled-back') error = result.error;
 	summary(io, flags, executor, error, await endTraffic());
 	return executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback' ? ExitCode.rolledBack : ExitCode.ok;
+}
+
+/** With traffic: expand, then let v2 answer a request before the backfill starts, as a deploy would. */
+async function expandThenDeploy(executor: Executor, traffic: Traffic): Promise<StepOutcome | undefined> {
+	while (executor.next?.phase === 'EXPANDING') {
+		const outcome = await executor.step();
+		if (outcome.outcome !== 'executed') return outcome;
+	}
+
+	await traffic.ready('v2');
+	return undefined;
 }
 
 interface TrafficReport {
