@@ -1,0 +1,63 @@
+import {spawnSync} from 'node:child_process';
+import {afterEach, describe, expect, it} from 'vitest';
+import {frameHeight, TmuxSession} from './tmux.js';
+
+const sessions: TmuxSession[] = [];
+const open = (args: string, size?: {columns: number; rows: number}) => {
+	const session = new TmuxSession(`CI=false node dist/cli.js ${args}`, size);
+	sessions.push(session);
+	return session;
+};
+
+afterEach(() => {
+	for (const session of sessions.splice(0)) session.kill();
+});
+
+const count = (screen: string, mark: string) => screen.split(mark).length - 1;
+
+describe('dashboard in a real terminal (tmux)', () => {
+	it('steps the default sample to COMPLETE, one keypress at a time', async () => {
+		const tmux = open('--rows 2000');
+		let screen = await tmux.waitFor(text => text.includes('[PENDING]'));
+		expect(screen).toContain('❯ · 1.');
+		for (let executed = 1; executed <= 6; executed++) {
+			tmux.keys('Space');
+			screen = await tmux.waitFor(text => count(text, '✔') === executed && !/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d\./.test(text));
+		}
+
+		screen = await tmux.waitFor(text => text.includes('[COMPLETE]'));
+		expect(screen).toContain('100 %');
+		expect(screen).toContain('2,002/2,002 rows');
+		expect(screen).toMatch(/COMPLETE\s+Migration finished successfully/);
+		expect(screen).toMatch(/^1\s+alice\s+alice@example\.com\s+Alice/m);
+		// Ink 6 clears the scrollback when its frame reaches the terminal's height.
+		expect(frameHeight(screen)).toBeLessThan(30);
+		tmux.keys('q');
+		await tmux.waitFor(text => text.includes('EXIT=0'));
+	});
+
+	it('with a failure armed, rolls back to ROLLED_BACK and exits cleanly on q', async () => {
+		const tmux = open('--rows 2000', {columns: 80, rows: 24});
+		await tmux.waitFor(text => text.includes('[PENDING]'));
+		tmux.keys('Space', 'Space');
+		await tmux.waitFor(text => count(text, '✔') === 2);
+		tmux.keys('f');
+		await tmux.waitFor(text => text.includes('[FAILURE ARMED]'));
+		tmux.keys('Space');
+		const screen = await tmux.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2);
+		expect(screen).toContain('✗ 3.');
+		expect(screen).toMatch(/ROLLED_BACK\s+Migration MIG-001 rolled back/);
+		expect(frameHeight(screen)).toBeLessThan(24);
+		tmux.keys('?');
+		await tmux.waitFor(text => text.includes('keys (? closes)'));
+		tmux.keys('q');
+		await tmux.waitFor(text => text.includes('EXIT=0'));
+	});
+
+	it('without a terminal, refuses before opening anything, with a hint to use run', () => {
+		const result = spawnSync('node', ['dist/cli.js'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000});
+		expect(result.status).toBe(2);
+		expect(result.stderr.trim().split('\n')).toHaveLength(1);
+		expect(result.stderr).toContain('zdm-tui run');
+	});
+});

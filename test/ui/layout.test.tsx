@@ -1,0 +1,48 @@
+import {cleanup, render} from 'ink-testing-library';
+import {afterEach, describe, expect, it} from 'vitest';
+import {computeLayout} from '../../source/ui/layout.js';
+import {Screen, layoutFor} from '../../source/ui/Screen.js';
+import {dashboardReducer, initialState, type DashboardState} from '../../source/ui/state/dashboard-state.js';
+import {step, usersWindow} from './support.js';
+
+afterEach(() => cleanup());
+
+/** A busy screen: many steps, long SQL, a full table and a long history. */
+function busyState(): DashboardState {
+	const steps = Array.from({length: 12}, (_, index) => step(index + 1, {status: index < 5 ? 'executed' : 'pending', forward: [Array.from({length: 20}, (_, line) => `SELECT ${line}`).join('\n')]}));
+	let state = dashboardReducer(initialState(), {type: 'ready', database: 'embedded (in memory)', plan: {id: 'MIG-001', title: 'A title long enough to be cut on a narrow terminal, for sure', phase: 'MIGRATING'}, steps, findings: [], history: [], batchSize: 1000, batchFixed: false});
+	const rows = Array.from({length: 60}, (_, index) => ({id: String(index + 1), username: `user${index + 1}`, email: `user${index + 1}@example.com`}));
+	state = dashboardReducer(state, {type: 'users', window: usersWindow(['id', 'username', 'email'], rows)});
+	for (let index = 0; index < 50; index++) state = dashboardReducer(state, {type: 'executor', event: {type: 'history', entry: {migrationId: 'MIG-001', phase: 'EXPANDING', message: `entry ${index}`, at: new Date().toISOString()}}});
+	return state;
+}
+
+describe('layout', () => {
+	for (const [columns, rows] of [[80, 24], [100, 30], [60, 16], [120, 50], [80, 12]] as const) {
+		it(`keeps the frame shorter than a ${columns}×${rows} terminal and every line within its width`, () => {
+			const state = busyState();
+			const frame = render(<Screen state={state} layout={layoutFor(state, {columns, rows})} />).lastFrame()!;
+			const lines = frame.split('\n');
+			expect(lines.length).toBeLessThan(rows);
+			for (const line of lines) expect([...line].length).toBeLessThanOrEqual(Math.max(columns, 20));
+			expect(frame).toContain('[MIGRATING]');
+			expect(frame).toContain('❯ · 6.');
+		});
+	}
+
+	it('gives a taller terminal more table rows and more history', () => {
+		const small = computeLayout(24, 80, {steps: 6, sql: 3});
+		const tall = computeLayout(50, 80, {steps: 6, sql: 3});
+		expect(tall.table).toBeGreaterThan(small.table);
+		expect(tall.feed).toBeGreaterThan(small.feed);
+		expect(small.table).toBeGreaterThanOrEqual(3);
+		expect(small.feed).toBeGreaterThanOrEqual(2);
+	});
+
+	it('shows the help overlay in place of the lower panels, within the same height', () => {
+		const state = dashboardReducer(busyState(), {type: 'toggle-help'});
+		const frame = render(<Screen state={state} layout={layoutFor(state, {columns: 80, rows: 24})} />).lastFrame()!;
+		expect(frame).toContain('keys (? closes)');
+		expect(frame.split('\n').length).toBeLessThan(24);
+	});
+});
