@@ -138,6 +138,7 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 	let error: string | undefined;
 	try {
 		if (!flags.json) io.out(`${plan.id}: ${plan.title} on ${db.label} (${plan.phase}, ${progressPct(plan).toFixed(0)} %)`);
+		const alreadyComplete = plan.phase === 'COMPLETE';
 		const expanded = traffic ? await expandThenDeploy(executor, traffic) : undefined;
 		if (expanded?.outcome === 'rolled-back') result = expanded;
 		else switch (command) {
@@ -158,7 +159,7 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 			}
 
 			default: {
-				if (plan.phase === 'COMPLETE' && !flags.json) io.out(`migration ${plan.id} is already COMPLETE; nothing to do`);
+				if (alreadyComplete && !flags.json) io.out(`migration ${plan.id} is already COMPLETE; nothing to do`);
 				result = await executor.run();
 			}
 		}

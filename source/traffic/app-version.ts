@@ -119,14 +119,15 @@ export class ApplicationVersion {
 		return {key, values};
 	}
 
-	/** One request of the given kind against a random table and key. */
-	async request(db: Queryable, kind: RequestKind, random: () => number, sequence: number): Promise<void> {
+	/** One request of the given kind against a random table and key; false when there was nothing to ask. */
+	async request(db: Queryable, kind: RequestKind, random: () => number, sequence: number): Promise<boolean> {
 		const table = this.tables[Math.floor(random() * this.tables.length)];
-		if (!table) return;
+		if (!table) return false;
 		const key = table.keys.pick(random);
 		if (kind === 'insert' && table.shape.keyHasDefault) await this.insert(db, table, sequence);
-		else if (key === undefined) return;
+		else if (key === undefined) return false;
 		else if (kind === 'read') await this.read(db, table, key);
 		else await this.update(db, table, key, sequence);
+		return true;
 	}
 }

@@ -319,13 +319,14 @@ export class Traffic {
 				const due = runner.backlog.shift()!;
 				const kind = this.pickKind();
 				let failure: unknown;
+				let sent = true;
 				try {
-					await runner.app.request(connection, kind, this.random, ++runner.sequence);
+					sent = await runner.app.request(connection, kind, this.random, ++runner.sequence);
 				} catch (error) {
 					failure = error ?? new Error('request failed');
 				}
 
-				runner.recorder.record(performance.now() - due, failure);
+				if (sent) runner.recorder.record(performance.now() - due, failure);
 				this.dirty = true;
 			}
 		} finally {
