@@ -25,6 +25,8 @@ export class SchemaState {
 	private readonly notNull = new Set<string>();
 	private readonly checks = new Map<string, NotNullCheck>();
 	private readonly fileTypes = new Map<string, string>();
+	/** Columns dropped or renamed away: what the catalog says of them no longer holds. */
+	private readonly gone = new Set<string>();
 	private unitIndex = -1;
 	private inTransaction = true;
 	/** Constraints added NOT VALID in the current transaction. */
@@ -54,12 +56,13 @@ export class SchemaState {
 
 	columnType(table: string, column: string): TypeKey | undefined {
 		const known = this.types.get(key(table, column));
-		if (known) return known;
+		if (known || this.gone.has(key(table, column))) return known;
 		const spelled = this.catalog?.table(table)?.columns.find(c => c.name === column)?.type ?? this.fileTypes.get(key(table, column));
 		return spelled === undefined ? undefined : parseType(spelled);
 	}
 
-	isNotNull = (table: string, column: string) => this.notNull.has(key(table, column)) || this.catalog?.table(table)?.columns.find(c => c.name === column)?.notNull === true;
+	isNotNull = (table: string, column: string) =>
+		this.notNull.has(key(table, column)) || (!this.gone.has(key(table, column)) && this.catalog?.table(table)?.columns.find(c => c.name === column)?.notNull === true);
 
 	/** A validated CHECK (column IS NOT NULL) exists, so SET NOT NULL needs no scan. */
 	hasValidatedNotNullCheck = (table: string, column: string) =>
@@ -86,13 +89,31 @@ export class SchemaState {
 	}
 
 	private addColumn(table: string, column: ColumnDef) {
+		if (column.colname) this.gone.delete(key(table, column.colname));
 		const type = typeKey(column.typeName);
 		if (type && column.colname) this.types.set(key(table, column.colname), type);
 		if (column.colname && isNotNull(column)) this.notNull.add(key(table, column.colname));
 	}
 
 	private rename(rename: RenameStmt) {
-		if (rename.renameType === 'OBJECT_TABLE' && this.isNew(relationName(rename.relation)) && rename.newname) this.created.add(rename.newname);
+		const table = relationName(rename.relation);
+		if (rename.renameType === 'OBJECT_TABLE' && this.isNew(table) && rename.newname) this.created.add(rename.newname);
+		if (rename.renameType !== 'OBJECT_COLUMN' || !rename.subname || !rename.newname) return;
+		// zdm's own contract renames a shadow column to the old name: its type, NOT NULL and checks move with it.
+		const [from, to] = [rename.subname, rename.newname];
+		const type = this.columnType(table, from);
+		const notNull = this.isNotNull(table, from);
+		this.dropColumn(table, from);
+		this.gone.add(key(table, to));
+		if (type) this.types.set(key(table, to), type);
+		if (notNull) this.notNull.add(key(table, to));
+		for (const check of this.checks.values()) if (check.table === table && check.column === from) check.column = to;
+	}
+
+	private dropColumn(table: string, column: string) {
+		this.types.delete(key(table, column));
+		this.notNull.delete(key(table, column));
+		this.gone.add(key(table, column));
 	}
 
 	private alterTable(node: Node) {
@@ -106,6 +127,8 @@ export class SchemaState {
 			}
 
 			if (cmd.subtype === 'AT_SetNotNull' && cmd.name) this.notNull.add(key(table, cmd.name));
+			if (cmd.subtype === 'AT_DropNotNull' && cmd.name) this.notNull.delete(key(table, cmd.name));
+			if (cmd.subtype === 'AT_DropColumn' && cmd.name) this.dropColumn(table, cmd.name);
 			const constraint = body<Constraint>(cmd.def, 'Constraint');
 			if (cmd.subtype === 'AT_AddConstraint' && constraint) this.addConstraint(table, constraint);
 			if (cmd.subtype === 'AT_ValidateConstraint' && cmd.name) {
