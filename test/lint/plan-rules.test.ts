@@ -64,7 +64,7 @@ describe('lint rules over the plan and its operations', () => {
 	});
 
 	it('--allow downgrades a rule\'s errors to warnings and leaves the others', async () => {
-		const operations = [{drop_column: {table: 'users', column: 'email'}}, {sql: {up: 'SELECT 1', onComplete: true}}];
+		const operations: Operation[] = [{drop_column: {table: 'users', column: 'email'}}, {sql: {up: 'SELECT 1', onComplete: true}}];
 		const allowed = await lintOperations(db, operations, ['contract-without-expand']);
 		expect(only(allowed, 'contract-without-expand')).toMatchObject([{severity: 'warning'}]);
 		expect(only(allowed, 'sql-without-down')).toMatchObject([{severity: 'error'}]);
