@@ -9,11 +9,11 @@ import {readPlanFile} from '../core/plan-file.js';
 import {shortHash} from '../core/sql.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
 import {preparePlan} from '../commands/prepare.js';
-import {moveWindow, readUsersWindow} from './data/users-window.js';
+import {moveWindow, readUsersWindow, type Shape} from './data/users-window.js';
 import type {DashboardStore} from './state/store.js';
 
-/** Enough rows that the backfill visibly runs for a few seconds on PGlite (~90k rows/s here). */
-export const dashboardDemoRows = 300_000;
+/** Enough rows that the backfill visibly runs for a few seconds on PGlite (4–8 s measured here). */
+export const dashboardDemoRows = 400_000;
 /** Rows read per refresh: more than any terminal shows, few enough to cost nothing. */
 export const windowRows = 60;
 /** Batches arrive many times a second; the table is re-read at most this often. */
@@ -49,6 +49,9 @@ export class DashboardSession {
 	private trailingRefresh?: NodeJS.Timeout;
 	private interrupted = false;
 	private scrolling: Promise<void> = Promise.resolve();
+	private shape?: Shape;
+	/** Bumped by every non-batch event, so a read that straddles DDL never keeps its shape. */
+	private shapeGeneration = 0;
 	private closed = false;
 
 	constructor(
@@ -139,7 +142,12 @@ export class DashboardSession {
 		};
 		this.unsubscribe = executor.on(event => {
 			this.store.dispatch({type: 'executor', event});
+			// Columns change only when a step runs DDL; batches reuse the shape already read.
 			if (event.type === 'batch') this.refreshUsersSoon();
+			else {
+				this.shape = undefined;
+				this.shapeGeneration++;
+			}
 		});
 	}
 
@@ -290,7 +298,9 @@ export class DashboardSession {
 		this.lastRefresh = Date.now();
 		this.refreshing = (async () => {
 			try {
-				const window = await readUsersWindow(this.db!, {table: this.tableShown(), after, limit: windowRows});
+				const generation = this.shapeGeneration;
+				const {shape, ...window} = await readUsersWindow(this.db!, {table: this.tableShown(), after, limit: windowRows}, this.shape);
+				if (generation === this.shapeGeneration) this.shape = shape;
 				this.store.dispatch({type: 'users', window});
 			} catch (error) {
 				if (!this.closed) this.store.dispatch({type: 'error', message: `reading the table: ${(error as Error).message.split('\n')[0]}`});

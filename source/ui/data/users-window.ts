@@ -7,13 +7,13 @@ import type {UsersWindow} from '../state/users-window.js';
  * primary key (an index range scan), so a million rows cost what ten do.
  */
 
-interface Shape {
+export interface Shape {
 	key?: string;
 	columns: string[];
 	estimatedRows: number;
 }
 
-async function shapeOf(db: Queryable, schema: string, table: string): Promise<Shape | undefined> {
+export async function shapeOf(db: Queryable, schema: string, table: string): Promise<Shape | undefined> {
 	const {rows} = await db.query<{column: string; is_key: boolean; estimate: number | string}>(
 		`SELECT a.attname AS column,
 		        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1 AND i.indkey[0] = a.attnum) AS is_key,
@@ -37,9 +37,10 @@ export interface WindowRequest {
 	limit: number;
 }
 
-export async function readUsersWindow(db: Queryable, request: WindowRequest): Promise<UsersWindow> {
+/** `known`: the table's shape when the caller knows it has not changed (during a backfill). */
+export async function readUsersWindow(db: Queryable, request: WindowRequest, known?: Shape): Promise<UsersWindow & {shape?: Shape}> {
 	const schema = request.schema ?? 'public';
-	const shape = await shapeOf(db, schema, request.table);
+	const shape = known ?? (await shapeOf(db, schema, request.table));
 	const empty = {table: request.table, key: '', columns: [], rows: [], estimatedRows: 0, after: null};
 	if (!shape) return {...empty, unavailable: `no table "${request.table}" yet`};
 	if (!shape.key) return {...empty, columns: shape.columns, unavailable: `"${request.table}" has no single-column primary key to page by`};
@@ -56,6 +57,7 @@ export async function readUsersWindow(db: Queryable, request: WindowRequest): Pr
 		rows: rows.map(row => ({key: row[shape.key!] ?? '', cells: row})),
 		estimatedRows: shape.estimatedRows,
 		after: request.after,
+		shape,
 	};
 }
 
