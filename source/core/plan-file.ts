@@ -3,7 +3,7 @@ import {basename} from 'node:path';
 import YAML from 'yaml';
 import {z} from 'zod';
 import {ZdmError} from './errors.js';
-import {shown} from './sql.js';
+import {printable, shown} from './sql.js';
 
 // Field names follow pgroll's migration files, so a pgroll file using these operations runs as is.
 const name = z.string().min(1).max(1000);
@@ -65,6 +65,8 @@ export interface PlanFile {
 	/** The file's meaning as canonical JSON: what the fingerprint is taken of. */
 	canonical: string;
 }
+
+const maxPlanChars = 10_000_000;
 
 const idPattern = /^[\w.:-]{1,100}$/;
 
@@ -138,12 +140,28 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 	return {id, title, operations, canonical};
 }
 
+/** Deeper than any plan; the YAML parser runs out of stack (and, repeated, of memory) long before 20,000. */
+const maxNesting = 64;
+
+function nestingDepth(text: string): number {
+	let depth = 0;
+	let deepest = 0;
+	for (let index = 0; index < text.length; index++) {
+		const char = text.charCodeAt(index);
+		if (char === 0x5b || char === 0x7b) deepest = Math.max(deepest, ++depth);
+		else if (char === 0x5d || char === 0x7d) depth--;
+	}
+
+	return deepest;
+}
+
 export function parsePlanText(text: string, source: string): PlanFile {
+	if (nestingDepth(text) > maxNesting) fail(source, '', `brackets nested more than ${maxNesting} levels deep`, 'a plan is a few levels deep; check the file');
 	let document: unknown;
 	try {
 		document = /\.json$/i.test(source) ? JSON.parse(text) : YAML.parse(text, {maxAliasCount: 100});
 	} catch (error) {
-		const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 160);
+		const reason = printable((error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 160));
 		fail(source, '', `not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML'}: ${reason}`, 'fix the syntax at the position shown');
 	}
 
@@ -160,5 +178,6 @@ export function readPlanFile(file: string): PlanFile {
 	}
 
 	if (text.includes('\u0000')) fail(basename(file), '', 'the file is binary, not a plan', 'give a JSON or YAML plan file');
+	if (text.length > maxPlanChars) fail(basename(file), '', `${text.length} characters is far more than a plan`, `keep plan files under ${maxPlanChars / 1_000_000} MB`);
 	return parsePlanText(text, file);
 }

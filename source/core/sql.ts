@@ -18,6 +18,9 @@ export function shown(name: string, max = 40): string {
 	return JSON.stringify(chars.length > max ? `${chars.slice(0, max).join('')}…` : name).replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
 }
 
+/** Text from outside (a parser's message quoting the file) with control characters escaped: one line. */
+export const printable = (text: string) => text.replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** A schema-qualified, quoted table name. */
 export const qualified = (schema: string, table: string) => `${ident(schema)}.${ident(table)}`;
 

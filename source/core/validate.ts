@@ -1,7 +1,7 @@
 import type {Database} from '../db/database.js';
 import {ZdmError} from './errors.js';
 import type {Fragment} from './operations/operation.js';
-import {ident, shown} from './sql.js';
+import {ident, printable, shown} from './sql.js';
 
 class Abort extends Error {}
 
@@ -44,7 +44,7 @@ export async function validateFragments(db: Database, fragments: Fragment[]): Pr
 					await tx.query(sql);
 					await tx.query('RELEASE SAVEPOINT zdm_fragment');
 				} catch (error) {
-					const reason = (error instanceof Error ? error.message : String(error)).split(/[\r\n\u2028\u2029]/)[0]!.slice(0, 200);
+					const reason = printable((error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200));
 					throw new ZdmError('validation', `${fragment.what}: ${reason}`, `write one SQL expression over the columns of ${shown(fragment.table.name)}${fragment.castTo ? ` that converts to ${fragment.castTo}` : ''}`);
 				}
 			}
