@@ -1,0 +1,207 @@
+import type pg from 'pg';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {leftovers} from '../../source/db/catalog.js';
+import type {Queryable} from '../../source/db/database.js';
+import {createServerDatabase, serverUrl} from '../support/databases.js';
+import {columnsOf, connect, isEvent, kill9, killStragglers, migrationPhase, rowsHash, seed, sleep, startCli, type CliProcess} from './support.js';
+
+/**
+ * kill -9 at many moments of samples/rename-email.yaml (4 steps: add contact_email, sync triggers,
+ * backfill, contract), then the same command again: it must resume and end COMPLETE with every
+ * row exactly as the application left it, and nothing of zdm's left behind. Between the kill
+ * and the resume the "application" writes through whichever column exists, as a real one would.
+ */
+
+const rows = 20_000;
+const plan = 'samples/rename-email.yaml';
+
+describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command again', () => {
+	let url: string;
+	let drop: () => Promise<void>;
+	let app: pg.Client;
+	let nextId = rows + 1000;
+
+	beforeAll(async () => {
+		({url, drop} = await createServerDatabase());
+		app = await connect(url);
+	});
+
+	afterAll(async () => {
+		await killStragglers();
+		await app?.end();
+		await drop?.();
+	});
+
+	const args = (...extra: string[]) => ['run', plan, '--yes', '--json', '--batch-size', '50', '--lock-timeout', '100', '--database-url', url, ...extra];
+	const start = (...extra: string[]) => startCli(args(...extra));
+
+	/** The model of what the table must hold: the same writes, applied to a plain copy. */
+	async function reset() {
+		await seed(app, rows);
+		await app.query('DROP SCHEMA IF EXISTS expect CASCADE; CREATE SCHEMA expect; CREATE TABLE expect.users AS SELECT id, username, email FROM users');
+	}
+
+	/** What the old (or, after contract, the new) application does while zdm is down. */
+	async function applicationWrites() {
+		const column = (await columnsOf(app)).includes('email') ? 'email' : 'contact_email';
+		const id = nextId++;
+		for (const [table, col] of [['users', column], ['expect.users', 'email']] as const) {
+			await app.query(`UPDATE ${table} SET ${col} = 'changed' || id || '@example.org' WHERE id % 997 = $1`, [id % 997]);
+			await app.query(`UPDATE ${table} SET ${col} = NULL WHERE id = $1`, [(id % rows) + 1]);
+			await app.query(`INSERT INTO ${table} (id, username, ${col}) VALUES ($1::bigint, 'late' || $1::text, 'late' || $1::text || '@example.com')`, [id]);
+		}
+	}
+
+	/** The server notices a killed client at once; wait for its backends to go before resuming. */
+	async function waitForZdmGone() {
+		for (let i = 0; i < 100; i++) {
+			const {rows: left} = await app.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'zdm-tui'");
+			if (left[0].n === 0) return;
+			await sleep(50);
+		}
+
+		throw new Error('zdm-tui backends still connected 5 s after kill -9');
+	}
+
+	const queryable: () => Queryable = () => ({
+		query: async (sql, params) => {
+			const result = await app.query(sql, params);
+			return {rows: result.rows, rowCount: result.rowCount ?? 0};
+		},
+		script: async sql => {
+			await app.query(sql);
+		},
+	});
+
+	async function expectComplete() {
+		await waitForZdmGone();
+		await applicationWrites();
+		const resumed = startCli(args());
+		const code = await resumed.exited;
+		expect(code, resumed.stderr()).toBe(0);
+		expect(JSON.parse(resumed.lines.at(-1)!)).toMatchObject({type: 'summary', phase: 'COMPLETE', progress: 100});
+		expect(await columnsOf(app)).toEqual(['id', 'username', 'contact_email']);
+		const expected = await app.query<{hash: string; count: string}>("SELECT md5(string_agg(t::text, E'\\n' ORDER BY t.id)) AS hash, count(*) AS count FROM expect.users t");
+		expect(await rowsHash(app, 'id, username, contact_email')).toBe(`${expected.rows[0]!.count}:${expected.rows[0]!.hash}`);
+		expect(await leftovers(queryable())).toEqual([]);
+	}
+
+	/** Kill once the condition's line is read (the process has usually moved on a little: that is the point). */
+	async function killAt(cli: CliProcess, match: (line: string) => boolean) {
+		await cli.waitForLine(match);
+		await kill9(cli);
+	}
+
+	const nthLine = (n: number) => {
+		let seen = 0;
+		return () => ++seen >= n;
+	};
+
+	const nthBatch = (n: number) => {
+		const batch = isEvent('batch');
+		let seen = 0;
+		return (line: string) => batch(line) && ++seen >= n;
+	};
+
+	const killPoints: Array<[string, () => Promise<void>]> = [
+		// Early lines: step 1 and 2 (each DDL and its mark commit together), the start of the backfill.
+		...[1, 2, 3, 5, 7, 9, 11].map((n): [string, () => Promise<void>] => [`after output line ${n}`, async () => killAt(start(), nthLine(n))]),
+		// Mid-backfill, at batches spread over the 400.
+		...[1, 5, 30, 120, 260, 390].map((n): [string, () => Promise<void>] => [`after backfill batch ${n}`, async () => killAt(start(), nthBatch(n))]),
+		['between the backfill and the contract', async () => killAt(start(), isEvent('step-executed', 3))],
+		['as the contract starts', async () => killAt(start(), isEvent('step-started', 4))],
+		// Fixed delays land wherever node's start-up noise puts them.
+		...[250, 400, 550, 700].map((ms): [string, () => Promise<void>] => [
+			`${ms} ms after start`,
+			async () => {
+				const cli = start();
+				await sleep(ms);
+				await kill9(cli);
+			},
+		]),
+		...[1, 2, 4].map((step): [string, () => Promise<void>] => [
+			`while step ${step}'s DDL waits for its lock`,
+			async () => {
+				// Get to just before the step, then hold the table so its DDL must queue, and kill it there.
+				if (step > 1) {
+					await killAt(start(), isEvent('step-executed', step - 1));
+					await waitForZdmGone();
+				}
+
+				const blocker = await connect(url);
+				try {
+					await blocker.query('BEGIN');
+					await blocker.query('SELECT 1 FROM users LIMIT 1');
+					await killAt(start(), isEvent('lock-wait'));
+				} finally {
+					await blocker.end();
+				}
+			},
+		]),
+		[
+			'inside a backfill batch waiting on a row lock',
+			async () => {
+				await killAt(start(), isEvent('step-executed', 2));
+				await waitForZdmGone();
+				const blocker = await connect(url);
+				try {
+					await blocker.query('BEGIN');
+					await blocker.query('SELECT * FROM users WHERE id = 12345 FOR UPDATE');
+					const cli = start();
+					await cli.waitForLine(isEvent('lock-wait', 3));
+					// The batch's UPDATE has done part of its range and waits: kill it in the middle.
+					await kill9(cli);
+				} finally {
+					await blocker.end();
+				}
+			},
+		],
+		[
+			'twice in a row, mid-backfill each time',
+			async () => {
+				await killAt(start(), nthBatch(50));
+				await waitForZdmGone();
+				await applicationWrites();
+				await killAt(start(), nthBatch(100));
+			},
+		],
+	];
+
+	it('has at least 20 kill points over every step', () => {
+		expect(killPoints.length).toBeGreaterThanOrEqual(20);
+	});
+
+	for (const [name, interrupt] of killPoints) {
+		it(`killed ${name}: resumes to COMPLETE, rows exact, nothing left behind`, async () => {
+			await reset();
+			await interrupt();
+			await expectComplete();
+		});
+	}
+
+	it.each([
+		['while rolling back after an injected failure at the contract', '4', isEvent('step-rolled-back')],
+		['just as the backfill failed', '3', isEvent('step-failed', 3)],
+	])('killed %s: the next run finishes the rollback exactly, the one after completes', async (_name, failAt, match) => {
+		await reset();
+		const before = await rowsHash(app, 'id, username, email');
+		await killAt(start('--fail-at', failAt), match);
+		await waitForZdmGone();
+		const resumed = startCli(args());
+		const code = await resumed.exited;
+		const summary = JSON.parse(resumed.lines.at(-1)!) as {phase: string};
+		if (summary.phase === 'COMPLETE') {
+			// The kill landed before the failing step had recorded anything: the rerun simply went on.
+			expect(code).toBe(0);
+		} else {
+			expect(code, resumed.stderr()).toBe(1);
+			expect(summary).toMatchObject({phase: 'ROLLED_BACK', progress: 0});
+			expect(await migrationPhase(app, 'MIG-002')).toBe('ROLLED_BACK');
+			expect(await columnsOf(app)).toEqual(['id', 'username', 'email']);
+			expect(await rowsHash(app, 'id, username, email')).toBe(before);
+			expect(await leftovers(queryable())).toEqual([]);
+		}
+
+		await expectComplete();
+	});
+});

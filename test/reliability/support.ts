@@ -1,0 +1,184 @@
+import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {copyFileSync, cpSync, existsSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join, resolve} from 'node:path';
+import {promisify} from 'node:util';
+import pg from 'pg';
+import {findPgBin} from '../support/pg-server.js';
+
+/**
+ * Helpers for the reliability suite: the real CLI as a child process we can read line by line and
+ * kill at a chosen moment, plain pg clients standing in for the application, and the two proofs
+ * of "nothing changed": pg_dump's table definition and a hash of the rows.
+ */
+
+const running = new Set<ChildProcess>();
+
+let snapshot: string | undefined;
+
+/**
+ * A private copy of dist/: other suites rebuild dist/ while ours spawns the CLI for minutes, and
+ * a half-written module would fail a run for nothing. Taken once per test file.
+ */
+function cliPath(): string {
+	if (!snapshot) {
+		snapshot = mkdtempSync(join(tmpdir(), 'zdm-reliability-'));
+		cpSync('dist', join(snapshot, 'dist'), {recursive: true});
+		copyFileSync('package.json', join(snapshot, 'package.json'));
+		symlinkSync(resolve('node_modules'), join(snapshot, 'node_modules'));
+	}
+
+	return join(snapshot, 'dist', 'cli.js');
+}
+
+export interface CliProcess {
+	child: ChildProcess;
+	/** Every stdout line so far. */
+	lines: string[];
+	stderr(): string;
+	/** Resolves with the first line (already read or still to come) that matches. */
+	waitForLine(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+	/** Resolves with the exit code, or the signal's name when killed. */
+	exited: Promise<number | string>;
+}
+
+/** Spawn dist/cli.js (built by the global setup) with no terminal. */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
+	const child = spawn(process.execPath, [cliPath(), ...args], {env: {...process.env, DATABASE_URL: undefined, CI: 'true', ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+	running.add(child);
+	const lines: string[] = [];
+	let partial = '';
+	let stderr = '';
+	const waiters: Array<{match: (line: string) => boolean; resolve: (line: string) => void}> = [];
+	child.stdout!.setEncoding('utf8');
+	child.stdout!.on('data', (chunk: string) => {
+		const parts = (partial + chunk).split('\n');
+		partial = parts.pop()!;
+		for (const line of parts) {
+			if (!line) continue;
+			lines.push(line);
+			for (const waiter of waiters.filter(w => w.match(line))) {
+				waiters.splice(waiters.indexOf(waiter), 1);
+				waiter.resolve(line);
+			}
+		}
+	});
+	child.stderr!.on('data', chunk => (stderr += String(chunk)));
+	const exited = new Promise<number | string>(resolve => {
+		child.on('close', (code, signal) => {
+			running.delete(child);
+			if (partial) lines.push(partial);
+			resolve(code ?? signal ?? -1);
+		});
+	});
+	return {
+		child,
+		lines,
+		stderr: () => stderr,
+		exited,
+		async waitForLine(match, timeoutMs = 30_000) {
+			const seen = lines.find(match);
+			if (seen) return seen;
+			return new Promise<string>((resolve, reject) => {
+				const timer = setTimeout(() => reject(new Error(`no matching line within ${timeoutMs} ms; got ${lines.length} lines, stderr: ${stderr}`)), timeoutMs);
+				const waiter = {
+					match,
+					resolve(line: string) {
+						clearTimeout(timer);
+						resolve(line);
+					},
+				};
+				waiters.push(waiter);
+				void exited.then(() => {
+					if (!waiters.includes(waiter)) return;
+					clearTimeout(timer);
+					reject(new Error(`the CLI exited before a matching line; stderr: ${stderr}`));
+				});
+			});
+		},
+	};
+}
+
+/** Run the CLI to its end. */
+export async function runToEnd(args: string[]) {
+	const cli = startCli(args);
+	const code = await cli.exited;
+	return {code, lines: cli.lines, stderr: cli.stderr(), last: () => JSON.parse(cli.lines.at(-1)!) as Record<string, unknown>};
+}
+
+/** kill -9, and wait until the process is gone. */
+export async function kill9(cli: CliProcess): Promise<void> {
+	cli.child.kill('SIGKILL');
+	await cli.exited;
+}
+
+/** For afterAll: no child outlives its test file. */
+export async function killStragglers(): Promise<void> {
+	for (const child of running) child.kill('SIGKILL');
+	await new Promise(resolve => setTimeout(resolve, 50));
+	if (snapshot) rmSync(snapshot, {recursive: true, force: true});
+	snapshot = undefined;
+}
+
+/** A JSON event line of the given type (and step number). */
+export function isEvent(type: string, step?: number) {
+	return (line: string) => {
+		try {
+			const event = JSON.parse(line) as {type?: string; step?: {number?: number}};
+			return event.type === type && (step === undefined || event.step?.number === step);
+		} catch {
+			return false;
+		}
+	};
+}
+
+export async function connect(url: string): Promise<pg.Client> {
+	const client = new pg.Client({connectionString: url, application_name: 'reliability-test'});
+	client.on('error', () => {});
+	await client.connect();
+	return client;
+}
+
+/** The demo table, recreated: ids 1..rows, deterministic usernames and emails. */
+export async function seed(client: pg.Client, rows: number): Promise<void> {
+	await client.query('DROP SCHEMA IF EXISTS zdm CASCADE; DROP TABLE IF EXISTS users CASCADE');
+	await client.query('CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, email text)');
+	await client.query("INSERT INTO users (username, email) SELECT 'user' || g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'user' || g || '@example.com' END FROM generate_series(1, $1::int) g", [rows]);
+	await client.query('ANALYZE users');
+}
+
+/** md5 of the rows in key order, with the given column list (e.g. the email under either name). */
+export async function rowsHash(client: pg.Client, columns: string): Promise<string> {
+	const {rows} = await client.query<{hash: string; count: string}>(`SELECT md5(string_agg(t::text, E'\\n' ORDER BY t.id)) AS hash, count(*) AS count FROM (SELECT ${columns} FROM users) t`);
+	return `${rows[0]!.count}:${rows[0]!.hash}`;
+}
+
+export async function columnsOf(client: pg.Client, table = 'users'): Promise<string[]> {
+	const {rows} = await client.query<{name: string}>(
+		"SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+		[table],
+	);
+	return rows.map(row => row.name);
+}
+
+export async function migrationPhase(client: pg.Client, id: string): Promise<string | undefined> {
+	const {rows} = await client.query<{phase: string}>("SELECT phase FROM zdm.migrations WHERE id = $1", [id]).catch(() => ({rows: []}));
+	return rows[0]?.phase;
+}
+
+const pgDumpPath = () => {
+	const bin = findPgBin();
+	const path = bin && join(bin, 'pg_dump');
+	return path && existsSync(path) ? path : undefined;
+};
+
+export const hasPgDump = () => pgDumpPath() !== undefined;
+
+/** The table's definition exactly as `pg_dump --schema-only -t TABLE` prints it. */
+export async function pgDumpDefinition(url: string, table = 'users'): Promise<string> {
+	const {stdout} = await promisify(execFile)(pgDumpPath()!, ['--schema-only', '--no-owner', '-t', table, '-d', url], {maxBuffer: 16 * 1024 * 1024});
+	// The header names the versions, and \restrict carries a random key per dump: neither is the table.
+	return stdout.replace(/^-- Dumped (from|by) .*$/gm, '').replace(/^\\(un)?restrict .*$/gm, '');
+}
+
+export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
