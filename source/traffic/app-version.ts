@@ -1,7 +1,7 @@
 import {qualified, ident} from '../core/sql.js';
 import type {Queryable, Row} from '../db/database.js';
 import type {ColumnUse, TableShape} from './shape.js';
-import {valueFor, writable, type VersionName} from './values.js';
+import {runTag, valueFor, writable, type VersionName} from './values.js';
 
 export type RequestKind = 'read' | 'update' | 'insert';
 
@@ -76,6 +76,8 @@ export class ApplicationVersion {
 	constructor(
 		readonly name: VersionName,
 		public tables: VersionTable[],
+		/** Makes this run's values its own (see valueFor). */
+		private readonly tag = runTag(),
 	) {}
 
 	/** What the version writes: a made-up value for every column it knows; `given` overrides some. */
@@ -83,7 +85,7 @@ export class ApplicationVersion {
 		const values: Record<string, unknown> = {};
 		for (const column of table.columns) {
 			if (column.name in given) values[column.name] = given[column.name];
-			else if (writable(column)) values[column.name] = valueFor(column, this.name, sequence);
+			else if (writable(column)) values[column.name] = valueFor(column, this.name, sequence, this.tag);
 		}
 
 		return values;

@@ -1,8 +1,8 @@
-import type {Executor} from '../core/executor.js';
 import type {Database, Queryable, Session} from '../db/database.js';
 import {ApplicationVersion, KeyPool, type RequestKind, type VersionTable} from './app-version.js';
 import {VersionRecorder, verdictOf, type VersionMetrics, type VersionState, type Verdict} from './metrics.js';
-import {v2Renames, type TableShape} from './shape.js';
+import {followMigration, type FollowedExecutor} from './follow.js';
+import type {TableShape} from './shape.js';
 import {seededRandom, type VersionName} from './values.js';
 
 export interface TrafficOptions {
@@ -76,7 +76,7 @@ export class Traffic {
 
 	private constructor(
 		private readonly db: Database,
-		private readonly shapes: TableShape[],
+		readonly shapes: TableShape[],
 		keys: KeyPool[],
 		private readonly options: TrafficOptions,
 	) {
@@ -108,7 +108,7 @@ export class Traffic {
 	start() {
 		if (this.running) return;
 		this.running = true;
-		this.ticker = setInterval(() => this.tick(), tickMs);
+		this.ticker = setInterval(() => this.admitDue(), tickMs);
 		this.ticker.unref();
 		this.publisher = setInterval(() => this.dirty && this.publish(), this.options.publishMs ?? 250);
 		this.publisher.unref();
@@ -178,48 +178,8 @@ export class Traffic {
 	 * contract commits, and is retired when the migration fails (its rollback removes v2's
 	 * columns). With retireBeforeContract (what `run` does), v1 is retired as contract starts.
 	 */
-	follow(executor: Pick<Executor, 'on' | 'next' | 'plan'>, options: {retireBeforeContract: boolean}): () => void {
-		const renames = v2Renames(this.shapes);
-		const sync = () => {
-			const {next} = executor;
-			if (executor.plan.phase === 'ROLLED_BACK') return;
-			if (!next) this.switchToFinalNames();
-			if (!next || next.phase !== 'EXPANDING') this.deploy('v2');
-			if (options.retireBeforeContract && (!next || next.phase === 'CONTRACTING')) void this.retire('v1');
-		};
-
-		sync();
-		return executor.on(event => {
-			// On PGlite the executor may never yield to the timers (its awaits are all microtasks), so
-			// every event also lets due requests in: they queue for the database between batches.
-			this.tick();
-			switch (event.type) {
-				case 'step-started': {
-					if (event.step.phase === 'CONTRACTING' && options.retireBeforeContract) void this.retire('v1');
-					if (event.step.final && renames) this.hold('v2', true);
-					break;
-				}
-
-				case 'step-executed': {
-					if (event.step.final && renames) {
-						this.switchToFinalNames();
-						this.hold('v2', false);
-					}
-
-					sync();
-					break;
-				}
-
-				case 'step-failed': {
-					void this.retire('v2');
-					break;
-				}
-
-				default: {
-					break;
-				}
-			}
-		});
+	follow(executor: FollowedExecutor, options: {retireBeforeContract: boolean}): () => void {
+		return followMigration(this, executor, options);
 	}
 
 	/** Stop every version, wait for requests in flight, and return the final figures. */
@@ -267,7 +227,7 @@ export class Traffic {
 	}
 
 	/** Put every request that has come due on its version's backlog; past the cap it is shed. */
-	private tick() {
+	admitDue() {
 		const now = performance.now();
 		const interval = 1000 / this.options.rate;
 		const cap = Math.max(100, this.options.rate * 10);

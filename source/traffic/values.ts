@@ -24,12 +24,14 @@ const lengthOf = (type: string) => {
 /**
  * A value a version would plausibly write into a column, as a query parameter; undefined for a
  * type it cannot make up (the version then leaves that column alone). Text is lower case, so an
- * `up` such as lower(email) maps it to itself and the sync can be checked row by row.
+ * `up` such as lower(email) maps it to itself and the sync can be checked row by row; the run's
+ * tag keeps it unique across runs, so a UNIQUE column never turns a second run into errors.
  */
-export function valueFor(column: ColumnUse, version: VersionName, sequence: number): unknown {
+export function valueFor(column: ColumnUse, version: VersionName, sequence: number, tag = ''): unknown {
 	const type = column.type.toLowerCase();
 	if (textType.test(type)) {
-		const text = /mail/i.test(column.name) ? `${version}.${sequence}@example.com` : `${version}-${column.name.toLowerCase()}-${sequence}`;
+		const id = `${tag}${sequence}`;
+		const text = /mail/i.test(column.name) ? `${version}.${id}@example.com` : `${version}-${column.name.toLowerCase()}-${id}`;
 		const max = lengthOf(type);
 		return max === undefined ? text : text.slice(0, max);
 	}
@@ -43,6 +45,9 @@ export function valueFor(column: ColumnUse, version: VersionName, sequence: numb
 	if (type === 'json' || type === 'jsonb') return JSON.stringify({version, sequence});
 	return undefined;
 }
+
+/** A short lower-case tag, different for every traffic run. */
+export const runTag = () => `${Date.now().toString(36).slice(-5)}${Math.floor(Math.random() * 1296).toString(36)}-`;
 
 /** Whether a version can write the column at all. */
 export const writable = (column: ColumnUse) => valueFor(column, 'v1', 0) !== undefined;
