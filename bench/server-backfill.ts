@@ -65,8 +65,10 @@ async function zdm(server: PgServer, rows: number, load: WriterSettings, targetB
 	}
 }
 
-export async function compareOnServer(server: PgServer, rows: number, load: WriterSettings, targetBatchMs?: number): Promise<BackfillComparison> {
+/** One round; `bigBangFirst` alternates the order between rounds so neither always runs on a warmer server. */
+export async function compareOnServer(server: PgServer, rows: number, load: WriterSettings, targetBatchMs?: number, bigBangFirst = false): Promise<BackfillComparison> {
+	const first = bigBangFirst ? await bigBang(server, rows, load) : undefined;
 	const zdmResult = await zdm(server, rows, load, targetBatchMs);
-	const bigBangResult = await bigBang(server, rows, load);
+	const bigBangResult = first ?? (await bigBang(server, rows, load));
 	return {rows, bigBang: bigBangResult, zdm: zdmResult, throughputRatio: bigBangResult.ms / zdmResult.backfillMs};
 }
