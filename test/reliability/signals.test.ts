@@ -1,0 +1,175 @@
+import type pg from 'pg';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {createServerDatabase, serverUrl} from '../support/databases.js';
+import {columnsOf, connect, isEvent, killStragglers, migrationPhase, rowsHash, seed, sleep, startCli, type CliProcess} from './support.js';
+
+/**
+ * Ctrl-C / SIGTERM, and the server dropping our connection: the batch or DDL transaction in flight
+ * finishes or rolls back, the state is saved, the process says so in one line (exit 130), and the
+ * same command run again resumes to COMPLETE with every row right.
+ */
+
+const rows = 20_000;
+
+describe.skipIf(!serverUrl())('signals and lost connections', () => {
+	let url: string;
+	let drop: () => Promise<void>;
+	let app: pg.Client;
+	let original: string;
+
+	beforeAll(async () => {
+		({url, drop} = await createServerDatabase());
+		app = await connect(url);
+	});
+
+	afterAll(async () => {
+		await killStragglers();
+		await app?.end();
+		await drop?.();
+	});
+
+	const args = (...extra: string[]) => ['run', 'samples/rename-email.yaml', '--yes', '--json', '--batch-size', '50', '--database-url', url, ...extra];
+
+	async function reset() {
+		await seed(app, rows);
+		original = await rowsHash(app, 'id, username, email');
+	}
+
+	/** Exit 130 with one line that says the state is saved and how to go on. */
+	async function expectInterrupted(cli: CliProcess, pattern: RegExp) {
+		const code = await cli.exited;
+		const stderr = cli.stderr().trim();
+		expect(code, stderr).toBe(130);
+		expect(stderr.split('\n')).toHaveLength(1);
+		expect(stderr).toMatch(pattern);
+		expect(stderr).toMatch(/run the same command again to resume$/);
+		expect(JSON.parse(cli.lines.at(-1)!)).toMatchObject({type: 'summary', id: 'MIG-002'});
+	}
+
+	/** The saved cursor splits the table exactly: filled up to it, untouched after it. */
+	async function expectBackfillCutAtCursor() {
+		const {rows: saved} = await app.query<{cursor: string; rows_done: string}>("SELECT cursor, rows_done FROM zdm.backfill WHERE migration_id = 'MIG-002'");
+		expect(saved).toHaveLength(1);
+		const cursor = Number(saved[0]!.cursor);
+		expect(cursor).toBeGreaterThan(0);
+		expect(cursor).toBeLessThan(rows);
+		const {rows: check} = await app.query<{wrong_before: number; filled_after: number}>(
+			'SELECT count(*) FILTER (WHERE id <= $1 AND contact_email IS DISTINCT FROM email)::int AS wrong_before, count(*) FILTER (WHERE id > $1 AND contact_email IS NOT NULL)::int AS filled_after FROM users',
+			[cursor],
+		);
+		expect(check[0]).toEqual({wrong_before: 0, filled_after: 0});
+	}
+
+	async function expectResumesToComplete() {
+		const resumed = startCli(args());
+		expect(await resumed.exited, resumed.stderr()).toBe(0);
+		expect(JSON.parse(resumed.lines.at(-1)!)).toMatchObject({phase: 'COMPLETE', progress: 100});
+		expect(await columnsOf(app)).toEqual(['id', 'username', 'contact_email']);
+		expect(await rowsHash(app, 'id, username, contact_email')).toBe(original);
+	}
+
+	for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+		it(`${signal} mid-backfill: the batch commits with its cursor, exit 130, the next run resumes`, async () => {
+			await reset();
+			const cli = startCli(args());
+			let batches = 0;
+			await cli.waitForLine(line => isEvent('batch')(line) && ++batches === 20);
+			cli.child.kill(signal);
+			await expectInterrupted(cli, /^zdm-tui: interrupted during the backfill of step 3; its cursor is saved/);
+			expect(await migrationPhase(app, 'MIG-002')).toBe('MIGRATING');
+			await expectBackfillCutAtCursor();
+			await expectResumesToComplete();
+		});
+	}
+
+	it('SIGTERM while a DDL step waits for its lock: it stops at once, nothing applied, exit 130', async () => {
+		await reset();
+		const blocker = await connect(url);
+		try {
+			await blocker.query('BEGIN');
+			await blocker.query('SELECT 1 FROM users LIMIT 1');
+			const cli = startCli(args('--max-lock-wait', '60000', '--lock-timeout', '200'));
+			await cli.waitForLine(isEvent('lock-wait', 1));
+			const signalled = Date.now();
+			cli.child.kill('SIGTERM');
+			await expectInterrupted(cli, /^zdm-tui: interrupted while waiting for a lock; the statement that waited was rolled back and the state is saved/);
+			// Not the 60 s budget: one lock_timeout at most, plus shutting down.
+			expect(Date.now() - signalled).toBeLessThan(10_000);
+			expect(await columnsOf(app)).toEqual(['id', 'username', 'email']);
+		} finally {
+			await blocker.end();
+		}
+
+		await expectResumesToComplete();
+	});
+
+	it('SIGTERM between steps: the step in flight finishes, the next does not start', async () => {
+		await reset();
+		const cli = startCli(args());
+		await cli.waitForLine(isEvent('step-executed', 1));
+		cli.child.kill('SIGTERM');
+		await expectInterrupted(cli, /^zdm-tui: interrupted (after step [12]|during the backfill of step 3)/);
+		const summary = JSON.parse(cli.lines.at(-1)!) as {steps: Array<{status: string}>};
+		expect(summary.steps[3]!.status).toBe('pending');
+		await expectResumesToComplete();
+	});
+
+	/** The executor's backend, found waiting on a lock we hold, terminated from another connection. */
+	async function terminateWaitingZdmBackend(): Promise<number> {
+		for (let i = 0; i < 100; i++) {
+			const {rows: waiting} = await app.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND wait_event_type = 'Lock'");
+			if (waiting[0]) {
+				await app.query('SELECT pg_terminate_backend($1)', [waiting[0].pid]);
+				return waiting[0].pid;
+			}
+
+			await sleep(20);
+		}
+
+		throw new Error('no zdm-tui backend waiting on a lock');
+	}
+
+	it('the backfill connection terminated mid-batch: one clear line, the batch rolled back, resumable', async () => {
+		await reset();
+		const cli = startCli(args('--lock-timeout', '5000'));
+		await cli.waitForLine(isEvent('step-executed', 2));
+		const blocker = await connect(url);
+		try {
+			// A row the backfill will reach, locked: its batch waits there, half done, until we cut it.
+			await blocker.query('BEGIN');
+			await blocker.query('SELECT * FROM users WHERE id = 15000 FOR UPDATE');
+			await terminateWaitingZdmBackend();
+			await expectInterrupted(cli, /^zdm-tui: lost the connection to the database during step 3 \(terminating connection due to administrator command\); nothing half-done was kept and the state is saved/);
+		} finally {
+			await blocker.end();
+		}
+
+		expect(await migrationPhase(app, 'MIG-002')).toBe('MIGRATING');
+		await expectBackfillCutAtCursor();
+		await expectResumesToComplete();
+	});
+
+	it('every zdm connection terminated while the contract waits for its lock: resumable, nothing half-done', async () => {
+		await reset();
+		const start = startCli(['start', ...args().slice(1)]);
+		expect(await start.exited, start.stderr()).toBe(0);
+		const blocker = await connect(url);
+		let cli: CliProcess;
+		try {
+			await blocker.query('BEGIN');
+			await blocker.query('SELECT 1 FROM users LIMIT 1');
+			cli = startCli(args('--lock-timeout', '5000'));
+			await cli.waitForLine(isEvent('step-started', 4));
+			await terminateWaitingZdmBackend();
+			// The holder's session and the idle pool connections go too.
+			await app.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'zdm-tui'");
+			await expectInterrupted(cli, /^zdm-tui: lost the connection to the database during step 4 /);
+		} finally {
+			await blocker.end();
+		}
+
+		expect(await migrationPhase(app, 'MIG-002')).toBe('MIGRATING');
+		expect(await columnsOf(app)).toEqual(['id', 'username', 'email', 'contact_email']);
+		await expectResumesToComplete();
+	});
+});
