@@ -1,0 +1,162 @@
+import type pg from 'pg';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {createServerDatabase, serverUrl} from '../support/databases.js';
+import {columnsOf, connect, hasPgDump, isEvent, kill9, killStragglers, pgDumpDefinition, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess} from './support.js';
+
+/**
+ * Two zdm-tui on one database, and DDL behind a long transaction. The first is refused at once
+ * (exit 3) with who holds the database; the second waits aside with a short lock_timeout, backs
+ * off, and gives up after --max-lock-wait, rolled back to exactly what was there.
+ */
+
+describe.skipIf(!serverUrl())('concurrency', () => {
+	let url: string;
+	let drop: () => Promise<void>;
+	let app: pg.Client;
+
+	beforeAll(async () => {
+		({url, drop} = await createServerDatabase());
+		app = await connect(url);
+	});
+
+	afterAll(async () => {
+		await killStragglers();
+		await app?.end();
+		await drop?.();
+	});
+
+	const run = (plan: string, ...extra: string[]) => ['run', plan, '--yes', '--json', '--database-url', url, ...extra];
+	const definition = async () => (hasPgDump() ? pgDumpDefinition(url) : (await columnsOf(app)).join(','));
+
+	/** A transaction that has read the table and stays open: what an ALTER must wait behind. */
+	async function longTransaction(): Promise<pg.Client & {pid: number}> {
+		const blocker = await connect(url);
+		await blocker.query('BEGIN');
+		await blocker.query('SELECT 1 FROM users LIMIT 1');
+		const {rows} = await blocker.query<{pid: number}>('SELECT pg_backend_pid() AS pid');
+		return Object.assign(blocker, {pid: rows[0]!.pid});
+	}
+
+	it('a second instance is refused at once (exit 3) naming the migration and process; after kill -9 the lock is free', async () => {
+		await seed(app, 5000);
+		const before = await rowsHash(app, '*');
+		const blocker = await longTransaction();
+		let first: CliProcess | undefined;
+		try {
+			// The first instance holds the database, waiting for its lock for up to a minute.
+			first = startCli(run('samples/rename-email.yaml', '--max-lock-wait', '60000'));
+			await first.waitForLine(isEvent('lock-wait', 1));
+			for (const plan of ['samples/rename-email.yaml', 'samples/add-display-name.yaml']) {
+				const started = Date.now();
+				const second = await runToEnd(run(plan));
+				expect(second.code, second.stderr).toBe(3);
+				expect(Date.now() - started, 'refused at once, not after waiting').toBeLessThan(15_000);
+				const stderr = second.stderr.trim();
+				expect(stderr.split('\n')).toHaveLength(1);
+				expect(stderr).toMatch(new RegExp(`^zdm-tui: the database is held by another zdm-tui running migration MIG-002 \\(pid ${first.child.pid} on .+, since .+\\) — `));
+			}
+
+			await kill9(first);
+		} finally {
+			await blocker.end();
+		}
+
+		// The server drops a dead client's session, and the session-level lock with it.
+		let free = false;
+		for (let i = 0; i < 100 && !free; i++) {
+			const {rows} = await app.query<{n: number}>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 7406210");
+			free = rows[0]!.n === 0;
+			if (!free) await sleep(50);
+		}
+
+		expect(free, 'the advisory lock of a killed instance is still held after 5 s').toBe(true);
+		const third = await runToEnd(run('samples/rename-email.yaml'));
+		expect(third.code, third.stderr).toBe(0);
+		expect(third.last()).toMatchObject({phase: 'COMPLETE'});
+		expect(await rowsHash(app, '*')).toBe(before);
+	});
+
+	it('DDL behind a long transaction retries with backoff, names the blocker, and gives up after --max-lock-wait: exit 1, unchanged', async () => {
+		await seed(app, 2000);
+		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
+		const blocker = await longTransaction();
+		let cli: CliProcess;
+		let readerMs = Number.NaN;
+		try {
+			const started = Date.now();
+			cli = startCli(run('samples/rename-email.yaml', '--lock-timeout', '100', '--max-lock-wait', '2000'));
+			await cli.waitForLine(isEvent('lock-wait', 1));
+			// The application's readers are not stuck behind the queued ALTER for more than a lock_timeout.
+			const reader = await connect(url);
+			try {
+				const read = Date.now();
+				await reader.query('SELECT count(*) FROM users');
+				readerMs = Date.now() - read;
+			} finally {
+				await reader.end();
+			}
+
+			expect(await cli.exited, cli.stderr()).toBe(1);
+			expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+		} finally {
+			await blocker.end();
+		}
+
+		expect(readerMs).toBeLessThan(2000);
+		const waits = cli.lines.map(line => JSON.parse(line) as {type: string; attempt?: number; waitedMs?: number; blockers?: Array<{pid: number}>}).filter(event => event.type === 'lock-wait');
+		expect(waits.length).toBeGreaterThanOrEqual(3);
+		expect(waits.map(wait => wait.attempt)).toEqual(waits.map((_, index) => index + 1));
+		expect(waits[0]!.blockers!.map(b => b.pid)).toContain(blocker.pid);
+		// Backoff: the pause between attempts grows (exponential, with jitter of at most half).
+		const gaps = waits.slice(1).map((wait, index) => wait.waitedMs! - waits[index]!.waitedMs!);
+		expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]!);
+		const summary = JSON.parse(cli.lines.at(-1)!) as {phase: string; error: string};
+		expect(summary.phase).toBe('ROLLED_BACK');
+		expect(summary.error).toMatch(/^could not get the lock after \d+ attempts over 2\.\d s: another transaction holds the table — end the long transaction \(see the blockers shown\) or raise --max-lock-wait$/);
+		expect(await definition()).toBe(before.definition);
+		expect(await rowsHash(app, '*')).toBe(before.rows);
+	});
+
+	it('the contract gives up behind a long transaction; once it ends, the rollback completes exactly', async () => {
+		await seed(app, 2000);
+		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
+		const start = await runToEnd(['start', ...run('samples/rename-email.yaml').slice(1)]);
+		expect(start.code, start.stderr).toBe(0);
+		const blocker = await longTransaction();
+		let cli: CliProcess;
+		try {
+			cli = startCli(['complete', 'MIG-002', '--yes', '--json', '--database-url', url, '--lock-timeout', '100', '--max-lock-wait', '1000']);
+			await cli.waitForLine(isEvent('step-failed', 4));
+		} finally {
+			// The long transaction ends while the rollback waits for the same lock.
+			await blocker.end();
+		}
+
+		expect(await cli.exited, cli.stderr()).toBe(1);
+		expect(JSON.parse(cli.lines.at(-1)!)).toMatchObject({phase: 'ROLLED_BACK', progress: 0});
+		expect(await definition()).toBe(before.definition);
+		expect(await rowsHash(app, '*')).toBe(before.rows);
+	});
+
+	it('a rollback that itself cannot get its lock stops in one line and finishes on the next run', async () => {
+		await seed(app, 2000);
+		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
+		const start = await runToEnd(['start', ...run('samples/rename-email.yaml').slice(1)]);
+		expect(start.code, start.stderr).toBe(0);
+		const blocker = await longTransaction();
+		try {
+			const stuck = await runToEnd(['rollback', 'MIG-002', '--yes', '--json', '--database-url', url, '--lock-timeout', '100', '--max-lock-wait', '800']);
+			expect(stuck.code).toBe(1);
+			expect(stuck.stderr.trim().split('\n')).toHaveLength(1);
+			expect(stuck.stderr).toMatch(/^zdm-tui: could not get the lock after \d+ attempts/);
+		} finally {
+			await blocker.end();
+		}
+
+		const again = await runToEnd(['rollback', 'MIG-002', '--yes', '--json', '--database-url', url]);
+		expect(again.code, again.stderr).toBe(0);
+		expect(again.last()).toMatchObject({phase: 'ROLLED_BACK'});
+		expect(await definition()).toBe(before.definition);
+		expect(await rowsHash(app, '*')).toBe(before.rows);
+	});
+});
