@@ -1,8 +1,7 @@
 import {readdirSync, readFileSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {compilePlan} from '../../source/core/compile.js';
-import {lint, lintPlan} from '../../source/core/lint/index.js';
-import {parsePlanText, validatePlan} from '../../source/core/plan-file.js';
+import {parsePlanText} from '../../source/core/plan-file.js';
 import {readCatalog} from '../../source/db/catalog.js';
 import type {Database} from '../../source/db/database.js';
 import {openPglite} from '../../source/db/pglite.js';
@@ -68,14 +67,6 @@ describe('lint rules over the plan and its operations', () => {
 		const allowed = await lintOperations(db, operations, ['contract-without-expand']);
 		expect(only(allowed, 'contract-without-expand')).toMatchObject([{severity: 'warning'}]);
 		expect(only(allowed, 'sql-without-down')).toMatchObject([{severity: 'error'}]);
-	});
-
-	it('the parser loads only for raw sql; lint() without it says the sql was not analysed', async () => {
-		const file = validatePlan({id: 'RAW', operations: [sql('CREATE INDEX users_email_idx ON users (email)')]});
-		const catalog = await readCatalog(db);
-		const {plan} = compilePlan(file, catalog);
-		expect(ruleIds(lint({file, plan, catalog}))).toEqual(['sql-not-analysed']);
-		expect(ruleIds(await lintPlan({file, plan, catalog}))).toEqual(['require-concurrent-index']);
 	});
 
 	// zdm's generated steps are trusted by construction; here they go through the same statement

@@ -56,10 +56,11 @@ const hasRawSql = (ctx: LintContext) => ctx.plan?.steps.some(step => step.kind =
 
 /**
  * Run every rule; findings whose rule is in `allow` are kept but downgraded to warnings.
- * Raw `sql` operations are analysed only when `ctx.sql` is there (lintPlan fills it); without it
- * a warning says they were not read, rather than passing them silently.
+ * Raw `sql` operations are analysed when the SQL parser is loaded (lintPlan loads it); before
+ * that, a warning says they were not read, rather than passing them silently.
  */
-export function lint(ctx: LintContext, allow: string[] = []): Finding[] {
+export function lint(given: LintContext, allow: string[] = []): Finding[] {
+	const ctx = !given.sql && given.plan && hasRawSql(given) && sqlParserLoaded() ? {...given, sql: analyseSql(given.plan.steps)} : given;
 	const findings = rules.flatMap(rule =>
 		rule.check(ctx).map(found => {
 			const severity = found.severity ?? rule.severity;
@@ -75,9 +76,8 @@ export function lint(ctx: LintContext, allow: string[] = []): Finding[] {
 
 /** lint(), after parsing the raw SQL of `sql` operations — the parser loads only when there are any. */
 export async function lintPlan(ctx: LintContext, allow: string[] = []): Promise<Finding[]> {
-	if (ctx.sql || !ctx.plan || !hasRawSql(ctx)) return lint(ctx, allow);
-	if (!sqlParserLoaded()) await loadSqlParser();
-	return lint({...ctx, sql: analyseSql(ctx.plan.steps)}, allow);
+	if (hasRawSql(ctx)) await loadSqlParser();
+	return lint(ctx, allow);
 }
 
 /** A finding as `lint --json` prints it: always the same five fields, `operation` null when none. */
