@@ -135,6 +135,9 @@ export class DashboardSession {
 		this.executor = executor;
 		// `p` holds the backfill between batches; the batch in flight still commits.
 		executor.control.gate = async () => {
+			// PGlite's batches resolve as promises only: without a turn of the event loop between
+			// them, keys (p, q, +/-) would wait in stdin until the whole backfill ended.
+			await new Promise(resolve => setImmediate(resolve));
 			if (!this.state.paused || this.controller.signal.aborted) return;
 			await new Promise<void>(resolve => {
 				this.resumeBackfill = resolve;

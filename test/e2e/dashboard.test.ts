@@ -54,6 +54,23 @@ describe('dashboard in a real terminal (tmux)', () => {
 		await tmux.waitFor(text => text.includes('EXIT=0'));
 	});
 
+	it('takes keys during a backfill: p pauses it, q stops it after its batch with exit 130', async () => {
+		const tmux = open('--rows 50000 --batch-size 200');
+		await tmux.waitFor(text => text.includes('[PENDING]'));
+		tmux.keys('Space', 'Space', 'Space');
+		await tmux.waitFor(text => /[\d,]+\/50,002 rows/.test(text));
+		tmux.keys('p');
+		const paused = await tmux.waitFor(text => text.includes('backfill PAUSED'));
+		const rowsAt = (screen: string) => /([\d,]+)\/50,002 rows/.exec(screen)?.[1];
+		const done = rowsAt(paused);
+		expect(done).not.toBe('50,002');
+		// Paused means paused: a second later, not one more row.
+		await new Promise(resolve => setTimeout(resolve, 1000));
+		expect(rowsAt(tmux.screen())).toBe(done);
+		tmux.keys('q');
+		await tmux.waitFor(text => text.includes('EXIT=130'));
+	});
+
 	it('without a terminal, refuses before opening anything, with a hint to use run', () => {
 		const result = spawnSync('node', ['dist/cli.js'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000});
 		expect(result.status).toBe(2);

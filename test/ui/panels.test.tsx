@@ -116,8 +116,8 @@ describe('ProgressBar', () => {
 		expect(frame).toContain('1,500/3,000 rows');
 		expect(frame).toContain('750 rows/s');
 		expect(frame).toContain('ETA 2.0 s');
-		expect(frame).toContain('batch 500 (auto)');
-		expect(shown(render(<ProgressBar executed={6} total={6} batchFixed paused width={100} />))).toMatch(/100 %[\s\S]*PAUSED/);
+		expect(frame).toContain('batch 500 auto');
+		expect(shown(render(<ProgressBar executed={6} total={6} batchFixed paused width={100} />))).toMatch(/100 %[\s\S]*backfill PAUSED/);
 	});
 });
 

@@ -16,9 +16,10 @@ export interface ProgressBarProps {
 /** Plan progress (executed steps over all, as in the lab), then the backfill's rows, speed and ETA. */
 export function ProgressBar({executed, total, backfill, batchSize, batchFixed, paused, width}: ProgressBarProps) {
 	const pct = total === 0 ? 0 : (executed / total) * 100;
-	const barWidth = Math.max(10, Math.min(30, width - 40));
+	// The bar gives way first on a narrow terminal, so the figures stay readable.
+	const barWidth = Math.max(8, Math.min(30, width - 76));
 	const rows = backfill ? backfill.rowsDone / Math.max(1, backfill.rowsTotal) : 0;
-	const size = `batch ${int(backfill?.batchSize ?? batchSize ?? 0)}${batchFixed ? ' (fixed)' : ' (auto)'}`;
+	const size = `batch ${int(backfill?.batchSize ?? batchSize ?? 0)} ${batchFixed ? 'fixed' : 'auto'}`;
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text wrap="truncate-end">
@@ -27,6 +28,8 @@ export function ProgressBar({executed, total, backfill, batchSize, batchFixed, p
 			</Text>
 			<Text wrap="truncate-end">
 				{'backfill '}
+				{/* First on the line, so a narrow terminal never cuts it off. */}
+				{paused ? <Text {...theme.warning}>PAUSED </Text> : null}
 				{backfill ? (
 					<>
 						<Text {...theme.accent}>{bar(rows, barWidth)}</Text> {int(backfill.rowsDone)}/{int(backfill.rowsTotal)} rows · {int(backfill.rowsPerSecond)} rows/s · ETA {duration(backfill.etaMs)} · {size}
@@ -34,7 +37,6 @@ export function ProgressBar({executed, total, backfill, batchSize, batchFixed, p
 				) : (
 					<Text {...theme.muted}>{bar(0, barWidth)} no backfill running · {size}</Text>
 				)}
-				{paused ? <Text {...theme.warning}> PAUSED (p)</Text> : null}
 			</Text>
 		</Box>
 	);
