@@ -7,7 +7,7 @@ export type FollowedExecutor = Pick<Executor, 'on' | 'next' | 'plan'>;
 /**
  * Deploy and retire the versions as a migration goes: v2 once expand is done (its columns exist),
  * v2 held while contract renames a shadow column it uses and switched to the final names after,
- * v2 retired when a step fails (the rollback removes its columns), and, for `run`, v1 retired
+ * v2 retired when a step fails or is rolled back (the rollback removes its columns), and, for `run`, v1 retired
  * as contract starts (contract removes what v1 needs).
  */
 export function followMigration(traffic: Traffic, executor: FollowedExecutor, options: {retireBeforeContract: boolean}): () => void {
@@ -42,7 +42,10 @@ export function followMigration(traffic: Traffic, executor: FollowedExecutor, op
 				break;
 			}
 
-			case 'step-failed': {
+			// A rollback removes v2's columns. A caller rolling back on purpose retires v2 first; this
+			// is the safety net when it did not.
+			case 'step-failed':
+			case 'step-rolled-back': {
 				void traffic.retire('v2');
 				break;
 			}

@@ -53,6 +53,31 @@ describe.each(backends())('live traffic during a migration, on %s', backend => {
 		expect((await db.query("SELECT 1 FROM users WHERE email IN ('alice@example.com', 'bob@example.com')")).rows).toHaveLength(0);
 	});
 
+	it('a failing step retires v2 before its columns are rolled back, and v1 goes on unharmed', async () => {
+		await db.query('DROP SCHEMA IF EXISTS zdm CASCADE');
+		await seedUsers(db, {rows: 500, force: true});
+		const file = readPlanFile('samples/rename-email.yaml');
+		const {plan} = compilePlan(file, await readCatalog(db));
+		const traffic = await prepareTraffic(db, file, plan, {rate: 100, thresholdMs: 30_000, publishMs: 20});
+		const executor = await Executor.open(db, plan, {batchSize: 100, failAt: 3});
+		traffic.start();
+		const stop = traffic.follow(executor, {retireBeforeContract: true});
+		try {
+			while (executor.next?.phase === 'EXPANDING') expect((await executor.step()).outcome).toBe('executed');
+			await until(traffic, 'v2 to send requests', s => s.versions.v2.requests >= 10);
+			expect((await executor.step()).outcome).toBe('rolled-back');
+			expect(traffic.getSnapshot().versions.v2.state).toBe('retired');
+			const before = traffic.getSnapshot().versions.v1.requests;
+			await until(traffic, 'v1 to go on after the rollback', s => s.versions.v1.requests >= before + 10);
+		} finally {
+			stop();
+		}
+
+		const final = await traffic.stop();
+		expect(final.versions.v1.errors).toBe(0);
+		expect(final.versions.v2.errors).toBe(0);
+	});
+
 	it('contracting while v1 is still live makes v1 fail: contract removes what it needs', async () => {
 		const {traffic, executor} = await prepare(db, 'samples/rename-email.yaml', 500);
 		traffic.start();
