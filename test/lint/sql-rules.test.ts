@@ -24,6 +24,12 @@ describe('lint rules over raw sql', () => {
 		expect(await findings('sql-syntax', 'ALTER TABLE users ADD COLUMN nick text')).toEqual([]);
 	});
 
+	it('transaction-control-in-sql: COMMIT or ROLLBACK would split the step from its mark; savepoints are fine', async () => {
+		expect(await findings('transaction-control-in-sql', 'ALTER TABLE users ADD COLUMN a int; COMMIT; ALTER TABLE users ADD COLUMN b int')).toMatchObject([{severity: 'error'}]);
+		expect(await findings('transaction-control-in-sql', 'BEGIN; SELECT 1; ROLLBACK')).toHaveLength(2);
+		expect(await findings('transaction-control-in-sql', 'SAVEPOINT s; SELECT 1; RELEASE SAVEPOINT s')).toEqual([]);
+	});
+
 	it('lock-timeout: DDL after lock_timeout is disabled or raised, once per SET', async () => {
 		const [off] = await findings('lock-timeout', 'SET LOCAL lock_timeout = 0; ALTER TABLE users ADD COLUMN a int; ALTER TABLE users ADD COLUMN b int');
 		expect(off).toMatchObject({severity: 'error'});

@@ -15,6 +15,7 @@ import {setNotNullWithoutCheck} from './rules/set-not-null-without-check.js';
 import {sqlSyntax} from './rules/sql-syntax.js';
 import {sqlWithoutDown} from './rules/sql-without-down.js';
 import {tooManySteps} from './rules/too-many-steps.js';
+import {transactionControlInSql} from './rules/transaction-control-in-sql.js';
 import {typeChangeRewriteRule} from './rules/type-change-rewrite.js';
 import {uniqueWithoutUsingIndex} from './rules/unique-without-using-index.js';
 import {unbatchedBackfill} from './rules/unbatched-backfill.js';
@@ -37,6 +38,7 @@ export const rules: Rule[] = [
 	addColumnGenerated,
 	// Raw SQL, read by PostgreSQL's parser.
 	sqlSyntax,
+	transactionControlInSql,
 	lockTimeout,
 	requireConcurrentIndex,
 	requireConcurrentDropIndex,
