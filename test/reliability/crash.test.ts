@@ -1,7 +1,11 @@
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import type pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {leftovers} from '../../source/db/catalog.js';
 import type {Queryable} from '../../source/db/database.js';
+import {openPglite} from '../../source/db/pglite.js';
 import {createServerDatabase, serverUrl} from '../support/databases.js';
 import {columnsOf, connect, isEvent, kill9, killStragglers, migrationPhase, rowsHash, seed, sleep, startCli, type CliProcess} from './support.js';
 
@@ -203,5 +207,50 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		}
 
 		await expectComplete();
+	});
+});
+
+describe('kill -9 on the embedded database (--data-dir)', () => {
+	const dir = mkdtempSync(join(tmpdir(), 'zdm-crash-pglite-'));
+	const args = ['run', 'samples/rename-email.yaml', '--yes', '--json', '--batch-size', '20', '--data-dir', dir];
+
+	afterAll(async () => {
+		await killStragglers();
+		rmSync(dir, {recursive: true, force: true});
+	});
+
+	/** Open the directory in this process (the CLI has exited) and hash the rows. */
+	async function hashIn(column: string) {
+		const db = await openPglite({dataDir: dir});
+		try {
+			return {hash: await queryHash(db, column), leftovers: await leftovers(db)};
+		} finally {
+			await db.close();
+		}
+	}
+
+	const queryHash = async (db: Queryable, column: string) =>
+		(await db.query<{hash: string}>(`SELECT count(*) || ':' || md5(string_agg(t::text, E'\\n' ORDER BY t.id)) AS hash FROM (SELECT id, username, ${column} FROM users) t`)).rows[0]!.hash;
+
+	// One point only: every open of a data directory costs seconds. The server suite above covers the spread.
+	it.each([
+		[
+			'mid-backfill',
+			(() => {
+				let seen = 0;
+				return (line: string) => isEvent('batch')(line) && ++seen === 40;
+			})(),
+		],
+	])('killed %s: the next run recovers the directory, resumes and completes with the same rows', async (_when, match) => {
+		const seeded = startCli(['seed', '--rows', '3000', '--force', '--yes', '--data-dir', dir]);
+		expect(await seeded.exited, seeded.stderr()).toBe(0);
+		const before = await hashIn('email');
+		const cli = startCli(args);
+		await cli.waitForLine(match);
+		await kill9(cli);
+		const resumed = startCli(args);
+		expect(await resumed.exited, resumed.stderr()).toBe(0);
+		expect(JSON.parse(resumed.lines.at(-1)!)).toMatchObject({phase: 'COMPLETE'});
+		expect(await hashIn('contact_email')).toEqual({hash: before.hash, leftovers: []});
 	});
 });
