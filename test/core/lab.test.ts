@@ -252,3 +252,25 @@ describe('domain rules without a database', () => {
 		expect(file.id).toBe('01_add');
 	});
 });
+
+describe('the old application keeps the new column right (PGlite)', () => {
+	it('an UPDATE by a writer that does not know display_name recomputes it from up; one that sets it keeps its value', async () => {
+		const db = await openPglite();
+		try {
+			await seedUsers(db, {rows: 5});
+			const executor = await Executor.open(db, compilePlan(addDisplayName(), await readCatalog(db)).plan);
+			await executor.run('CONTRACTING');
+			await db.query("UPDATE users SET username = 'zed' WHERE id = 3");
+			await db.query("UPDATE users SET username = 'yan', display_name = 'Custom' WHERE id = 4");
+			const {rows} = await db.query<{id: number; display_name: string}>('SELECT id::int, display_name FROM users WHERE id IN (3, 4) ORDER BY id');
+			expect(rows).toEqual([
+				{id: 3, display_name: 'Zed'},
+				{id: 4, display_name: 'Custom'},
+			]);
+			await executor.run();
+			expect(executor.plan.phase).toBe('COMPLETE');
+		} finally {
+			await db.close();
+		}
+	});
+});

@@ -60,7 +60,17 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 		why: 'Adding a nullable column without a default only touches the catalog: no rewrite, a lock held for an instant.',
 	});
 
-	const trigger = up === undefined ? undefined : rowTrigger(ctx.migrationId, ctx.operation, table, `\tIF NEW.${col} IS NULL THEN\n${assignBlock(table, column.name, up)}\n\tEND IF;`);
+	// WHY recompute on UPDATE? A writer that leaves the new column as it was is the old
+	// application (it does not know the column): its change to username must reach display_name.
+	const trigger =
+		up === undefined
+			? undefined
+			: rowTrigger(
+					ctx.migrationId,
+					ctx.operation,
+					table,
+					`\tIF (TG_OP = 'INSERT' AND NEW.${col} IS NULL) OR (TG_OP = 'UPDATE' AND NEW.${col} IS NOT DISTINCT FROM OLD.${col}) THEN\n${assignBlock(table, column.name, up)}\n\tEND IF;`,
+				);
 	if (trigger) {
 		steps.push({
 			phase: 'EXPANDING',
