@@ -25,7 +25,8 @@ describe('dashboard in a real terminal (tmux)', () => {
 			screen = await tmux.waitFor(text => count(text, '✔') === executed && !/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d\./.test(text));
 		}
 
-		screen = await tmux.waitFor(text => text.includes('[COMPLETE]'));
+		// The phase changes a moment before its history entry is written: wait for both.
+		screen = await tmux.waitFor(text => text.includes('[COMPLETE]') && text.includes('Migration finished successfully'));
 		expect(screen).toContain('100 %');
 		expect(screen).toContain('2,002/2,002 rows');
 		expect(screen).toMatch(/COMPLETE\s+Migration finished successfully/);
@@ -44,7 +45,7 @@ describe('dashboard in a real terminal (tmux)', () => {
 		tmux.keys('f');
 		await tmux.waitFor(text => text.includes('[FAILURE ARMED]'));
 		tmux.keys('Space');
-		const screen = await tmux.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2);
+		const screen = await tmux.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2 && text.includes('Migration MIG-001 rolled back'));
 		expect(screen).toContain('✗ 3.');
 		expect(screen).toMatch(/ROLLED_BACK\s+Migration MIG-001 rolled back/);
 		expect(frameHeight(screen)).toBeLessThan(24);

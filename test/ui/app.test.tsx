@@ -44,7 +44,8 @@ describe('dashboard app', () => {
 		expect(frame).toContain('[EXPANDING]');
 		// Pressed faster than the steps run: queued, one at a time, none lost.
 		for (let index = 0; index < 5; index++) app.stdin.write(' ');
-		frame = await app.waitFor(text => text.includes('[COMPLETE]') && count(text, '✔') === 6);
+		// The phase changes a moment before its history entry is written: wait for both.
+		frame = await app.waitFor(text => text.includes('[COMPLETE]') && count(text, '✔') === 6 && text.includes('Migration finished successfully'));
 		expect(frame).toContain('100 %');
 		expect(frame).toContain('302/302 rows');
 		expect(frame).toMatch(/COMPLETE\s+Migration finished successfully/);
@@ -71,7 +72,7 @@ describe('dashboard app', () => {
 		app.stdin.write('s');
 		await app.waitFor(text => text.includes('step 3 rollback SQL'));
 		app.stdin.write(' ');
-		const frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2);
+		const frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2 && text.includes('Migration MIG-001 rolled back'));
 		expect(frame).toContain('✗ 3.');
 		expect(frame).toContain('0 %');
 		expect(frame).toMatch(/ROLLED_BACK\s+Migration MIG-001 rolled back/);
