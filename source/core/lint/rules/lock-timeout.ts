@@ -1,7 +1,7 @@
 import type {A_Const, VariableSetStmt} from 'libpg-query';
 import {body, kindOf} from '../sql/nodes.js';
 import {about, statementRule} from '../sql/statement-rule.js';
-import {accessExclusiveTable} from '../sql/schema-state.js';
+import {accessExclusiveTable} from '../sql/locks.js';
 
 /** Longer than this, a DDL statement queued behind a long query stalls every query behind it. */
 const maxLockTimeoutMs = 5000;
