@@ -79,7 +79,7 @@ const base = fc.constantFrom(...bases);
 const wrongType = base.chain(doc =>
 	fc.constantFrom(...leaves(doc)).chain(path =>
 		fc
-			.oneof(fc.integer(), fc.double({noNaN: true}), fc.boolean(), fc.string(), fc.array(fc.jsonValue(), {maxLength: 3}), fc.dictionary(fc.string({maxLength: 5}), fc.jsonValue(), {maxKeys: 3}), fc.constant(1e308), fc.constant(-0))
+			.oneof(fc.integer(), fc.double({noNaN: true, noDefaultInfinity: true}), fc.boolean(), fc.string(), fc.array(fc.jsonValue(), {maxLength: 3}), fc.dictionary(fc.string({maxLength: 5}), fc.jsonValue(), {maxKeys: 3}), fc.constant(1e308), fc.constant(-0))
 			.filter(value => kindOf(value) !== kindOf(at(doc, path)))
 			.map((value): FuzzCase => ({kind: 'document', what: `wrong type at ${path.join('.')}`, document: setAt(doc, path, value as Json)})),
 	),
