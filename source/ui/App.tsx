@@ -1,5 +1,5 @@
 import {useApp} from 'ink';
-import {useCallback, useEffect, useRef} from 'react';
+import {useCallback, useEffect, useRef, useState} from 'react';
 import type {CommandFlags} from '../commands/options.js';
 import type {Database} from '../db/database.js';
 import {Loading} from './components/Loading.js';
@@ -22,10 +22,13 @@ export interface AppProps {
 export function App({planPath, flags, signal, open, onExit}: AppProps) {
 	const {exit} = useApp();
 	const leaving = useRef(false);
+	// A start that failed leaves no frame behind: the CLI prints its one-line error alone.
+	const [failed, setFailed] = useState(false);
 	const size = useTerminalSize();
 	const onFatal = useCallback((error: unknown) => {
 		if (leaving.current) return;
 		leaving.current = true;
+		setFailed(true);
 		void session.quit().finally(() => {
 			onExit({error});
 			exit();
@@ -55,6 +58,7 @@ export function App({planPath, flags, signal, open, onExit}: AppProps) {
 	}, [signal, quit]);
 	const layout = layoutFor(state, size);
 	useKeys({state, session, dispatch, page: layout.table, quit});
+	if (failed) return null;
 	if (state.loading !== undefined) return <Loading what={state.loading} />;
 	return <Screen state={state} layout={layout} />;
 }

@@ -73,11 +73,12 @@ export class DashboardSession {
 	private async open(): Promise<void> {
 		const flags = checkFlags(this.options.flags);
 		const {dispatch} = this.store;
-		const where = flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} and seeding the demo users table`;
+		const where = flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table`;
 		dispatch({type: 'loading', what: `${where}…`});
+		// A plan file that cannot be read or parsed is refused before the database starts.
+		const file = readPlanFile(this.options.planPath);
 		this.db = await (this.options.open ?? defaultOpen)(flags);
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
-		const file = readPlanFile(this.options.planPath);
 		const stored = (await hasStateSchema(this.db)) ? await loadMigration(this.db, file.id) : undefined;
 		// A started or finished migration goes on from its stored steps: compiling again against
 		// today's catalog would see its own new columns and refuse.

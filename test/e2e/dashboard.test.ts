@@ -1,4 +1,7 @@
 import {spawnSync} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
 import {frameHeight, TmuxSession} from './tmux.js';
 
@@ -70,6 +73,24 @@ describe('dashboard in a real terminal (tmux)', () => {
 		expect(rowsAt(tmux.screen())).toBe(done);
 		tmux.keys('q');
 		await tmux.waitFor(text => text.includes('EXIT=130'));
+	});
+
+	it('refuses a database another zdm-tui holds with one line and exit 3', async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), 'zdm-e2e-data-'));
+		try {
+			const first = open(`--data-dir ${dataDir} --rows 100`);
+			await first.waitFor(text => text.includes('[PENDING]'));
+			const second = open(`--data-dir ${dataDir} --rows 100`);
+			const screen = await second.waitFor(text => text.includes('EXIT='));
+			expect(screen).toContain('EXIT=3');
+			expect(screen).toMatch(/^zdm-tui: the data directory .* is in use by another zdm-tui/m);
+			// Nothing of the dashboard is left above the error.
+			expect(screen.trimStart().startsWith('zdm-tui:')).toBe(true);
+			first.keys('q');
+			await first.waitFor(text => text.includes('EXIT=0'));
+		} finally {
+			rmSync(dataDir, {recursive: true, force: true});
+		}
 	});
 
 	it('without a terminal, refuses before opening anything, with a hint to use run', () => {

@@ -19,8 +19,17 @@ async function demoDatabase(rows: number) {
 	const db = await openPglite();
 	await seedUsers(db, {rows});
 	let closes = 0;
+	let opens = 0;
 	const kept: Database = {...db, close: async () => void closes++};
-	return {db, open: async () => kept, closes: () => closes};
+	return {
+		db,
+		open: async () => {
+			opens++;
+			return kept;
+		},
+		closes: () => closes,
+		opens: () => opens,
+	};
 }
 
 function start(open: () => Promise<Database>, extra: Partial<CommandFlags> = {}) {
@@ -57,6 +66,7 @@ describe('dashboard app', () => {
 		await waitForFrame(() => String(app.exits.length), text => text === '1');
 		expect(app.exits[0]).toEqual({code: 0});
 		expect(demo.closes()).toBe(1);
+		expect(app.lastFrame()).toContain('[COMPLETE]');
 		await demo.db.close();
 	});
 
@@ -115,13 +125,13 @@ describe('dashboard app', () => {
 		await demo.db.close();
 	});
 
-	it('refuses a plan file that does not exist with its one-line error, and closes the database', async () => {
+	it('refuses a plan file that does not exist before it opens the database', async () => {
 		const demo = await demoDatabase(10);
 		const exits: Array<{code: number} | {error: unknown}> = [];
 		render(<App planPath="/nonexistent/plan.yaml" flags={flags()} open={demo.open} onExit={result => exits.push(result)} />);
 		await waitForFrame(() => String(exits.length), text => text === '1');
 		expect('error' in exits[0]! && String(exits[0].error)).toMatch(/plan\.yaml/);
-		expect(demo.closes()).toBe(1);
+		expect(demo.opens()).toBe(0);
 		await demo.db.close();
 	});
 
