@@ -1,6 +1,5 @@
 import {ExitCode, ZdmError} from '../core/errors.js';
-import {findingJson, hasErrors, lintPlan} from '../core/lint/index.js';
-import {readCatalog} from '../db/catalog.js';
+import {findingJson, hasErrors} from '../core/lint/index.js';
 import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
 import {seedUsers} from '../db/seed.js';
@@ -60,9 +59,7 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 			}
 
 			case 'lint': {
-				const prepared = await preparePlan(db, target!, flags.allow);
-				// Raw sql operations are read by PostgreSQL's parser, loaded only for plans that have them.
-				const findings = await lintPlan({file: prepared.file, plan: prepared.plan, catalog: await readCatalog(db)}, flags.allow);
+				const {findings} = await preparePlan(db, target!, flags.allow);
 				if (flags.json) io.out(JSON.stringify({file: target, findings: findings.map(findingJson)}));
 				else if (findings.length === 0) io.out(`${target}: no findings`);
 				else for (const finding of findings) io.out(formatFinding(finding));

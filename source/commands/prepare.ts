@@ -1,7 +1,7 @@
 import type {Catalog} from '../core/catalog.js';
 import {compilePlan, type CompiledPlan} from '../core/compile.js';
 import {ZdmError} from '../core/errors.js';
-import {hasErrors, lint, type Finding} from '../core/lint/index.js';
+import {hasErrors, lintPlan, type Finding} from '../core/lint/index.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import {validateFragments} from '../core/validate.js';
 import type {Database} from '../db/database.js';
@@ -32,7 +32,8 @@ export async function preparePlan(db: Database, path: string, allow: string[] = 
 		throw error;
 	}
 
-	return {...compiled, file, findings: lint({file, plan: compiled.plan}, allow)};
+	// Raw sql operations are read by PostgreSQL's parser, loaded only for plans that have them.
+	return {...compiled, file, findings: await lintPlan({file, plan: compiled.plan, catalog}, allow)};
 }
 
 /** run and start refuse a plan with lint errors unless each is allowed. */
