@@ -9,15 +9,11 @@ import {readPlanFile} from '../core/plan-file.js';
 import {shortHash} from '../core/sql.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
 import {preparePlan} from '../commands/prepare.js';
-import {moveWindow, readUsersWindow, type Shape} from './data/users-window.js';
+import {TableView} from './data/table-view.js';
 import type {DashboardStore} from './state/store.js';
 
 /** Enough rows that the backfill visibly runs for a few seconds on PGlite (4–8 s measured here). */
 export const dashboardDemoRows = 400_000;
-/** Rows read per refresh: more than any terminal shows, few enough to cost nothing. */
-export const windowRows = 60;
-/** Batches arrive many times a second; the table is re-read at most this often. */
-const refreshEveryMs = 200;
 
 export interface SessionOptions {
 	planPath: string;
@@ -43,15 +39,8 @@ export class DashboardSession {
 	private current?: Promise<void>;
 	private autoplayTimer?: NodeJS.Timeout;
 	private resumeBackfill?: () => void;
-	private refreshing?: Promise<void>;
-	private refreshAgain = false;
-	private lastRefresh = 0;
-	private trailingRefresh?: NodeJS.Timeout;
 	private interrupted = false;
-	private scrolling: Promise<void> = Promise.resolve();
-	private shape?: Shape;
-	/** Bumped by every non-batch event, so a read that straddles DDL never keeps its shape. */
-	private shapeGeneration = 0;
+	private tableView?: TableView;
 	private closed = false;
 
 	constructor(
@@ -78,6 +67,7 @@ export class DashboardSession {
 		// A plan file that cannot be read or parsed is refused before the database starts.
 		const file = readPlanFile(this.options.planPath);
 		this.db = await (this.options.open ?? defaultOpen)(flags);
+		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
 		const stored = (await hasStateSchema(this.db)) ? await loadMigration(this.db, file.id) : undefined;
 		// A started or finished migration goes on from its stored steps: compiling again against
@@ -147,11 +137,8 @@ export class DashboardSession {
 		this.unsubscribe = executor.on(event => {
 			this.store.dispatch({type: 'executor', event});
 			// Columns change only when a step runs DDL; batches reuse the shape already read.
-			if (event.type === 'batch') this.refreshUsersSoon();
-			else {
-				this.shape = undefined;
-				this.shapeGeneration++;
-			}
+			if (event.type === 'batch') this.tableView?.refreshSoon();
+			else this.tableView?.columnsMayChange();
 		});
 	}
 
@@ -267,56 +254,12 @@ export class DashboardSession {
 		this.store.dispatch({type: 'batch-size', size: control.batchSize, fixed: true});
 	}
 
-	/** Scrolls run one after another, each from where the previous one left the window. */
 	scroll(by: number): Promise<void> {
-		this.scrolling = this.scrolling.then(async () => {
-			const window = this.state.users;
-			if (!this.db || !window || this.closed) return;
-			const after = await moveWindow(this.db, window, by);
-			if (after !== window.after) await this.refreshUsers(after);
-		}).catch(() => {});
-		return this.scrolling;
+		return this.tableView?.scroll(by) ?? Promise.resolve();
 	}
 
-	private refreshUsersSoon() {
-		const wait = this.lastRefresh + refreshEveryMs - Date.now();
-		if (wait <= 0) {
-			void this.refreshUsers();
-			return;
-		}
-
-		this.trailingRefresh ??= setTimeout(() => {
-			this.trailingRefresh = undefined;
-			void this.refreshUsers();
-		}, wait);
-	}
-
-	/** Re-read the window; one read at a time, and a request during a read is served after it. */
-	async refreshUsers(after = this.state.users?.after ?? null): Promise<void> {
-		if (!this.db || this.closed) return;
-		if (this.refreshing) {
-			this.refreshAgain = true;
-			return this.refreshing;
-		}
-
-		this.lastRefresh = Date.now();
-		this.refreshing = (async () => {
-			try {
-				const generation = this.shapeGeneration;
-				const {shape, ...window} = await readUsersWindow(this.db!, {table: this.tableShown(), after, limit: windowRows}, this.shape);
-				if (generation === this.shapeGeneration) this.shape = shape;
-				this.store.dispatch({type: 'users', window});
-			} catch (error) {
-				if (!this.closed) this.store.dispatch({type: 'error', message: `reading the table: ${(error as Error).message.split('\n')[0]}`});
-			} finally {
-				this.refreshing = undefined;
-			}
-		})();
-		await this.refreshing;
-		if (this.refreshAgain && !this.closed) {
-			this.refreshAgain = false;
-			await this.refreshUsers();
-		}
+	private async refreshUsers() {
+		await this.tableView?.refresh();
 	}
 
 	/** The table the plan changes (the demo's users by default). */
@@ -334,14 +277,13 @@ export class DashboardSession {
 		// Closing the database under a start still opening it would break both.
 		await this.starting?.catch(() => {});
 		clearTimeout(this.autoplayTimer);
-		clearTimeout(this.trailingRefresh);
 		this.queue.length = 0;
 		this.controller.abort();
 		this.releaseGate();
 		await this.current;
 		this.closed = true;
 		this.unsubscribe?.();
-		await this.refreshing;
+		await this.tableView?.close();
 		await this.holder?.release().catch(() => {});
 		await this.db?.close();
 		return this.interrupted ? 130 : 0;
