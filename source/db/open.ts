@@ -40,18 +40,13 @@ function lockDataDir(dir: string): () => void {
 	return () => rmSync(lockFile, {force: true});
 }
 
-// Demo databases larger than this are seeded each time rather than cached on disk.
-const cacheableRows = 1_000_000;
 const readyMarker = 'zdm-tui-template-ready';
 const scratchPrefix = 'zdm-tui-pglite-';
 
-/** The cache is only valid for one PGlite build (data directory format) and one seed definition. */
-function templateKey(rows: number): string | undefined {
+function pgliteVersion(): string | undefined {
 	try {
 		const pgliteDir = dirname(dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')));
-		const {version} = JSON.parse(readFileSync(join(pgliteDir, 'package.json'), 'utf8')) as {version: string};
-		const seed = createHash('sha256').update(seedUsers.toString()).digest('hex').slice(0, 10);
-		return `pglite-${version}-users-${rows}-${seed}`;
+		return (JSON.parse(readFileSync(join(pgliteDir, 'package.json'), 'utf8')) as {version: string}).version;
 	} catch {
 		return undefined;
 	}
@@ -63,14 +58,27 @@ function cacheRoot(): string | undefined {
 }
 
 /**
+ * Two templates at most: the initialised database with no table (every other row count seeds a
+ * copy of it), and the demo database at its default size. Valid for one PGlite build (data
+ * directory format) and, for the demo, one seed definition.
+ */
+function templateKey(rows: number): string | undefined {
+	const version = pgliteVersion();
+	if (!version) return undefined;
+	if (rows !== defaultDemoRows) return `pglite-${version}-initialised`;
+	const seed = createHash('sha256').update(seedUsers.toString()).digest('hex').slice(0, 10);
+	return `pglite-${version}-users-${rows}-${seed}`;
+}
+
+/**
  * WHY a cached template? Initialising PGlite (initdb in WASM) and seeding take seconds; copying a
  * ready data directory and opening it takes a fraction of that. Built once per machine, in a
  * directory of its own, renamed into place only when complete, so a crash never leaves half a one.
  */
-async function demoTemplate(rows: number): Promise<string | undefined> {
+async function template(rows: number): Promise<string | undefined> {
 	const root = cacheRoot();
 	const key = templateKey(rows);
-	if (!root || !key || rows > cacheableRows) return undefined;
+	if (!root || !key) return undefined;
 	const dir = join(root, key);
 	if (existsSync(join(dir, readyMarker))) return dir;
 	const building = `${dir}.building-${process.pid}`;
@@ -80,7 +88,7 @@ async function demoTemplate(rows: number): Promise<string | undefined> {
 		const {openPglite} = await import('./pglite.js');
 		const db = await openPglite({dataDir: building});
 		try {
-			await seedUsers(db, {rows});
+			if (rows === defaultDemoRows) await seedUsers(db, {rows});
 			await db.query('CHECKPOINT');
 		} finally {
 			await db.close();
@@ -135,25 +143,25 @@ async function openEmbedded(choice: DatabaseChoice): Promise<Database> {
 	const {openPglite} = await import('./pglite.js');
 	const rows = choice.rows ?? defaultDemoRows;
 	if (choice.dataDir) {
-		// A new directory starts as a copy of the demo template, when there is one.
+		// A new directory starts as a copy of a template, when there is one.
 		if (!existsSync(join(choice.dataDir, 'PG_VERSION'))) {
-			const template = await demoTemplate(rows);
-			if (template) cpSync(template, choice.dataDir, {recursive: true, mode: constants.COPYFILE_FICLONE});
+			const ready = await template(rows);
+			if (ready) cpSync(ready, choice.dataDir, {recursive: true, mode: constants.COPYFILE_FICLONE});
 		}
 
 		return openPglite({dataDir: choice.dataDir});
 	}
 
-	const template = await demoTemplate(rows);
-	if (!template) return openPglite();
-	const scratch = scratchCopy(template);
+	const ready = await template(rows);
+	if (!ready) return openPglite();
+	const scratch = scratchCopy(ready);
 	const forget = () => {
 		scratchDirs.delete(scratch);
 		rmSync(scratch, {recursive: true, force: true});
 	};
 
 	try {
-		return await openPglite({dataDir: scratch, label: 'embedded (throwaway demo copy)', onClose: forget});
+		return await openPglite({dataDir: scratch, label: 'embedded (throwaway copy)', onClose: forget});
 	} catch (error) {
 		forget();
 		throw error;
