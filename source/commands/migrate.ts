@@ -4,7 +4,7 @@ import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import {shortHash, shown} from '../core/sql.js';
-import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration} from '../db/state.js';
+import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration, type Holder} from '../db/state.js';
 import {formatEvent, formatFinding, seconds} from './format.js';
 import type {Io} from './io.js';
 import type {CommandFlags} from './options.js';
@@ -21,8 +21,9 @@ async function confirm(io: Io, flags: CommandFlags, db: Database, what: string) 
 	if (!(await io.ask(`${what} on ${db.label}?`))) throw new ZdmError('bad-input', 'not confirmed; nothing changed', 'answer y, or pass --yes');
 }
 
-function executorOptions(flags: CommandFlags, signal: AbortSignal): ExecutorOptions {
+function executorOptions(flags: CommandFlags, signal: AbortSignal, holder: Holder): ExecutorOptions {
 	return {
+		beforeStep: async () => holder.verify(),
 		failAt: flags.failAt,
 		batchSize: flags.batchSize,
 		signal,
@@ -82,7 +83,7 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 			await confirm(io, flags, db, `${command} migration ${file.id}`);
 			const holder = await acquireHolder(db, file.id);
 			try {
-				executor = await Executor.resume(db, file.id, executorOptions(flags, signal));
+				executor = await Executor.resume(db, file.id, executorOptions(flags, signal, holder));
 				return await drive(command, executor, io, flags, db, await trafficFor(flags, db, file, executor));
 			} finally {
 				await holder.release();
@@ -100,7 +101,7 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		await ensureStateSchema(db);
 		const holder = await acquireHolder(db, prepared.plan.id);
 		try {
-			executor = await Executor.open(db, prepared.plan, executorOptions(flags, signal));
+			executor = await Executor.open(db, prepared.plan, executorOptions(flags, signal, holder));
 			return await drive(command, executor, io, flags, db, await trafficFor(flags, db, prepared.file, executor));
 		} finally {
 			await holder.release();
@@ -111,7 +112,7 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 	if (!(await hasStateSchema(db)) || !(await loadMigration(db, target))) throw new ZdmError('bad-input', `no migration ${shown(target)} on this database`, 'see zdm-tui status for the ids');
 	const holder = await acquireHolder(db, target);
 	try {
-		executor = await Executor.resume(db, target, executorOptions(flags, signal));
+		executor = await Executor.resume(db, target, executorOptions(flags, signal, holder));
 		return await drive(command, executor, io, flags, db);
 	} finally {
 		await holder.release();

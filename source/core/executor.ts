@@ -15,6 +15,8 @@ export interface ExecutorOptions {
 	targetBatchMs?: number;
 	/** Stops a backfill between batches; the cursor is saved and a later run resumes. */
 	signal?: AbortSignal;
+	/** Runs before every step and rollback: e.g. proving we still hold the database. */
+	beforeStep?: () => Promise<void>;
 	schema?: string;
 }
 
@@ -141,6 +143,7 @@ export class Executor {
 		if (this.busy) throw new ZdmError('refused', 'a step is already running', 'wait for it to finish');
 		if (this.plan.phase === 'COMPLETE') return {outcome: 'complete'};
 		if (this.plan.phase === 'ROLLED_BACK') throw new ZdmError('refused', `migration ${this.plan.id} is rolled back`, 'run it again from its plan file to start afresh');
+		await this.checkBeforeStep();
 		if (this.rollingBack) return this.finishRollback();
 		const step = this.next;
 		if (!step) {
@@ -334,6 +337,7 @@ export class Executor {
 		}
 
 		if (this.plan.phase === 'ROLLED_BACK') return;
+		await this.checkBeforeStep();
 		this.busy = true;
 		try {
 			await this.rollbackExecuted();
@@ -342,6 +346,15 @@ export class Executor {
 			throw error;
 		} finally {
 			this.busy = false;
+		}
+	}
+
+	private async checkBeforeStep() {
+		try {
+			await this.options.beforeStep?.();
+		} catch (error) {
+			if (isConnectionLoss(error)) throw connectionLost(error, 'the check before the next step');
+			throw error;
 		}
 	}
 

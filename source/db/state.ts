@@ -190,7 +190,46 @@ export async function saveBackfillCursor(tx: Queryable, id: string, step: number
 }
 
 export interface Holder {
+	/**
+	 * Prove we still hold the database. A session cut by the server (a terminated backend, a
+	 * restart) loses its advisory lock silently: take it again on a fresh session, or stop if
+	 * another zdm-tui took it meanwhile.
+	 */
+	verify(): Promise<void>;
 	release(): Promise<void>;
+}
+
+/** Take the advisory lock on this session and say who we are; a refusal names who holds it. */
+async function hold(session: Session, migrationId: string | undefined): Promise<void> {
+	const {rows} = await session.query<{got: boolean; backend: number}>('SELECT pg_try_advisory_lock(7406210) AS got, pg_backend_pid() AS backend');
+	if (!rows[0]!.got) {
+		const holder = await session.query<{migration_id: string | null; pid: number; host: string; since: unknown}>('SELECT * FROM zdm.holder');
+		const who = holder.rows[0];
+		throw new ZdmError(
+			'lock-held',
+			who
+				? `the database is held by another zdm-tui${who.migration_id ? ` running migration ${who.migration_id}` : ''} (pid ${who.pid} on ${who.host}, since ${iso(who.since)})`
+				: 'the database is held by another zdm-tui',
+			'wait for it to finish, or stop that process; its lock goes when it exits',
+		);
+	}
+
+	await session.query(
+		`INSERT INTO zdm.holder (singleton, migration_id, pid, host, backend_pid) VALUES (true, $1, $2, $3, $4)
+		 ON CONFLICT (singleton) DO UPDATE SET migration_id = EXCLUDED.migration_id, pid = EXCLUDED.pid, host = EXCLUDED.host, backend_pid = EXCLUDED.backend_pid, since = now()`,
+		[migrationId ?? null, process.pid, hostname(), rows[0]!.backend],
+	);
+}
+
+async function holdOnNewSession(db: Database, migrationId: string | undefined): Promise<Session> {
+	const session = await db.session();
+	try {
+		await hold(session, migrationId);
+		return session;
+	} catch (error) {
+		await session.release();
+		throw error;
+	}
 }
 
 /**
@@ -198,32 +237,23 @@ export interface Holder {
  * for as long as we run. If the process dies, the server drops the connection and the lock with it.
  */
 export async function acquireHolder(db: Database, migrationId: string | undefined): Promise<Holder> {
-	const session: Session = await db.session();
-	try {
-		const {rows} = await session.query<{got: boolean; backend: number}>('SELECT pg_try_advisory_lock(7406210) AS got, pg_backend_pid() AS backend');
-		if (!rows[0]!.got) {
-			const holder = await session.query<{migration_id: string | null; pid: number; host: string; since: unknown}>('SELECT * FROM zdm.holder');
-			const who = holder.rows[0];
-			throw new ZdmError(
-				'lock-held',
-				who
-					? `the database is held by another zdm-tui${who.migration_id ? ` running migration ${who.migration_id}` : ''} (pid ${who.pid} on ${who.host}, since ${iso(who.since)})`
-					: 'the database is held by another zdm-tui',
-				'wait for it to finish, or stop that process; its lock goes when it exits',
-			);
-		}
-
-		await session.query(
-			`INSERT INTO zdm.holder (singleton, migration_id, pid, host, backend_pid) VALUES (true, $1, $2, $3, $4)
-			 ON CONFLICT (singleton) DO UPDATE SET migration_id = EXCLUDED.migration_id, pid = EXCLUDED.pid, host = EXCLUDED.host, backend_pid = EXCLUDED.backend_pid, since = now()`,
-			[migrationId ?? null, process.pid, hostname(), rows[0]!.backend],
-		);
-	} catch (error) {
-		await session.release();
-		throw error;
-	}
-
+	let session = await holdOnNewSession(db, migrationId);
 	return {
+		async verify() {
+			try {
+				await session.query('SELECT 1');
+				return;
+			} catch {
+				await session.release();
+			}
+
+			try {
+				session = await holdOnNewSession(db, migrationId);
+			} catch (error) {
+				if (error instanceof ZdmError) throw new ZdmError(error.code, `lost the hold on the database, and ${error.message.replace(/^the database is held by /, '')} took it; stopped before the next step`, 'the state is saved: once that process ends, run the same command again');
+				throw error;
+			}
+		},
 		async release() {
 			await session.query('SELECT pg_advisory_unlock(7406210)').catch(() => {});
 			await session.release();

@@ -159,4 +159,52 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		expect(await definition()).toBe(before.definition);
 		expect(await rowsHash(app, '*')).toBe(before.rows);
 	});
+
+	it.each([
+		['takes the hold again on a new session and completes', false],
+		['stops with exit 3 when another took it meanwhile, and resumes later', true],
+	])('the holder connection cut mid-run: %s', async (_what, takenMeanwhile) => {
+		await seed(app, 2000);
+		const before = await rowsHash(app, '*');
+		const blocker = await longTransaction();
+		const other = await connect(url);
+		let cli: CliProcess;
+		let cut: number;
+		try {
+			cli = startCli(run('samples/rename-email.yaml', '--lock-timeout', '100'));
+			await cli.waitForLine(isEvent('lock-wait', 1));
+			const {rows} = await app.query<{backend_pid: number}>('SELECT backend_pid FROM zdm.holder');
+			cut = rows[0]!.backend_pid;
+			await app.query('SELECT pg_terminate_backend($1)', [cut]);
+			if (takenMeanwhile) {
+				for (let i = 0; i < 100; i++) {
+					const {rows: got} = await other.query<{got: boolean}>('SELECT pg_try_advisory_lock(7406210) AS got');
+					if (got[0]!.got) break;
+					await sleep(20);
+				}
+			}
+		} finally {
+			await blocker.end();
+		}
+
+		try {
+			const code = await cli.exited;
+			if (takenMeanwhile) {
+				expect(code, cli.stderr()).toBe(3);
+				expect(cli.stderr().trim()).toMatch(/^zdm-tui: lost the hold on the database, and .* took it; stopped before the next step — the state is saved/);
+				expect(await columnsOf(app)).toEqual(['id', 'username', 'email', 'contact_email']);
+			} else {
+				expect(code, cli.stderr()).toBe(0);
+				const {rows} = await app.query<{backend_pid: number}>('SELECT backend_pid FROM zdm.holder');
+				expect(rows[0]!.backend_pid).not.toBe(cut);
+			}
+		} finally {
+			await other.end();
+		}
+
+		const resumed = await runToEnd(run('samples/rename-email.yaml'));
+		expect(resumed.code, resumed.stderr).toBe(0);
+		expect(resumed.last()).toMatchObject({phase: 'COMPLETE'});
+		expect(await rowsHash(app, '*')).toBe(before);
+	});
 });
