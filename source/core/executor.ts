@@ -1,4 +1,4 @@
-import type {Database, Queryable} from '../db/database.js';
+import {sqlState, type Database, type Queryable} from '../db/database.js';
 import {activeMigration, addHistory, ensureStateSchema, loadMigration, saveNewMigration, savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
 import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
@@ -275,12 +275,28 @@ export class Executor {
 		);
 	}
 
+	/**
+	 * WHY one long wait instead of short retries? CREATE / DROP INDEX CONCURRENTLY queues behind no
+	 * application query (SHARE UPDATE EXCLUSIVE), but it waits for every older transaction; retried
+	 * after a timeout it would find its own INVALID leftover and fail. So it waits once, up to
+	 * --max-lock-wait, and a timeout fails the step (whose rollback drops the leftover).
+	 */
 	private async outsideTransaction(step: Step, statements: string[]) {
+		const waitMs = Math.round(Math.max(this.lock.lockTimeoutMs, this.lock.maxLockWaitMs));
 		const session = await this.db.session();
 		try {
-			await session.query(`SET lock_timeout = '${Math.round(this.lock.lockTimeoutMs)}ms'`);
+			await session.query(`SET lock_timeout = '${waitMs}ms'`);
 			for (const statement of statements) {
-				await withLockRetry(this.lock, async () => session.query(statement), async ({attempt, waitedMs}) => this.lockWait(step, attempt, waitedMs));
+				try {
+					await session.query(statement);
+				} catch (error) {
+					if (sqlState(error) !== '55P03') throw error;
+					throw new ZdmError(
+						'lock-timeout',
+						`step ${step.number} waited ${(waitMs / 1000).toFixed(1)} s for older transactions to end (a concurrent index build waits for every one)`,
+						'end the long transactions, or raise --max-lock-wait',
+					);
+				}
 			}
 		} finally {
 			await session.release();

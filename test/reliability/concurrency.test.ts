@@ -207,4 +207,45 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		expect(resumed.last()).toMatchObject({phase: 'COMPLETE'});
 		expect(await rowsHash(app, '*')).toBe(before);
 	});
+
+	it.each([
+		['waits for it in one attempt and completes', false],
+		['gives up after --max-lock-wait and rolls back, leaving no INVALID index', true],
+	])('a concurrent index build behind an old snapshot %s', async (_what, tooLong) => {
+		await seed(app, 2000);
+		// Carried over to contact_email by a CREATE UNIQUE INDEX CONCURRENTLY step.
+		await app.query('ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)');
+		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
+		// Any open snapshot, even one that never touched users, holds back a concurrent build.
+		const snapshot = await connect(url);
+		let cli: CliProcess;
+		try {
+			await snapshot.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+			await snapshot.query('SELECT count(*) FROM pg_class');
+			cli = startCli(run('samples/rename-email.yaml', '--lock-timeout', '100', '--max-lock-wait', tooLong ? '800' : '30000'));
+			await cli.waitForLine(isEvent('step-started', 4));
+			if (tooLong) await cli.exited;
+			else await sleep(500);
+		} finally {
+			await snapshot.end();
+		}
+
+		const code = await cli.exited;
+		const summary = JSON.parse(cli.lines.at(-1)!) as {phase: string; error?: string};
+		if (tooLong) {
+			expect(code, cli.stderr()).toBe(1);
+			expect(summary.phase).toBe('ROLLED_BACK');
+			expect(summary.error).toMatch(/^step 4 waited 0\.8 s for older transactions to end .* — end the long transactions, or raise --max-lock-wait$/);
+			expect(await definition()).toBe(before.definition);
+			expect(await rowsHash(app, '*')).toBe(before.rows);
+		} else {
+			expect(code, cli.stderr()).toBe(0);
+			expect(summary.phase).toBe('COMPLETE');
+			const {rows} = await app.query("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'users_email_key'");
+			expect(rows).toEqual([{def: 'UNIQUE (contact_email)'}]);
+		}
+
+		const {rows: invalid} = await app.query('SELECT count(*)::int AS n FROM pg_index WHERE NOT indisvalid');
+		expect(invalid[0].n).toBe(0);
+	});
 });
