@@ -180,16 +180,11 @@ export class DashboardSession {
 			} else if (phase === 'COMPLETE') {
 				this.stopAutoplay();
 				return dispatch({type: 'notice', message: 'COMPLETE: nothing left to run. q quits'});
-			} else if (phase === 'ROLLED_BACK') {
-				// A rolled-back migration starts afresh, compiled against the restored catalog.
-				await this.prepare();
-				await this.openExecutor();
-				dispatch({type: 'ready', ...this.readyFields(), findings: this.state.findings, history: this.state.history});
-				dispatch({type: 'notice', message: 'starting again from the first step'});
-				return;
 			} else {
+				// A rolled-back migration starts afresh, compiled against the restored catalog.
+				if (phase === 'ROLLED_BACK') await this.restart();
 				dispatch({type: 'baseline'});
-				const result = await executor.step();
+				const result = await this.executor!.step();
 				if (result.outcome === 'rolled-back') this.stopAutoplay();
 			}
 		} catch (error) {
@@ -201,11 +196,21 @@ export class DashboardSession {
 			this.stopAutoplay();
 			dispatch({type: 'error', message: error instanceof ZdmError ? error.oneLine() : error instanceof Error ? error.message.split('\n')[0]! : String(error)});
 		} finally {
-			dispatch({type: 'fail-armed', on: executor.failureArmed});
+			dispatch({type: 'fail-armed', on: this.executor!.failureArmed});
 			if (!this.closed) await this.refreshUsers();
-			const end = executor.plan.phase;
+			const end = this.executor!.plan.phase;
 			if (end === 'COMPLETE' || end === 'ROLLED_BACK') this.stopAutoplay();
 		}
+	}
+
+	private async restart() {
+		const {control, failureArmed} = this.executor!;
+		await this.prepare();
+		await this.openExecutor();
+		// What the person set by hand carries over to the fresh run.
+		Object.assign(this.executor!.control, {batchSize: control.batchSize, fixed: control.fixed});
+		this.executor!.armFailure(failureArmed);
+		this.store.dispatch({type: 'ready', ...this.readyFields(), findings: this.state.findings, history: this.state.history});
 	}
 
 	private scheduleAutoplay(delayMs: number) {

@@ -125,6 +125,43 @@ describe('dashboard app', () => {
 		await demo.db.close();
 	});
 
+	it('autoplays to COMPLETE with --autoplay, and stops autoplay there', async () => {
+		const demo = await demoDatabase(200);
+		const app = start(demo.open, {autoplay: true, speed: 10});
+		const frame = await app.waitFor(text => text.includes('[COMPLETE]') && text.includes('Migration finished successfully'));
+		expect(count(frame, '✔')).toBe(6);
+		await app.waitFor(text => !text.includes('[AUTOPLAY]'));
+		app.stdin.write('q');
+		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		await demo.db.close();
+	});
+
+	it('rolls back on r, newest step first, and halves / doubles the batch size on - / +', async () => {
+		const demo = await demoDatabase(200);
+		const app = start(demo.open);
+		await app.waitFor(text => text.includes('[PENDING]'));
+		app.stdin.write('-');
+		await app.waitFor(text => text.includes('batch 500 fixed'));
+		app.stdin.write('+');
+		app.stdin.write('+');
+		await app.waitFor(text => text.includes('batch 2,000 fixed'));
+		app.stdin.write('  ');
+		await app.waitFor(text => count(text, '✔') === 2);
+		app.stdin.write('r');
+		const frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && text.includes('Migration MIG-001 rolled back'));
+		expect(count(frame, '↺')).toBe(2);
+		const history = frame.split('\n').filter(line => /ROLLBACK\s+Rolled back:/.test(line));
+		expect(history[0]).toContain('Fill "display_name"');
+		expect(history[1]).toContain('Add column "display_name"');
+		// Space after a rollback starts afresh and runs step 1, with the batch size set by hand kept.
+		app.stdin.write(' ');
+		const again = await app.waitFor(text => text.includes('[EXPANDING]') && count(text, '✔') === 1);
+		expect(again).toContain('batch 2,000 fixed');
+		app.stdin.write('q');
+		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		await demo.db.close();
+	});
+
 	it('refuses a plan file that does not exist before it opens the database', async () => {
 		const demo = await demoDatabase(10);
 		const exits: Array<{code: number} | {error: unknown}> = [];

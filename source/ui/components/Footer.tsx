@@ -6,7 +6,7 @@ import {theme} from '../theme.js';
 export function Footer({state}: {state: DashboardState}) {
 	if (state.quitting) return <Text {...theme.warning}>quitting: the running step finishes its current batch, then the state is saved…</Text>;
 	const modes = [state.autoplay ? 'AUTOPLAY' : '', state.failArmed ? 'FAILURE ARMED' : '', state.paused ? 'PAUSED' : '', state.queued > 0 ? `${state.queued} queued` : ''].filter(Boolean);
-	const ended = state.plan?.phase === 'ROLLED_BACK' ? 'rolled back: space starts again from step 1 · q quits' : state.plan?.phase === 'COMPLETE' ? 'COMPLETE · q quits' : undefined;
+	const ended = state.plan?.phase === 'ROLLED_BACK' ? 'rolled back: space starts again with step 1 · q quits' : state.plan?.phase === 'COMPLETE' ? 'COMPLETE · q quits' : undefined;
 	const message = state.error ?? state.lockWait ?? state.notice ?? ended;
 	return (
 		<Text wrap="truncate-end">
