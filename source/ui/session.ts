@@ -181,6 +181,13 @@ export class DashboardSession {
 				this.stopAutoplay();
 				return dispatch({type: 'notice', message: 'COMPLETE: nothing left to run. q quits'});
 			} else {
+				// As `run` does: a plan with a lint error never touches the database unless allowed.
+				const lintError = phase === 'PENDING' || phase === 'ROLLED_BACK' ? this.state.findings.find(finding => finding.severity === 'error') : undefined;
+				if (lintError) {
+					this.stopAutoplay();
+					return dispatch({type: 'error', message: `lint ${lintError.rule} refuses this plan (--allow ${lintError.rule} accepts it): ${lintError.hint}`});
+				}
+
 				// A rolled-back migration starts afresh, compiled against the restored catalog.
 				if (phase === 'ROLLED_BACK') await this.restart();
 				dispatch({type: 'baseline'});

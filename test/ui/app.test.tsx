@@ -32,9 +32,9 @@ async function demoDatabase(rows: number) {
 	};
 }
 
-function start(open: () => Promise<Database>, extra: Partial<CommandFlags> = {}) {
+function start(open: () => Promise<Database>, extra: Partial<CommandFlags> = {}, planPath = sample) {
 	const exits: Array<{code: number} | {error: unknown}> = [];
-	const app = render(<App planPath={sample} flags={flags(extra)} open={open} onExit={result => exits.push(result)} />);
+	const app = render(<App planPath={planPath} flags={flags(extra)} open={open} onExit={result => exits.push(result)} />);
 	return {...app, exits, waitFor: (accept: (frame: string) => boolean) => waitForFrame(app.lastFrame, accept)};
 }
 
@@ -157,6 +157,22 @@ describe('dashboard app', () => {
 		app.stdin.write(' ');
 		const again = await app.waitFor(text => text.includes('[EXPANDING]') && count(text, '✔') === 1);
 		expect(again).toContain('batch 2,000 fixed');
+		app.stdin.write('q');
+		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		await demo.db.close();
+	});
+
+	it('shows lint findings first and refuses to step a plan with a lint error, as run does', async () => {
+		const demo = await demoDatabase(50);
+		const app = start(demo.open, {}, fileURLToPath(new URL('../../samples/unsafe-raw-sql.yaml', import.meta.url)));
+		let frame = await app.waitFor(text => text.includes('[PENDING]'));
+		expect(frame).toMatch(/✗ error \S+:/);
+		app.stdin.write(' ');
+		frame = await app.waitFor(text => /lint \S+ refuses this plan/.test(text));
+		expect(frame).toContain('[PENDING]');
+		expect(frame).toContain('--allow');
+		const {rows} = await demo.db.query<{n: number}>("SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname IN ('seq', 'meta', 'token')");
+		expect(rows[0]!.n).toBe(0);
 		app.stdin.write('q');
 		await waitForFrame(() => String(app.exits.length), text => text === '1');
 		await demo.db.close();
