@@ -30,6 +30,16 @@ describe('layout', () => {
 		});
 	}
 
+	it('keeps a fresh dashboard (nothing run yet, short table) within a narrow terminal too', () => {
+		let state = dashboardReducer(initialState(), {type: 'ready', database: 'embedded (in memory)', plan: {id: 'MIG-001', title: 'Add display_name', phase: 'PENDING'}, steps: [step(1), step(2), step(3)], findings: [], history: [], batchSize: 1000, batchFixed: false});
+		state = dashboardReducer(state, {type: 'users', window: usersWindow(['id', 'username'], [{id: '1', username: 'alice'}])});
+		for (const [columns, rows] of [[60, 16], [40, 12]] as const) {
+			const lines = render(<Screen state={state} layout={layoutFor(state, {columns, rows})} />).lastFrame()!.split('\n');
+			expect(lines.length).toBeLessThan(rows);
+			for (const line of lines) expect([...line].length).toBeLessThanOrEqual(columns);
+		}
+	});
+
 	it('gives a taller terminal more table rows and more history', () => {
 		const small = computeLayout(24, 80, {steps: 6, sql: 3});
 		const tall = computeLayout(50, 80, {steps: 6, sql: 3});

@@ -4,7 +4,7 @@ import {theme} from '../theme.js';
 
 /** One line: what needs attention (error, lock wait, notice), else the keys and modes. */
 export function Footer({state}: {state: DashboardState}) {
-	if (state.quitting) return <Text {...theme.warning}>quitting: the running step finishes its current batch, then the state is saved…</Text>;
+	if (state.quitting) return <Text wrap="truncate-end" {...theme.warning}>quitting: the running step finishes its current batch, then the state is saved…</Text>;
 	const modes = [state.autoplay ? 'AUTOPLAY' : '', state.failArmed ? 'FAILURE ARMED' : '', state.paused ? 'PAUSED' : '', state.queued > 0 ? `${state.queued} queued` : ''].filter(Boolean);
 	const ended = state.plan?.phase === 'ROLLED_BACK' ? 'rolled back: space starts again with step 1 · q quits' : state.plan?.phase === 'COMPLETE' ? 'COMPLETE · q quits' : undefined;
 	const message = state.error ?? state.lockWait ?? state.notice ?? ended;

@@ -9,7 +9,7 @@ const tone = (phase: string) => (phase === 'FAILED' || phase === 'ROLLED_BACK' ?
 export function HistoryFeed({entries, height, width}: {entries: HistoryEntry[]; height: number; width: number}) {
 	if (height <= 0) return null;
 	const shown = entries.slice(-height);
-	if (shown.length === 0) return <Text {...theme.muted}>history: nothing has run yet — press space for the first step</Text>;
+	if (shown.length === 0) return <Text wrap="truncate-end" {...theme.muted}>history: nothing has run yet — press space for the first step</Text>;
 	return (
 		<Box flexDirection="column" width={width}>
 			{shown.map((entry, index) => (

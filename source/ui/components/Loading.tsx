@@ -6,13 +6,15 @@ import {theme} from '../theme.js';
 export function Loading({what}: {what: string}) {
 	return (
 		<Box flexDirection="column">
-			<Text>
+			<Text wrap="truncate-end">
 				<Text {...theme.accent}>
 					<Spinner type="dots" />
 				</Text>{' '}
 				{what}
 			</Text>
-			<Text {...theme.muted}>zdm-tui · zero-downtime schema changes, one keypress at a time</Text>
+			<Text wrap="truncate-end" {...theme.muted}>
+				zdm-tui · zero-downtime schema changes, one keypress at a time
+			</Text>
 		</Box>
 	);
 }

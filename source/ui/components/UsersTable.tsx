@@ -29,8 +29,8 @@ export function columnWidths(window: UsersWindow, rows: UsersWindow['rows'], wid
 /** The first rows by primary key, as the database has them now; cells the last step changed stand out. */
 export function UsersTable({window, changed, newColumns, height, width}: UsersTableProps) {
 	if (height <= 0) return null;
-	if (!window) return <Text {...theme.muted}>reading the table…</Text>;
-	if (window.unavailable) return <Text {...theme.muted}>{window.unavailable}</Text>;
+	if (!window) return <Text wrap="truncate-end" {...theme.muted}>reading the table…</Text>;
+	if (window.unavailable) return <Text wrap="truncate-end" {...theme.muted}>{window.unavailable}</Text>;
 	const rows = window.rows.slice(0, height);
 	const widths = columnWidths(window, rows, width);
 	const first = window.rows[0]?.key;
