@@ -1,5 +1,5 @@
 import type {Database} from '../db/database.js';
-import {loadBackfillCursor, saveBackfillCursor, type BackfillCursor} from '../db/state.js';
+import {loadBackfillCursor, type BackfillCursor} from '../db/state.js';
 import {batchSettings} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
@@ -59,52 +59,60 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillCursor> {
 	state.rowsTotal = Math.max(Number(counted.rows[0]!.count), state.rowsDone);
 	const started = performance.now();
 	const doneAtStart = state.rowsDone;
-	for (let batches = 0; ; batches++) {
-		if (control.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the backfill of step ${step.number}; its cursor is saved`, 'run the same command again to resume');
-		await control.gate?.();
-		const size = control.batchSize;
-		const batchStarted = performance.now();
-		const result = await withLockRetry(
-			run.lock,
-			async () =>
-				db.transaction(async tx => {
-					await tx.query(batchSettings, [`${Math.round(run.lock.lockTimeoutMs)}ms`]);
-					const {rows} = state.cursor === null ? await tx.query<{rows: number; cursor: string | null}>(spec.firstBatch, [size]) : await tx.query<{rows: number; cursor: string | null}>(spec.nextBatch, [state.cursor, size]);
-					const batch = rows[0]!;
-					if (batch.rows > 0) {
-						await saveBackfillCursor(tx, run.migrationId, step.number, {cursor: batch.cursor, rowsDone: state.rowsDone + batch.rows, rowsTotal: Math.max(state.rowsTotal, state.rowsDone + batch.rows)});
-					}
+	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
+	// WHY a session of its own on a server? Its settings then hold for every batch, and each batch
+	// is one statement, its own transaction: one round trip. On PGlite there is one connection,
+	// shared with the application, so the settings must stay inside each batch's transaction.
+	const session = db.concurrent ? await db.session() : undefined;
+	try {
+		if (session) await session.query(batchSettings, [timeout, false]);
+		for (let batches = 0; ; batches++) {
+			if (control.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the backfill of step ${step.number}; its cursor is saved`, 'run the same command again to resume');
+			await control.gate?.();
+			const size = control.batchSize;
+			const batchStarted = performance.now();
+			const params = [...(state.cursor === null ? [size] : [state.cursor, size]), run.migrationId, step.number, state.rowsDone, state.rowsTotal];
+			const sql = state.cursor === null ? spec.firstBatch : spec.nextBatch;
+			const result = await withLockRetry(
+				run.lock,
+				async () => {
+					if (session) return (await session.query<{rows: number; cursor: string | null}>(sql, params)).rows[0]!;
+					return db.transaction(async tx => {
+						await tx.query(batchSettings, [timeout, true]);
+						return (await tx.query<{rows: number; cursor: string | null}>(sql, params)).rows[0]!;
+					});
+				},
+				async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs),
+			);
+			const batchMs = performance.now() - batchStarted;
+			if (result.rows === 0) break;
+			const fromKey = state.cursor;
+			state = {cursor: result.cursor, rowsDone: state.rowsDone + result.rows, rowsTotal: Math.max(state.rowsTotal, state.rowsDone + result.rows)};
+			const elapsed = (performance.now() - started) / 1000;
+			const rowsPerSecond = elapsed > 0 ? (state.rowsDone - doneAtStart) / elapsed : 0;
+			run.emit({
+				type: 'batch',
+				step,
+				rowsDone: state.rowsDone,
+				rowsTotal: state.rowsTotal,
+				rowsPerSecond,
+				etaMs: rowsPerSecond > 0 ? ((state.rowsTotal - state.rowsDone) / rowsPerSecond) * 1000 : 0,
+				batchSize: size,
+				batchMs,
+				fromKey,
+				toKey: result.cursor,
+			});
+			if (run.injectFailure) throw new InjectedFailure(step.number);
+			if (!control.fixed) {
+				// Multiplicative steps toward the target, bounded so one slow batch cannot swing it wildly.
+				const ratio = Math.min(2, Math.max(0.5, control.targetBatchMs / Math.max(batchMs, 1)));
+				control.batchSize = Math.round(Math.min(maxBatch, Math.max(minBatch, size * ratio)));
+			}
 
-					return batch;
-				}),
-			async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs),
-		);
-		const batchMs = performance.now() - batchStarted;
-		if (result.rows === 0) break;
-		const fromKey = state.cursor;
-		state = {cursor: result.cursor, rowsDone: state.rowsDone + result.rows, rowsTotal: Math.max(state.rowsTotal, state.rowsDone + result.rows)};
-		const elapsed = (performance.now() - started) / 1000;
-		const rowsPerSecond = elapsed > 0 ? (state.rowsDone - doneAtStart) / elapsed : 0;
-		run.emit({
-			type: 'batch',
-			step,
-			rowsDone: state.rowsDone,
-			rowsTotal: state.rowsTotal,
-			rowsPerSecond,
-			etaMs: rowsPerSecond > 0 ? ((state.rowsTotal - state.rowsDone) / rowsPerSecond) * 1000 : 0,
-			batchSize: size,
-			batchMs,
-			fromKey,
-			toKey: result.cursor,
-		});
-		if (run.injectFailure) throw new InjectedFailure(step.number);
-		if (!control.fixed) {
-			// Multiplicative steps toward the target, bounded so one slow batch cannot swing it wildly.
-			const ratio = Math.min(2, Math.max(0.5, control.targetBatchMs / Math.max(batchMs, 1)));
-			control.batchSize = Math.round(Math.min(maxBatch, Math.max(minBatch, size * ratio)));
+			if (result.rows < size) break;
 		}
-
-		if (result.rows < size) break;
+	} finally {
+		await session?.release();
 	}
 
 	return state;

@@ -6,7 +6,7 @@ import {Executor} from '../../source/core/executor.js';
 import {readPlanFile} from '../../source/core/plan-file.js';
 import {readCatalog} from '../../source/db/catalog.js';
 import type {Database} from '../../source/db/database.js';
-import {loadBackfillCursor} from '../../source/db/state.js';
+import {ensureStateSchema, loadBackfillCursor} from '../../source/db/state.js';
 import {backends, openBackend} from '../support/databases.js';
 
 const sample = 'samples/add-display-name.yaml';
@@ -83,11 +83,12 @@ describe.each(backends())('the backfill on %s', backend => {
 		await fresh(20_000);
 		await db.query('ALTER TABLE users ADD COLUMN display_name text');
 		await db.query('ANALYZE users');
+		await ensureStateSchema(db);
 		const table = (await readCatalog(db)).table('users')!;
 		const spec = backfillSpec(table, 'id', 'display_name', 'initcap(username)', true);
 		for (const [sql, params] of [
-			[spec.firstBatch, [1000]],
-			[spec.nextBatch, ['5000', 1000]],
+			[spec.firstBatch, [1000, 'MIG-X', 2, 0, 20_000]],
+			[spec.nextBatch, ['5000', 1000, 'MIG-X', 2, 4000, 20_000]],
 		] as const) {
 			const {rows} = await db.query(`EXPLAIN ${sql}`, [...params]);
 			const plan = rows.map(row => String(Object.values(row)[0])).join('\n');
