@@ -1,11 +1,12 @@
-import {sqlState, type Database, type Queryable} from '../db/database.js';
+import type {Database, Queryable} from '../db/database.js';
 import {activeMigration, addHistory, ensureStateSchema, loadMigration, saveNewMigration, savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
 import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent, ExecutorListener} from './events.js';
-import {defaultLockPolicy, findBlockers, isConnectionLoss, withLockRetry, type LockPolicy} from './lock-retry.js';
+import {defaultLockPolicy, findBlockers, isConnectionLoss, type LockPolicy} from './lock-retry.js';
 import {isActive, type MigrationPhase} from './phase.js';
 import {nextStep, progressPct, type Plan, type Step} from './plan.js';
+import {inTransaction, outsideTransaction, undo, type StepSql} from './step-sql.js';
 
 export interface ExecutorOptions {
 	/** Inject a failure when this step (1-based) runs. */
@@ -176,7 +177,7 @@ export class Executor {
 			this.emit({type: 'step-failed', step, error: message});
 			try {
 				// A step that was not one transaction may have left part of itself: undo it too.
-				if (step.kind === 'concurrent' || step.kind === 'backfill') await this.undo(step);
+				if (step.kind === 'concurrent' || step.kind === 'backfill') await undo(this.sql, step);
 				await this.db.transaction(async tx => {
 					await saveStepStatus(tx, this.plan.id, step);
 					await this.history(tx, {phase: 'FAILED', message: `Step ${step.number} failed: ${message}`, durationMs: step.durationMs});
@@ -216,7 +217,7 @@ export class Executor {
 			case 'ddl':
 			case 'script': {
 				// The step's SQL and its mark commit together: after a crash, either both or neither.
-				await this.inTransaction(step, step.forward, step.kind === 'script', async tx => {
+				await inTransaction(this.sql, step, step.forward, step.kind === 'script', async tx => {
 					if (inject) throw new InjectedFailure(step.number);
 					await markDone(tx);
 				});
@@ -226,8 +227,8 @@ export class Executor {
 			case 'concurrent': {
 				await markRunning();
 				// A crash mid-build leaves an INVALID index; drop it before building again.
-				if (wasRunning) await this.undo(step);
-				await this.outsideTransaction(step, step.forward);
+				if (wasRunning) await undo(this.sql, step);
+				await outsideTransaction(this.sql, step, step.forward);
 				if (inject) throw new InjectedFailure(step.number);
 				await this.db.transaction(markDone);
 				break;
@@ -258,56 +259,9 @@ export class Executor {
 		this.emit({type: 'lock-wait', step, attempt, waitedMs, blockers});
 	}
 
-	private async inTransaction(step: Step, statements: string[], script: boolean, then: (tx: Queryable) => Promise<void>) {
-		await withLockRetry(
-			this.lock,
-			async () =>
-				this.db.transaction(async tx => {
-					await tx.query(`SET LOCAL lock_timeout = '${Math.round(this.lock.lockTimeoutMs)}ms'`);
-					for (const statement of statements) {
-						if (script) await tx.script(statement);
-						else await tx.query(statement);
-					}
-
-					await then(tx);
-				}),
-			async ({attempt, waitedMs}) => this.lockWait(step, attempt, waitedMs),
-		);
-	}
-
-	/**
-	 * WHY one long wait instead of short retries? CREATE / DROP INDEX CONCURRENTLY queues behind no
-	 * application query (SHARE UPDATE EXCLUSIVE), but it waits for every older transaction; retried
-	 * after a timeout it would find its own INVALID leftover and fail. So it waits once, up to
-	 * --max-lock-wait, and a timeout fails the step (whose rollback drops the leftover).
-	 */
-	private async outsideTransaction(step: Step, statements: string[]) {
-		const waitMs = Math.round(Math.max(this.lock.lockTimeoutMs, this.lock.maxLockWaitMs));
-		const session = await this.db.session();
-		try {
-			await session.query(`SET lock_timeout = '${waitMs}ms'`);
-			for (const statement of statements) {
-				try {
-					await session.query(statement);
-				} catch (error) {
-					if (sqlState(error) !== '55P03') throw error;
-					throw new ZdmError(
-						'lock-timeout',
-						`step ${step.number} waited ${(waitMs / 1000).toFixed(1)} s for older transactions to end (a concurrent index build waits for every one)`,
-						'end the long transactions, or raise --max-lock-wait',
-					);
-				}
-			}
-		} finally {
-			await session.release();
-		}
-	}
-
-	/** Run a step's rollback SQL, the same way its forward SQL ran. */
-	private async undo(step: Step) {
-		if (step.rollback.length === 0) return;
-		if (step.kind === 'concurrent') await this.outsideTransaction(step, step.rollback);
-		else await this.inTransaction(step, step.rollback, step.kind === 'script', async () => {});
+	/** How this executor's steps run their SQL (step-sql.ts). */
+	private get sql(): StepSql {
+		return {db: this.db, lock: this.lock, onLockWait: async (step, attempt, waitedMs) => this.lockWait(step, attempt, waitedMs)};
 	}
 
 	// WHY reverse order? The newest change is undone first, like unwinding a stack: each rollback
@@ -338,10 +292,10 @@ export class Executor {
 
 	private async inTransactionOrNot(step: Step, mark: (tx: Queryable) => Promise<void>) {
 		if (step.kind === 'concurrent') {
-			await this.undo(step);
+			await undo(this.sql, step);
 			await this.db.transaction(mark);
 		} else {
-			await this.inTransaction(step, step.rollback, step.kind === 'script', mark);
+			await inTransaction(this.sql, step, step.rollback, step.kind === 'script', mark);
 		}
 	}
 
