@@ -192,7 +192,7 @@ export class DashboardSession {
 				if (phase === 'ROLLED_BACK') await this.restart();
 				dispatch({type: 'baseline'});
 				const result = await this.executor!.step();
-				if (result.outcome === 'rolled-back') this.stopAutoplay();
+				if (result.outcome === 'rolled-back') this.stopAfterFailure();
 			}
 		} catch (error) {
 			if (error instanceof ZdmError && error.code === 'interrupted') {
@@ -200,7 +200,7 @@ export class DashboardSession {
 				return;
 			}
 
-			this.stopAutoplay();
+			this.stopAfterFailure();
 			dispatch({type: 'error', message: error instanceof ZdmError ? error.oneLine() : error instanceof Error ? error.message.split('\n')[0]! : String(error)});
 		} finally {
 			dispatch({type: 'fail-armed', on: this.executor!.failureArmed});
@@ -225,6 +225,12 @@ export class DashboardSession {
 		this.autoplayTimer = setTimeout(() => {
 			if (this.state.autoplay && !this.current && this.queue.length === 0) this.enqueue('next');
 		}, delayMs);
+	}
+
+	/** Keys queued before a failure meant "go on", not "start again": drop them. */
+	private stopAfterFailure() {
+		this.queue.length = 0;
+		this.stopAutoplay();
 	}
 
 	private stopAutoplay() {
