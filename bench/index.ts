@@ -4,7 +4,7 @@
  */
 import {execFileSync} from 'node:child_process';
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {cpus, tmpdir, totalmem} from 'node:os';
+import {cpus, loadavg, tmpdir, totalmem} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
 import {defaultTargetBatchMs} from '../source/core/backfill.js';
@@ -60,6 +60,8 @@ const machine = {
 	node: process.version,
 	postgres: '',
 	pglite: '',
+	/** 1-minute load average before and after: other work on the machine makes every timing noisy. */
+	load: [loadavg()[0]!, 0],
 };
 
 /** Rounds of the same comparison: medians for times and ratios, the worst round for waits. */
@@ -177,10 +179,11 @@ try {
 	rmSync(cacheHome, {recursive: true, force: true});
 }
 
+machine.load[1] = loadavg()[0]!;
 if (options.json) {
 	process.stdout.write(`${JSON.stringify({machine, figures}, null, 2)}\n`);
 } else {
-	process.stdout.write(`\nzdm-tui bench — ${machine.cores} cores (${machine.cpu}), ${machine.ramGb} GB RAM, Node ${machine.node}, PostgreSQL ${machine.postgres}, PGlite ${machine.pglite}\n\n`);
+	process.stdout.write(`\nzdm-tui bench — ${machine.cores} cores (${machine.cpu}), ${machine.ramGb} GB RAM, Node ${machine.node}, PostgreSQL ${machine.postgres}, PGlite ${machine.pglite}; load average ${machine.load[0]!.toFixed(1)} → ${machine.load[1]!.toFixed(1)}\n\n`);
 	process.stdout.write(`${formatTable(figures)}\n`);
 	const missed = figures.filter(figure => figure.pass === false);
 	process.stdout.write(missed.length === 0 ? '\nEvery measured target met.\n' : `\n${missed.length} target(s) missed: ${missed.map(figure => `${figure.section} / ${figure.name}`).join('; ')}\n`);
