@@ -19,6 +19,8 @@ import {columnsOf, connect, isEvent, kill9, killStragglers, migrationPhase, rows
 const rows = 20_000;
 const plan = 'samples/rename-email.yaml';
 
+afterAll(killStragglers);
+
 describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command again', () => {
 	let url: string;
 	let drop: () => Promise<void>;
@@ -31,7 +33,6 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 	});
 
 	afterAll(async () => {
-		await killStragglers();
 		await app?.end();
 		await drop?.();
 	});
@@ -215,7 +216,6 @@ describe('kill -9 on the embedded database (--data-dir)', () => {
 	const args = ['run', 'samples/rename-email.yaml', '--yes', '--json', '--batch-size', '20', '--data-dir', dir];
 
 	afterAll(async () => {
-		await killStragglers();
 		rmSync(dir, {recursive: true, force: true});
 	});
 

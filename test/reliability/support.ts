@@ -18,7 +18,7 @@ let snapshot: string | undefined;
 
 /**
  * A private copy of dist/: other suites rebuild dist/ while ours spawns the CLI for minutes, and
- * a half-written module would fail a run for nothing. Taken once per test file.
+ * a half-written module would fail a run for nothing. Taken once per test file, at its first run.
  */
 function cliPath(): string {
 	if (!snapshot) {
@@ -112,7 +112,10 @@ export async function kill9(cli: CliProcess): Promise<void> {
 	await cli.exited;
 }
 
-/** For afterAll: no child outlives its test file. */
+/**
+ * For the file's last afterAll: no child outlives its test file, and the copy of dist/ goes.
+ * (Once per file: a second copy could catch another suite's rebuild half-way.)
+ */
 export async function killStragglers(): Promise<void> {
 	for (const child of running) child.kill('SIGKILL');
 	await new Promise(resolve => setTimeout(resolve, 50));
