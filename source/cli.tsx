@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import meow from 'meow';
 import {ExitCode, ZdmError} from './core/errors.js';
-import {commands, type CommandName} from './commands/index.js';
+import {commands, type CommandName} from './commands/names.js';
 import {processIo} from './commands/io.js';
 import type {CommandFlags} from './commands/options.js';
 
@@ -19,12 +19,12 @@ const cli = meow(
     $ zdm-tui lint PLAN [--json]     safety checks; exit 1 on an error
     $ zdm-tui seed [--rows N]        create the demo users table (alice, bob and N more)
 
-  Database (embedded PGlite in memory by default)
+  Database (default: a throwaway copy of a cached, embedded PGlite demo database)
     --database-url URL    a PostgreSQL server (or DATABASE_URL)
     --data-dir DIR        keep the embedded database in DIR
 
   Options
-    --rows N              generated demo rows (dashboard default 100000)
+    --rows N              generated demo rows (default 400000: a backfill you can watch)
     --fail-at N           inject a failure when step N runs (shows the rollback)
     --json                one JSON object per line; the last is a summary
     --yes                 confirm changes without a terminal

@@ -10,8 +10,9 @@ import {checkFlags, type CommandFlags} from './options.js';
 import {preparePlan} from './prepare.js';
 import {status} from './status.js';
 
-export const commands = ['run', 'start', 'complete', 'rollback', 'status', 'plan', 'lint', 'seed'] as const;
-export type CommandName = (typeof commands)[number];
+import type {CommandName} from './names.js';
+
+export {commands, type CommandName} from './names.js';
 
 const needs: Record<CommandName, string | undefined> = {
 	run: 'a plan file',

@@ -67,6 +67,9 @@ export async function runBackfill(run: BackfillRun): Promise<BackfillCursor> {
 	try {
 		if (session) await session.query(batchSettings, [timeout, false]);
 		for (let batches = 0; ; batches++) {
+			// WHY yield a macrotask? On PGlite every await is a microtask: without this, signals,
+			// keypresses and timers (the simulated application) wait for the whole backfill.
+			await new Promise(resolve => setImmediate(resolve));
 			if (control.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the backfill of step ${step.number}; its cursor is saved`, 'run the same command again to resume');
 			await control.gate?.();
 			const size = control.batchSize;

@@ -1,6 +1,6 @@
 import type {Database, Queryable} from '../db/database.js';
 import {activeMigration, addHistory, ensureStateSchema, loadMigration, saveNewMigration, savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
-import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
+import {defaultTargetBatchMs, InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent, ExecutorListener} from './events.js';
 import {defaultLockPolicy, findBlockers, isConnectionLoss, type LockPolicy} from './lock-retry.js';
@@ -57,7 +57,7 @@ export class Executor {
 	) {
 		this.plan = plan;
 		this.lock = {...defaultLockPolicy, ...options.lock, signal: options.signal};
-		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? 200, fixed: options.batchSize !== undefined, signal: options.signal};
+		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? defaultTargetBatchMs, fixed: options.batchSize !== undefined, signal: options.signal};
 	}
 
 	/**

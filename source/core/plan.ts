@@ -16,7 +16,11 @@ export interface BackfillSpec {
 	primaryKey: string;
 	/** The column the backfill fills: progress counts rows, this names what is shown changing. */
 	column: string;
-	/** The first batch's statement ($1 = batch size), then the statement for every next batch ($1 = cursor, $2 = batch size). */
+	/**
+	 * The first batch's statement ($1 = batch size), then the statement for every next batch
+	 * ($1 = cursor, $2 = batch size); after those, both take the migration id, the step number,
+	 * rows done and rows total, to save the cursor in the same statement (see backfill-sql.ts).
+	 */
 	firstBatch: string;
 	nextBatch: string;
 }

@@ -1,7 +1,7 @@
 import {ZdmError} from '../core/errors.js';
 import type {Queryable} from './database.js';
 
-export const defaultDemoRows = 100_000;
+export const defaultDemoRows = 400_000;
 
 /** The lab's demo table: alice and bob first, then generated users. */
 export async function seedUsers(db: Queryable & {transaction?: unknown}, options: {rows: number; force?: boolean}): Promise<{created: boolean; rows: number}> {
