@@ -27,7 +27,9 @@ export function describeUrl(url: string): string {
 }
 
 export async function openPostgres(url: string, options: {max?: number} = {}): Promise<Database> {
-	const pool = new pg.Pool({connectionString: url, max: options.max ?? 4, application_name: 'zdm-tui'});
+	// Room for the holder's session, the backfill's session, a concurrent index build, the blocker
+	// lookup while it waits, and the simulated application's workers, without any waiting on another.
+	const pool = new pg.Pool({connectionString: url, max: options.max ?? 8, application_name: 'zdm-tui'});
 	// An idle client losing its server must not crash the process; the next query reports it.
 	pool.on('error', () => {});
 	// Fail now, with the driver's message, rather than at the first step.
