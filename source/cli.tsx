@@ -86,7 +86,12 @@ async function main(): Promise<number> {
 	}
 
 	if (rest.length > 0) throw new ZdmError('bad-input', `unknown command "${first}"`, `use one of ${commands.join(', ')}, or give a single plan file`);
+	// WHY a line before Ink? Loading Ink and React takes about half a second; the person at the
+	// terminal sees at once that something is starting. Ink's first frame replaces the line.
+	const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+	if (terminal) process.stdout.write('zdm-tui: starting the dashboard…');
 	const {dashboard} = await import('./ui/dashboard.js');
+	if (terminal) process.stdout.write('\r\u001B[2K');
 	return dashboard(first, flags, controller.signal);
 }
 
