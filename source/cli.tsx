@@ -41,6 +41,7 @@ const cli = meow(
   Dashboard keys
     space/enter  next step        r  roll back          f  fail the next step
     a  autoplay on/off            s  forward/rollback SQL   ↑↓ PgUp/PgDn  scroll rows
+    v  retire v1 before contract  p  pause backfill      +/-  batch size
     ?  help                       q / ctrl-c  quit (state is saved; the next start resumes)
 
   Exit codes: 0 complete, 1 failed and rolled back, 2 bad input, 3 refused (database busy), 130 interrupted

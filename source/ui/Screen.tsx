@@ -8,10 +8,14 @@ import {HistoryFeed} from './components/HistoryFeed.js';
 import {ProgressBar} from './components/ProgressBar.js';
 import {SqlPanel, sqlLines} from './components/SqlPanel.js';
 import {StepsPanel} from './components/StepsPanel.js';
+import {TrafficPanel, trafficLines} from './components/TrafficPanel.js';
 import {UsersTable} from './components/UsersTable.js';
 import {WhyLine} from './components/WhyLine.js';
 import {computeLayout, type Layout} from './layout.js';
 import type {DashboardState} from './state/dashboard-state.js';
+
+/** What the SQL panel, the table and the feed take with their titles: the help overlay's room. */
+const lowerPanelLines = (layout: Layout) => layout.sql + (layout.sql > 0 ? 1 : 0) + layout.table + (layout.table > 0 ? 1 : 0) + layout.feed;
 
 /** The step space would run; none once the migration has ended (space then starts afresh). */
 export function upcomingStep(state: DashboardState) {
@@ -21,7 +25,20 @@ export function upcomingStep(state: DashboardState) {
 
 export function layoutFor(state: DashboardState, size: {columns: number; rows: number}): Layout {
 	const next = upcomingStep(state);
-	return computeLayout(size.rows, size.columns, {steps: state.steps.length, sql: sqlLines(next, state.showRollbackSql).length});
+	return computeLayout(size.rows, size.columns, {steps: state.steps.length, sql: sqlLines(next, state.showRollbackSql).length, traffic: state.traffic ? trafficLines(state.traffic, showVerdict(state)) : 0});
+}
+
+/** The zero-downtime verdict is a judgement on a whole run: shown once it is COMPLETE. */
+const showVerdict = (state: DashboardState) => state.plan?.phase === 'COMPLETE';
+
+/** The phase's own note claims no downtime: with the traffic's verdict against it, say what went wrong. */
+const brokenWhy = 'Done, but not without downtime: an application version failed or waited too long (retire v1 before contract).';
+
+/** Contract removes what v1 needs: while v1 is live before it, the dashboard asks for it to go. */
+export function retirePrompt(state: DashboardState): string | undefined {
+	const v1 = state.traffic?.versions.v1;
+	if (!v1 || (v1.state !== 'live' && v1.state !== 'held') || upcomingStep(state)?.phase !== 'CONTRACTING') return undefined;
+	return 'v1 is still live: press v to retire it before contract, which may remove what v1 needs (space goes on anyway)';
 }
 
 /** The panels, top to bottom, each given the lines the layout allows. Rendering only: no keys here. */
@@ -36,11 +53,12 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 	return (
 		<Box flexDirection="column" width={width}>
 			<Header id={plan.id} title={plan.title} phase={plan.phase} database={state.database} width={width} />
-			<WhyLine phase={plan.phase} stepWhy={(running ?? next)?.why} />
+			<WhyLine phase={plan.phase} stepWhy={(running ?? next)?.why ?? (plan.phase === 'COMPLETE' && state.traffic?.verdict.zeroDowntime === false ? brokenWhy : undefined)} />
 			<ProgressBar executed={executed} total={steps.length} backfill={state.backfill} batchSize={state.batchSize} batchFixed={state.batchFixed} paused={state.paused} width={width} />
 			<StepsPanel steps={steps} next={next} busy={state.busy} height={layout.steps} width={width} />
+			{state.traffic && layout.traffic > 0 ? <TrafficPanel snapshot={state.traffic} showVerdict={showVerdict(state)} height={layout.traffic} /> : null}
 			{state.help ? (
-				<HelpOverlay height={layout.sql + layout.table + layout.feed + 2} width={width} />
+				<HelpOverlay height={lowerPanelLines(layout)} width={width} />
 			) : (
 				<>
 					<SqlPanel step={next} rollback={state.showRollbackSql} height={layout.sql} width={width} />
@@ -48,7 +66,7 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 					{showFindings ? <Findings findings={state.findings} height={layout.feed} width={width} /> : <HistoryFeed entries={state.history} height={layout.feed} width={width} />}
 				</>
 			)}
-			<Footer state={state} />
+			<Footer state={state} prompt={retirePrompt(state)} />
 		</Box>
 	);
 }

@@ -8,14 +8,23 @@ export interface Layout {
 	table: number;
 	/** History (or lint findings) lines. */
 	feed: number;
+	/** Lines of the traffic panel (0: hidden; it needs at least v1's and v2's lines). */
+	traffic: number;
 }
 
 /** Header, why line, two progress lines, footer. */
 const fixedLines = 5;
 
-export function computeLayout(rows: number, columns: number, want: {steps: number; sql: number}): Layout {
+/** What the panels below the traffic need at the least to stay readable. */
+const roomBesideTraffic = 10;
+
+export function computeLayout(rows: number, columns: number, want: {steps: number; sql: number; traffic?: number}): Layout {
 	// One line short of the terminal: a frame that reaches its height makes Ink 6 clear and flicker.
-	const budget = Math.max(0, rows - 1 - fixedLines);
+	const whole = Math.max(0, rows - 1 - fixedLines);
+	// The traffic panel shrinks, then hides, on a small terminal: the migration comes first.
+	const room = Math.min(want.traffic ?? 0, Math.max(0, whole - roomBesideTraffic));
+	const traffic = room >= 2 ? room : 0;
+	const budget = whole - traffic;
 	const steps = Math.min(want.steps, Math.max(3, Math.floor(budget * 0.4)));
 	let rest = Math.max(0, budget - steps);
 	const sqlTitle = want.sql > 0 && rest >= 6 ? 1 : 0;
@@ -26,5 +35,5 @@ export function computeLayout(rows: number, columns: number, want: {steps: numbe
 	rest -= tableHeader;
 	const table = tableHeader ? Math.max(1, Math.ceil(rest * 0.5)) : 0;
 	const feed = Math.max(0, rest - table);
-	return {width: Math.max(20, columns), steps, sql, table, feed};
+	return {width: Math.max(20, columns), steps, sql, table, feed, traffic};
 }

@@ -10,6 +10,7 @@ import {shortHash} from '../core/sql.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
 import {preparePlan} from '../commands/prepare.js';
 import {TableView} from './data/table-view.js';
+import {DashboardTraffic} from './data/dashboard-traffic.js';
 import type {DashboardStore} from './state/store.js';
 
 /** Enough rows that the backfill visibly runs for a few seconds on PGlite (4–8 s measured here). */
@@ -42,6 +43,7 @@ export class DashboardSession {
 	private interrupted = false;
 	private tableView?: TableView;
 	private closed = false;
+	private traffic?: DashboardTraffic;
 
 	constructor(
 		private readonly store: DashboardStore,
@@ -60,7 +62,8 @@ export class DashboardSession {
 	}
 
 	private async open(): Promise<void> {
-		const flags = checkFlags(this.options.flags);
+		// --traffic 0 turns the simulated application off; any other value is checked as run checks it.
+		const flags = checkFlags({...this.options.flags, traffic: this.options.flags.traffic === 0 ? undefined : this.options.flags.traffic});
 		const {dispatch} = this.store;
 		const where = flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table`;
 		dispatch({type: 'loading', what: `${where}…`});
@@ -82,6 +85,8 @@ export class DashboardSession {
 		this.holder = await acquireHolder(this.db, file.id);
 		if (resuming) await this.attach(await Executor.resume(this.db, file.id, this.executorOptions()));
 		else await this.openExecutor();
+		this.traffic = new DashboardTraffic(this.db, file, this.options.flags, this.store);
+		await this.traffic.begin(this.executor!);
 		dispatch({type: 'ready', ...this.readyFields(), findings, history: await readHistory(this.db, file.id)});
 		await this.refreshUsers();
 		if (this.state.autoplay) this.scheduleAutoplay(0);
@@ -176,6 +181,8 @@ export class DashboardSession {
 				if (phase === 'COMPLETE') return dispatch({type: 'notice', message: 'COMPLETE: the old shape is gone, so there is nothing to roll back'});
 				if (phase === 'ROLLED_BACK' || phase === 'PENDING') return dispatch({type: 'notice', message: 'nothing has run, so there is nothing to roll back'});
 				dispatch({type: 'baseline'});
+				// The rollback removes v2's columns: take v2 out of service first.
+				await this.traffic?.retire('v2');
 				await executor.rollback();
 			} else if (phase === 'COMPLETE') {
 				this.stopAutoplay();
@@ -190,6 +197,8 @@ export class DashboardSession {
 
 				// A rolled-back migration starts afresh, compiled against the restored catalog.
 				if (phase === 'ROLLED_BACK') await this.restart();
+				// Autoplay does what a careful person does: contract only once v1 is gone.
+				if (this.state.autoplay && this.executor!.next?.phase === 'CONTRACTING') await this.traffic?.retire('v1');
 				dispatch({type: 'baseline'});
 				const result = await this.executor!.step();
 				if (result.outcome === 'rolled-back') this.stopAfterFailure();
@@ -217,6 +226,8 @@ export class DashboardSession {
 		// What the person set by hand carries over to the fresh run.
 		Object.assign(this.executor!.control, {batchSize: control.batchSize, fixed: control.fixed});
 		this.executor!.armFailure(failureArmed);
+		// v2 was retired by the rollback: both versions start again with the fresh run.
+		await this.traffic?.begin(this.executor!);
 		this.store.dispatch({type: 'ready', ...this.readyFields(), findings: this.state.findings, history: this.state.history});
 	}
 
@@ -263,6 +274,11 @@ export class DashboardSession {
 		this.resumeBackfill = undefined;
 	}
 
+	/** `v`: the old application is taken out of service, as contract requires. */
+	retireV1() {
+		void this.traffic?.retire('v1');
+	}
+
 	/** `+` / `-`: a size set by hand stops the backfill adapting it. */
 	changeBatchSize(direction: 1 | -1) {
 		if (!this.executor) return;
@@ -301,6 +317,8 @@ export class DashboardSession {
 		await this.current;
 		this.closed = true;
 		this.unsubscribe?.();
+		// Requests in flight finish before the hold is released and the database closes.
+		await this.traffic?.end();
 		await this.tableView?.close();
 		await this.holder?.release().catch(() => {});
 		await this.db?.close();

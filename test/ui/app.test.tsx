@@ -43,7 +43,8 @@ const count = (frame: string, mark: string) => frame.split(mark).length - 1;
 describe('dashboard app', () => {
 	it('shows a spinner first, then steps the sample to COMPLETE one keypress at a time', async () => {
 		const demo = await demoDatabase(300);
-		const app = start(demo.open);
+		// --traffic 0: no simulated application, so the row counts below are exactly the seeded ones.
+		const app = start(demo.open, {traffic: 0});
 		expect(app.frames[0]).toMatch(/Starting|Planning/);
 		let frame = await app.waitFor(text => text.includes('[PENDING]'));
 		expect(frame).toContain('❯ · 1.');
@@ -61,6 +62,7 @@ describe('dashboard app', () => {
 		expect(frame).toMatch(/^1\s+alice\s+alice@example\.com\s+Alice/m);
 		expect(frame).not.toMatch(/already running|failed/);
 		expect(frame.split('\n').length).toBeLessThan(24);
+		expect(frame).not.toMatch(/^traffic|v1 old/m);
 		expect((await loadMigration(demo.db, 'MIG-001'))?.phase).toBe('COMPLETE');
 		app.stdin.write('q');
 		await waitForFrame(() => String(app.exits.length), text => text === '1');
@@ -99,7 +101,8 @@ describe('dashboard app', () => {
 
 	it('quits in the middle of a backfill with its cursor saved, and the next start resumes it', async () => {
 		const demo = await demoDatabase(20_000);
-		const first = start(demo.open, {batchSize: 100});
+		// --traffic 0: the cursor and row counts below are exact, and quitting must find the batch in hand.
+		const first = start(demo.open, {batchSize: 100, traffic: 0});
 		await first.waitFor(text => text.includes('[PENDING]'));
 		first.stdin.write('  ');
 		await first.waitFor(text => text.includes('❯ · 3.'));
@@ -115,7 +118,7 @@ describe('dashboard app', () => {
 		expect(cursor!.rowsDone).toBe(100);
 		first.unmount();
 
-		const second = start(demo.open, {batchSize: 5000});
+		const second = start(demo.open, {batchSize: 5000, traffic: 0});
 		let frame = await second.waitFor(text => text.includes('[MIGRATING]'));
 		expect(frame).toContain('❯ · 3. [interrupted, space resumes] Backfill');
 		second.stdin.write(' ');

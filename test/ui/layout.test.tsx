@@ -40,6 +40,26 @@ describe('layout', () => {
 		}
 	});
 
+	it('fits the traffic panel, verdict and all, within an 80×24 terminal, and hides it on a small one', () => {
+		const v = (version: 'v1' | 'v2') => ({version, state: 'live' as const, columns: ['username', 'email'], requests: 900, errors: version === 'v1' ? 12 : 0, lastError: version === 'v1' ? 'column "email" does not exist' : undefined, shed: 0, rps: 20, p50Ms: 2, p99Ms: 30, maxWaitMs: 80});
+		let state = dashboardReducer(busyState(), {type: 'traffic', snapshot: {rate: 20, concurrent: false, running: true, tables: ['users'], versions: {v1: v('v1'), v2: v('v2')}, verdict: {zeroDowntime: false, thresholdMs: 1500, reasons: ['v1: 12 errors']}}});
+		state = dashboardReducer(state, {type: 'executor', event: {type: 'phase', phase: 'COMPLETE'}});
+		const frame = render(<Screen state={state} layout={layoutFor(state, {columns: 80, rows: 24})} />).lastFrame()!;
+		expect(frame.split('\n').length).toBeLessThan(24);
+		expect(frame).toMatch(/^traffic 20 req\/s each/m);
+		expect(frame).toMatch(/^ v1 old LIVE\s+900 req/m);
+		expect(frame).toMatch(/^ v2 new LIVE\s+900 req/m);
+		expect(frame).toContain('✗ NOT zero downtime: v1: 12 errors');
+		for (const line of frame.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+		const help = dashboardReducer(state, {type: 'toggle-help'});
+		const withHelp = render(<Screen state={help} layout={layoutFor(help, {columns: 80, rows: 24})} />).lastFrame()!;
+		expect(withHelp).toContain('keys (? closes)');
+		expect(withHelp.split('\n').length).toBeLessThan(24);
+		const small = render(<Screen state={state} layout={layoutFor(state, {columns: 60, rows: 14})} />).lastFrame()!;
+		expect(small.split('\n').length).toBeLessThan(14);
+		expect(small).not.toContain('v1 old');
+	});
+
 	it('gives a taller terminal more table rows and more history', () => {
 		const small = computeLayout(24, 80, {steps: 6, sql: 3});
 		const tall = computeLayout(50, 80, {steps: 6, sql: 3});

@@ -4,6 +4,7 @@ import {theme} from '../theme.js';
 export const keymap: Array<[string, string]> = [
 	['space / enter', 'run the next step (queued while one runs)'],
 	['r', 'roll back everything executed so far, newest first'],
+	['v', 'retire v1, the old application: before contract, which removes what v1 needs'],
 	['f', 'arm a failure on the next step, to watch the rollback'],
 	['a', 'autoplay on/off (--autoplay, --speed MS)'],
 	['s', 'show the next step’s forward / rollback SQL'],

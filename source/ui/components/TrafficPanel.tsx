@@ -6,7 +6,14 @@ export interface TrafficPanelProps {
 	snapshot: TrafficSnapshot;
 	/** Show the zero-downtime verdict (at COMPLETE, or once the traffic stopped). */
 	showVerdict?: boolean;
+	/** Lines the layout gives it: the title goes first, then the last error; v1 and v2 stay. */
+	height?: number;
 }
+
+const failing = (snapshot: TrafficSnapshot) => [snapshot.versions.v1, snapshot.versions.v2].find(v => v.lastError && v.errors > 0);
+
+/** Lines the panel wants: a title, v1, v2, the last error if any, the verdict if shown. */
+export const trafficLines = (snapshot: TrafficSnapshot, showVerdict: boolean) => 3 + (failing(snapshot) ? 1 : 0) + (showVerdict ? 1 : 0);
 
 const stateLabel: Record<VersionMetrics['state'], string> = {waiting: 'WAITING', live: 'LIVE', held: 'HELD', retired: 'RETIRED'};
 const ms = (value: number) => (value < 10 ? value.toFixed(1) : Math.round(value).toString());
@@ -27,15 +34,20 @@ function VersionLine({v, shape}: {v: VersionMetrics; shape: string}) {
  * The two simulated application versions, live: how many requests, how many failed, how long they
  * waited. v1's errors rising after contract is the lesson: retire it first.
  */
-export function TrafficPanel({snapshot, showVerdict = false}: TrafficPanelProps) {
+export function TrafficPanel({snapshot, showVerdict = false, height = Number.POSITIVE_INFINITY}: TrafficPanelProps) {
 	const {v1, v2} = snapshot.versions;
-	const lastError = [v1, v2].find(v => v.lastError && v.errors > 0);
+	if (height < 2) return null;
+	let spare = height - 2;
+	const verdictShown = showVerdict && spare-- > 0;
+	const lastError = spare > 0 ? failing(snapshot) : undefined;
+	if (lastError) spare--;
+	const titleShown = spare > 0;
 	const {verdict} = snapshot;
 	return (
 		<Box flexDirection="column">
-			<Text wrap="truncate-end">
+			{titleShown ? <Text wrap="truncate-end">
 				<Text {...theme.accent}>traffic</Text> <Text {...theme.muted}>{snapshot.rate} req/s each · {snapshot.concurrent ? 'own connections' : 'interleaved with the migration'}</Text>
-			</Text>
+			</Text> : null}
 			<VersionLine v={v1} shape="old" />
 			<VersionLine v={v2} shape="new" />
 			{lastError ? (
@@ -43,7 +55,7 @@ export function TrafficPanel({snapshot, showVerdict = false}: TrafficPanelProps)
 					{` ${lastError.version}: ${lastError.lastError}`}
 				</Text>
 			) : null}
-			{showVerdict ? (
+			{verdictShown ? (
 				<Text wrap="truncate-end" {...(verdict.zeroDowntime ? theme.ok : theme.error)}>
 					{verdict.zeroDowntime ? ` ✔ zero downtime: no errors, longest wait under ${verdict.thresholdMs} ms` : ` ✗ NOT zero downtime: ${verdict.reasons.join('; ')}`}
 				</Text>

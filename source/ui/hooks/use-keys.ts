@@ -27,6 +27,10 @@ export function handleKey(input: string, key: Key, {state, session, dispatch, pa
 			return session.enqueue('rollback');
 		}
 
+		case 'v': {
+			return session.retireV1();
+		}
+
 		case 'f': {
 			return session.toggleFailure();
 		}

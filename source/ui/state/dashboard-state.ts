@@ -3,6 +3,7 @@ import type {Finding} from '../../core/lint/index.js';
 import type {MigrationPhase} from '../../core/phase.js';
 import type {Step} from '../../core/plan.js';
 import type {HistoryEntry} from '../../db/state.js';
+import type {TrafficSnapshot} from '../../traffic/index.js';
 import {changedCells, type UsersWindow} from './users-window.js';
 
 export interface BackfillProgress {
@@ -43,6 +44,8 @@ export interface DashboardState {
 	showRollbackSql: boolean;
 	help: boolean;
 	quitting: boolean;
+	/** The simulated v1 / v2 applications' figures (none with --traffic 0). */
+	traffic?: TrafficSnapshot;
 }
 
 export type DashboardAction =
@@ -61,6 +64,7 @@ export type DashboardAction =
 	| {type: 'batch-size'; size: number; fixed: boolean}
 	| {type: 'toggle-sql'}
 	| {type: 'toggle-help'; on?: boolean}
+	| {type: 'traffic'; snapshot: TrafficSnapshot}
 	| {type: 'quitting'};
 
 export const initialState = (autoplay = false): DashboardState => ({
@@ -190,6 +194,10 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 
 		case 'quitting': {
 			return {...state, quitting: true};
+		}
+
+		case 'traffic': {
+			return {...state, traffic: action.snapshot};
 		}
 	}
 }

@@ -1,0 +1,67 @@
+import type {Executor} from '../../core/executor.js';
+import type {PlanFile} from '../../core/plan-file.js';
+import type {Database} from '../../db/database.js';
+import type {CommandFlags} from '../../commands/options.js';
+import {prepareTraffic, type Traffic, type VersionName} from '../../traffic/index.js';
+import type {DashboardStore} from '../state/store.js';
+
+/**
+ * Requests per second for each version when --traffic is not given: enough to see the figures
+ * move, little enough that the embedded backfill, which shares PGlite's one backend, barely slows.
+ */
+export const dashboardTrafficRate = 20;
+
+/**
+ * The simulated v1 and v2 applications beside the dashboard's migration: started with it, fresh
+ * again when a rolled-back migration starts afresh (v2 stays retired otherwise), stopped on quit.
+ * Their figures reach the screen through the dashboard's store.
+ */
+export class DashboardTraffic {
+	private traffic?: Traffic;
+	private unfollow?: () => void;
+	private unsubscribe?: () => void;
+	private readonly rate: number;
+	private readonly lockTimeoutMs?: number;
+
+	constructor(
+		private readonly db: Database,
+		private readonly file: PlanFile,
+		flags: CommandFlags,
+		private readonly store: DashboardStore,
+	) {
+		this.rate = flags.traffic ?? dashboardTrafficRate;
+		this.lockTimeoutMs = flags.lockTimeout;
+	}
+
+	/** Start both versions following this executor; the previous run's traffic stops first. */
+	async begin(executor: Executor) {
+		await this.end();
+		if (this.rate === 0) return;
+		const traffic = await prepareTraffic(this.db, this.file, executor.plan, {rate: this.rate, lockTimeoutMs: this.lockTimeoutMs});
+		// A plan that changes no table with a single-column key has nothing to simulate: no panel.
+		if (traffic.shapes.length === 0) return;
+		this.traffic = traffic;
+		const publish = () => this.store.dispatch({type: 'traffic', snapshot: traffic.getSnapshot()});
+		this.unsubscribe = traffic.subscribe(publish);
+		traffic.start();
+		// The dashboard asks the person to retire v1 before contract rather than doing it for them.
+		this.unfollow = traffic.follow(executor, {retireBeforeContract: false});
+		publish();
+	}
+
+	async retire(name: VersionName) {
+		await this.traffic?.retire(name);
+	}
+
+	/** Stop sending, wait for the requests in flight; the last figures stay on screen. */
+	async end() {
+		const traffic = this.traffic;
+		this.traffic = undefined;
+		this.unfollow?.();
+		this.unfollow = undefined;
+		if (!traffic) return;
+		await traffic.stop();
+		this.unsubscribe?.();
+		this.unsubscribe = undefined;
+	}
+}
