@@ -33,8 +33,9 @@ const cli = meow(
     --lock-timeout MS     how long DDL may queue for its lock per attempt (default 500)
     --max-lock-wait MS    give up after retrying this long (default 60000)
     --batch-size N        fix the backfill batch size (default: adapts to ~200 ms batches)
-    --traffic RATE        run/start: simulate the old (v1) and new (v2) application, RATE
-                          requests/s each, and report errors, latency and a zero-downtime verdict
+    --traffic RATE        simulate the old (v1) and new (v2) application, RATE requests/s
+                          each, and report errors, latency and a zero-downtime verdict
+                          (run/start: off by default; dashboard: 20; 0 turns it off)
     --autoplay            dashboard: run the steps by themselves
     --speed MS            dashboard: autoplay pause between steps (default 1200)
 

@@ -59,14 +59,14 @@ function report(executor: Executor, io: Io, json: boolean) {
 
 /** --traffic: v1 and v2 derived from the plan; loaded only when asked for. */
 async function trafficFor(flags: CommandFlags, db: Database, file: PlanFile, executor: Executor): Promise<Traffic | undefined> {
-	if (flags.traffic === undefined) return undefined;
+	if (!flags.traffic) return undefined;
 	const {prepareTraffic} = await import('../traffic/index.js');
 	return prepareTraffic(db, file, executor.plan, {rate: flags.traffic, lockTimeoutMs: flags.lockTimeout});
 }
 
 export async function migrate(command: MigrateCommand, target: string, db: Database, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	let executor: Executor;
-	if (flags.traffic !== undefined && command !== 'run' && command !== 'start') {
+	if (flags.traffic && command !== 'run' && command !== 'start') {
 		throw new ZdmError('bad-input', `--traffic works with run and start, not ${command}`, 'drop --traffic, or give run or start a plan file');
 	}
 

@@ -36,7 +36,8 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	wholeNumber('max-lock-wait', flags.maxLockWait, 0, 86_400_000);
 	wholeNumber('batch-size', flags.batchSize, 1, 1_000_000);
 	wholeNumber('speed', flags.speed, 10, 600_000);
-	wholeNumber('traffic', flags.traffic, 1, 10_000);
+	// 0 means off, so a script can pass the rate through whatever it is.
+	wholeNumber('traffic', flags.traffic, 0, 10_000);
 	if (flags.databaseUrl && flags.dataDir) throw new ZdmError('bad-input', '--database-url and --data-dir both given', 'choose one: a server, or the embedded database');
 	return flags;
 }

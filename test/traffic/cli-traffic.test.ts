@@ -61,9 +61,13 @@ describe('zdm-tui run --traffic', () => {
 	});
 
 	it('refuses a bad rate, and --traffic where no plan runs, in one line with exit 2', async () => {
-		const zero = await runCli(['run', 'samples/rename-email.yaml', '--rows', '5', '--yes', '--traffic', '0']);
-		expect(zero.code).toBe(2);
-		expect(zero.stderr).toMatch(/^zdm-tui: --traffic must be a whole number from 1 to 10000, got 0\b.*--traffic 1\n$/);
+		const huge = await runCli(['run', 'samples/rename-email.yaml', '--rows', '5', '--yes', '--traffic', '20000']);
+		expect(huge.code).toBe(2);
+		expect(huge.stderr).toMatch(/^zdm-tui: --traffic must be a whole number from 0 to 10000, got 20000\b.*--traffic 1\n$/);
+		// 0 means off: the run goes on without a simulated application.
+		const off = await runCli(['run', 'samples/rename-email.yaml', '--rows', '5', '--yes', '--json', '--traffic', '0']);
+		expect(off.code).toBe(0);
+		expect(JSON.parse(off.lines.at(-1)!)).not.toHaveProperty('traffic');
 		const complete = await runCli(['complete', 'MIG-002', '--rows', '5', '--yes', '--traffic', '10']);
 		expect(complete.code).toBe(2);
 		expect(complete.stderr).toMatch(/^zdm-tui: --traffic works with run and start, not complete .*\n$/);
