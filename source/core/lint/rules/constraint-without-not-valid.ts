@@ -1,6 +1,5 @@
-import type {ColumnDef, Constraint} from 'libpg-query';
 import {scanningConstraint} from '../sql/columns.js';
-import {alterCommands, body, columnConstraints, relationName} from '../sql/nodes.js';
+import {addedConstraints} from '../sql/nodes.js';
 import {about, statementRule} from '../sql/statement-rule.js';
 
 const hint = 'ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a later step (add_column check/references does this)';
@@ -14,13 +13,9 @@ export const constraintWithoutNotValid = statementRule({
 	description: 'ADD CHECK or FOREIGN KEY without NOT VALID scans the table while blocking writes.',
 	alternative: hint,
 	visit(visit) {
-		const table = relationName(body<{relation?: {relname?: string}}>(visit.statement.node, 'AlterTableStmt')?.relation);
-		if (!table || visit.state.isNew(table)) return undefined;
-		return alterCommands(visit.statement.node).flatMap(cmd => {
-			const constraint = body<Constraint>(cmd.def, 'Constraint');
-			const column = body<ColumnDef>(cmd.def, 'ColumnDef');
-			const added = cmd.subtype === 'AT_AddConstraint' && constraint ? [constraint] : cmd.subtype === 'AT_AddColumn' && column ? columnConstraints(column) : [];
-			return added.filter(scanningConstraint).map(c => about(visit, `${c.contype === 'CONSTR_CHECK' ? 'CHECK' : 'FOREIGN KEY'} ${c.conname ?? ''} checks every row of "${table}" while writes wait`.replace('  ', ' '), hint));
-		});
+		const added = addedConstraints(visit.statement.node, table => visit.state.isNew(table));
+		if (!added) return undefined;
+		const {table} = added;
+		return added.constraints.filter(scanningConstraint).map(c => about(visit, `${c.contype === 'CONSTR_CHECK' ? 'CHECK' : 'FOREIGN KEY'} ${c.conname ?? ''} checks every row of "${table}" while writes wait`.replace('  ', ' '), hint));
 	},
 });

@@ -1,6 +1,5 @@
-import type {ColumnDef, Constraint} from 'libpg-query';
 import {indexBuildingConstraint} from '../sql/columns.js';
-import {alterCommands, body, columnConstraints, relationName} from '../sql/nodes.js';
+import {addedConstraints} from '../sql/nodes.js';
 import {about, statementRule} from '../sql/statement-rule.js';
 
 const hint = 'build the index first (create_index unique: true, CONCURRENTLY), then ADD CONSTRAINT … UNIQUE / PRIMARY KEY USING INDEX';
@@ -15,13 +14,9 @@ export const uniqueWithoutUsingIndex = statementRule({
 	description: 'ADD UNIQUE / PRIMARY KEY without USING INDEX builds the index under ACCESS EXCLUSIVE.',
 	alternative: hint,
 	visit(visit) {
-		const table = relationName(body<{relation?: {relname?: string}}>(visit.statement.node, 'AlterTableStmt')?.relation);
-		if (!table || visit.state.isNew(table)) return undefined;
-		return alterCommands(visit.statement.node).flatMap(cmd => {
-			const constraint = body<Constraint>(cmd.def, 'Constraint');
-			const column = body<ColumnDef>(cmd.def, 'ColumnDef');
-			const added = cmd.subtype === 'AT_AddConstraint' && constraint ? [constraint] : cmd.subtype === 'AT_AddColumn' && column ? columnConstraints(column) : [];
-			return added.filter(indexBuildingConstraint).map(c => about(visit, `${names[c.contype ?? ''] ?? 'the constraint'} builds its index on "${table}" under ACCESS EXCLUSIVE`, hint));
-		});
+		const added = addedConstraints(visit.statement.node, table => visit.state.isNew(table));
+		if (!added) return undefined;
+		const {table} = added;
+		return added.constraints.filter(indexBuildingConstraint).map(c => about(visit, `${names[c.contype ?? ''] ?? 'the constraint'} builds its index on "${table}" under ACCESS EXCLUSIVE`, hint));
 	},
 });

@@ -59,3 +59,18 @@ export function shortSql(text: string, max = 70): string {
 	const line = text.replace(/\s+/g, ' ').trim();
 	return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/**
+ * The constraints an ALTER TABLE adds to an existing table, by ADD CONSTRAINT or with an ADD
+ * COLUMN, and the table's name; undefined for any other statement or a table created in the plan.
+ */
+export function addedConstraints(node: Node, isNew: (table: string) => boolean): {table: string; constraints: Constraint[]} | undefined {
+	const table = relationName(body<{relation?: RangeVar}>(node, 'AlterTableStmt')?.relation);
+	if (!table || isNew(table)) return undefined;
+	const constraints = alterCommands(node).flatMap(cmd => {
+		const constraint = body<Constraint>(cmd.def, 'Constraint');
+		const column = body<ColumnDef>(cmd.def, 'ColumnDef');
+		return cmd.subtype === 'AT_AddConstraint' && constraint ? [constraint] : cmd.subtype === 'AT_AddColumn' && column ? columnConstraints(column) : [];
+	});
+	return {table, constraints};
+}
