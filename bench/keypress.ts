@@ -15,7 +15,8 @@ export interface KeypressResult {
  * out between presses, so each press is timed against a quiet terminal.
  */
 export async function keypressLatency(args: string[], presses = 8): Promise<KeypressResult> {
-	const app = spawnInPty(`${process.execPath} ${cli} ${args.join(' ')}`);
+	// No simulated application: its panel redraws all the time, and the screen must go still to time a key.
+	const app = spawnInPty(`${process.execPath} ${cli} --traffic 0 ${args.join(' ')}`);
 	try {
 		const first = await app.nextOutput(app.started, 30_000);
 		if (first === undefined) return {note: 'the dashboard wrote nothing'};
