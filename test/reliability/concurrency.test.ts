@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createServerDatabase, serverUrl} from '../support/databases.js';
-import {columnsOf, connect, hasPgDump, isEvent, kill9, killStragglers, pgDumpDefinition, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess} from './support.js';
+import {describe, expect, it} from 'vitest';
+import {serverUrl} from '../support/databases.js';
+import {columnsOf, connect, hasPgDump, isEvent, kill9, pgDumpDefinition, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess, useServerDatabase} from './support.js';
 
 /**
  * Two zdm-tui on one database, and DDL behind a long transaction. The first is refused at once
@@ -11,19 +11,9 @@ import {columnsOf, connect, hasPgDump, isEvent, kill9, killStragglers, pgDumpDef
 
 describe.skipIf(!serverUrl())('concurrency', () => {
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
 
-	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = await connect(url);
-	});
-
-	afterAll(async () => {
-		await killStragglers();
-		await app?.end();
-		await drop?.();
-	});
+	useServerDatabase(server => ({url, app} = server));
 
 	const run = (plan: string, ...extra: string[]) => ['run', plan, '--yes', '--json', '--database-url', url, ...extra];
 	const definition = async () => (hasPgDump() ? pgDumpDefinition(url) : (await columnsOf(app)).join(','));

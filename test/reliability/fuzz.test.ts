@@ -12,9 +12,9 @@ import {readCatalog, tableDefinition, tableHash} from '../../source/db/catalog.j
 import type {Database} from '../../source/db/database.js';
 import {openPglite} from '../../source/db/pglite.js';
 import {seedUsers} from '../../source/db/seed.js';
-import {createServerDatabase, serverUrl} from '../support/databases.js';
+import {serverUrl} from '../support/databases.js';
 import {brokenPlan, categories, type FuzzCase} from './plan-arbitraries.js';
-import {connect, killStragglers, rowsHash, runToEnd, seed} from './support.js';
+import {rowsHash, runToEnd, seed, useServerDatabase} from './support.js';
 
 /**
  * Plan files fuzzed with fast-check: wrong types, missing fields, unknown operations, huge values,
@@ -95,20 +95,16 @@ describe('fuzzed plan files, in process on PGlite', () => {
 
 describe.skipIf(!serverUrl())('fuzzed plan files through the real CLI on a server', () => {
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
 	const scratch = mkdtempSync(join(tmpdir(), 'zdm-fuzz-'));
 
+	useServerDatabase(server => ({url, app} = server));
+
 	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = await connect(url);
 		await seed(app, 200);
 	});
 
-	afterAll(async () => {
-		await killStragglers();
-		await app?.end();
-		await drop?.();
+	afterAll(() => {
 		rmSync(scratch, {recursive: true, force: true});
 	});
 

@@ -6,8 +6,8 @@ import YAML from 'yaml';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {leftovers} from '../../source/db/catalog.js';
 import {ident} from '../../source/core/sql.js';
-import {createServerDatabase, serverUrl} from '../support/databases.js';
-import {columnsOf, connect, hasPgDump, killStragglers, pgDumpDefinition, rowsHash, runToEnd, seed} from './support.js';
+import {serverUrl} from '../support/databases.js';
+import {columnsOf, hasPgDump, pgDumpDefinition, rowsHash, runToEnd, seed, useServerDatabase} from './support.js';
 
 /**
  * Hostile names and expressions through the real CLI on a server. Names with quotes, semicolons,
@@ -33,7 +33,6 @@ const longRenamed = 'ß'.repeat(31);
 
 describe.skipIf(!serverUrl())('hostile identifiers and expressions', () => {
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
 	const scratch = mkdtempSync(join(tmpdir(), 'zdm-names-'));
 	const planFile = (name: string, plan: unknown) => {
@@ -53,9 +52,9 @@ describe.skipIf(!serverUrl())('hostile identifiers and expressions', () => {
 		return {...rows[0], users: hasPgDump() ? await pgDumpDefinition(url) : (await columnsOf(app)).join(','), rows: await rowsHash(app, '*')};
 	}
 
+	useServerDatabase(server => ({url, app} = server));
+
 	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = await connect(url);
 		await seed(app, 100);
 		await app.query('CREATE TABLE victim (id int)');
 		await app.query(
@@ -66,10 +65,7 @@ describe.skipIf(!serverUrl())('hostile identifiers and expressions', () => {
 		await app.query(`INSERT INTO ${ident(longTable)} SELECT g, 'v' || g FROM generate_series(1, 30) g`);
 	});
 
-	afterAll(async () => {
-		await killStragglers();
-		await app?.end();
-		await drop?.();
+	afterAll(() => {
 		rmSync(scratch, {recursive: true, force: true});
 	});
 

@@ -1,8 +1,8 @@
 import {readdirSync} from 'node:fs';
 import type pg from 'pg';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createServerDatabase, serverUrl} from '../support/databases.js';
-import {connect, hasPgDump, killStragglers, pgDumpDefinition, rowsHash, runToEnd, seed} from './support.js';
+import {describe, expect, it} from 'vitest';
+import {serverUrl} from '../support/databases.js';
+import {hasPgDump, pgDumpDefinition, rowsHash, runToEnd, seed, useServerDatabase} from './support.js';
 
 /**
  * Rollback is exact, as pg_dump sees it: for every sample and every step, a failure injected
@@ -16,19 +16,9 @@ const samples = readdirSync('samples')
 
 describe.skipIf(!serverUrl() || !hasPgDump())('rollback leaves what pg_dump prints unchanged', () => {
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
 
-	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = await connect(url);
-	});
-
-	afterAll(async () => {
-		await killStragglers();
-		await app?.end();
-		await drop?.();
-	});
+	useServerDatabase(server => ({url, app} = server));
 
 	/** The demo table with more to lose than columns: a UNIQUE constraint, an index, a comment. */
 	async function reset() {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createServerDatabase, serverUrl} from '../support/databases.js';
-import {columnsOf, connect, isEvent, killStragglers, migrationPhase, rowsHash, seed, sleep, startCli, type CliProcess} from './support.js';
+import {describe, expect, it} from 'vitest';
+import {serverUrl} from '../support/databases.js';
+import {columnsOf, connect, isEvent, migrationPhase, rowsHash, seed, sleep, startCli, type CliProcess, useServerDatabase} from './support.js';
 
 /**
  * Ctrl-C / SIGTERM, and the server dropping our connection: the batch or DDL transaction in flight
@@ -13,20 +13,10 @@ const rows = 20_000;
 
 describe.skipIf(!serverUrl())('signals and lost connections', () => {
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
 	let original: string;
 
-	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = await connect(url);
-	});
-
-	afterAll(async () => {
-		await killStragglers();
-		await app?.end();
-		await drop?.();
-	});
+	useServerDatabase(server => ({url, app} = server));
 
 	const args = (...extra: string[]) => ['run', 'samples/rename-email.yaml', '--yes', '--json', '--batch-size', '50', '--database-url', url, ...extra];
 

@@ -4,6 +4,8 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {promisify} from 'node:util';
 import pg from 'pg';
+import {afterAll, beforeAll} from 'vitest';
+import {createServerDatabase} from '../support/databases.js';
 import {findPgBin} from '../support/pg-server.js';
 
 /**
@@ -133,6 +135,26 @@ export function isEvent(type: string, step?: number) {
 			return false;
 		}
 	};
+}
+
+/**
+ * A database of its own on the shared server for one describe block, and a client of the test's
+ * "application" on it; stragglers killed, client closed and database dropped after the block.
+ */
+export function useServerDatabase(ready: (server: {url: string; app: pg.Client}) => void): void {
+	let app: pg.Client | undefined;
+	let drop: (() => Promise<void>) | undefined;
+	beforeAll(async () => {
+		const created = await createServerDatabase();
+		drop = created.drop;
+		app = await connect(created.url);
+		ready({url: created.url, app});
+	});
+	afterAll(async () => {
+		await killStragglers();
+		await app?.end();
+		await drop?.();
+	});
 }
 
 export async function connect(url: string): Promise<pg.Client> {
