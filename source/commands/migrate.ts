@@ -3,12 +3,12 @@ import {Executor, type ExecutorOptions, type StepOutcome} from '../core/executor
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
-import {shortHash, shown} from '../core/sql.js';
+import {shown} from '../core/sql.js';
 import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration, type Holder} from '../db/state.js';
 import {formatEvent, formatFinding, seconds} from './format.js';
 import type {Io} from './io.js';
 import type {CommandFlags} from './options.js';
-import {preparePlan, refuseOnLintErrors} from './prepare.js';
+import {preparePlan, refuseOnLintErrors, startedMigration} from './prepare.js';
 import type {Traffic} from '../traffic/traffic.js';
 
 export type MigrateCommand = 'run' | 'start' | 'complete' | 'rollback';
@@ -71,15 +71,8 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 	}
 
 	if (command === 'run' || command === 'start') {
-		// A started or finished migration goes on from its stored steps: compiling again against
-		// today's catalog would see its own new columns and refuse.
 		const file = readPlanFile(target);
-		const stored = (await hasStateSchema(db)) ? await loadMigration(db, file.id) : undefined;
-		if (stored && stored.phase !== 'ROLLED_BACK' && stored.phase !== 'PENDING') {
-			if (stored.fingerprint !== shortHash(file.canonical)) {
-				throw new ZdmError('bad-input', `migration ${file.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${file.id}), or give the new plan another id`);
-			}
-
+		if (await startedMigration(db, file)) {
 			await confirm(io, flags, db, `${command} migration ${file.id}`);
 			const holder = await acquireHolder(db, file.id);
 			try {

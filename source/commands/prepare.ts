@@ -6,6 +6,8 @@ import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import {validateFragments} from '../core/validate.js';
 import type {Database} from '../db/database.js';
 import {readCatalog} from '../db/catalog.js';
+import {shortHash} from '../core/sql.js';
+import {hasStateSchema, loadMigration, type StoredMigration} from '../db/state.js';
 
 export interface PreparedPlan extends CompiledPlan {
 	file: PlanFile;
@@ -41,4 +43,19 @@ export function refuseOnLintErrors(path: string, findings: Finding[]) {
 	if (!hasErrors(findings)) return;
 	const first = findings.find(finding => finding.severity === 'error')!;
 	throw new ZdmError('validation', `${path}: lint ${first.rule}: ${first.message}`, `${first.hint}; or acknowledge it with --allow ${first.rule}`);
+}
+
+/**
+ * The stored migration a plan file goes on with: one started or finished from this same plan. A
+ * started migration resumes from its stored steps, since compiling again against today's catalog
+ * would see its own new columns and refuse. Undefined when the plan starts afresh.
+ */
+export async function startedMigration(db: Database, file: PlanFile): Promise<StoredMigration | undefined> {
+	const stored = (await hasStateSchema(db)) ? await loadMigration(db, file.id) : undefined;
+	if (!stored || stored.phase === 'ROLLED_BACK' || stored.phase === 'PENDING') return undefined;
+	if (stored.fingerprint !== shortHash(file.canonical)) {
+		throw new ZdmError('bad-input', `migration ${file.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${file.id}), or give the new plan another id`);
+	}
+
+	return stored;
 }

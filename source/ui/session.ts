@@ -4,11 +4,10 @@ import {maxBatch, minBatch} from '../core/backfill.js';
 import type {Plan} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
-import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration, readHistory, type Holder} from '../db/state.js';
+import {acquireHolder, ensureStateSchema, readHistory, type Holder} from '../db/state.js';
 import {readPlanFile} from '../core/plan-file.js';
-import {shortHash} from '../core/sql.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
-import {preparePlan} from '../commands/prepare.js';
+import {preparePlan, startedMigration} from '../commands/prepare.js';
 import {TableView} from './data/table-view.js';
 import {DashboardTraffic} from './data/dashboard-traffic.js';
 import type {DashboardStore} from './state/store.js';
@@ -72,13 +71,7 @@ export class DashboardSession {
 		this.db = await (this.options.open ?? defaultOpen)(flags);
 		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
-		const stored = (await hasStateSchema(this.db)) ? await loadMigration(this.db, file.id) : undefined;
-		// A started or finished migration goes on from its stored steps: compiling again against
-		// today's catalog would see its own new columns and refuse.
-		const resuming = stored !== undefined && stored.phase !== 'ROLLED_BACK' && stored.phase !== 'PENDING';
-		if (resuming && stored.fingerprint !== shortHash(file.canonical)) {
-			throw new ZdmError('bad-input', `migration ${file.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${file.id}), or give the new plan another id`);
-		}
+		const resuming = (await startedMigration(this.db, file)) !== undefined;
 
 		const findings = resuming ? [] : (await this.prepare()).findings;
 		await ensureStateSchema(this.db);

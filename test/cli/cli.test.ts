@@ -108,6 +108,18 @@ describe('zdm-tui on the embedded database', () => {
 		const complete = await runCli(['complete', 'MIG-002', '--data-dir', dir, '--yes', '--json']);
 		expect(lastJson(complete)).toMatchObject({phase: 'COMPLETE', progress: 100});
 	});
+
+	it('refuses to go on with a started migration from a changed plan file, changing nothing', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'zdm-data-'));
+		const start = await runCli(['start', 'samples/rename-email.yaml', '--data-dir', dir, '--rows', '50', '--yes', '--json']);
+		expect(lastJson(start)).toMatchObject({phase: 'MIGRATING'});
+		const changed = planFile('changed.yaml', 'id: MIG-002\noperations:\n  - rename_column: {table: users, from: email, to: mail}\n');
+		const run = await runCli(['run', changed, '--data-dir', dir, '--yes']);
+		expect(run.code).toBe(2);
+		expectOneLineError(run.stderr, /migration MIG-002 was started from a different plan file — roll it back first \(zdm-tui rollback MIG-002\)/);
+		const status = await runCli(['status', '--json', '--data-dir', dir]);
+		expect(JSON.parse(status.stdout).migrations).toEqual([expect.objectContaining({id: 'MIG-002', phase: 'MIGRATING', progress: 75})]);
+	});
 });
 
 describe.skipIf(!serverUrl())('zdm-tui against a PostgreSQL server', () => {
