@@ -65,22 +65,26 @@ async function trafficFor(flags: CommandFlags, db: Database, file: PlanFile, exe
 }
 
 export async function migrate(command: MigrateCommand, target: string, db: Database, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
-	let executor: Executor;
 	if (flags.traffic && command !== 'run' && command !== 'start') {
 		throw new ZdmError('bad-input', `--traffic works with run and start, not ${command}`, 'drop --traffic, or give run or start a plan file');
 	}
+
+	/** Hold the database for this migration while the executor `open` makes runs; traffic needs the plan file. */
+	const holdAndDrive = async (id: string, open: (options: ExecutorOptions) => Promise<Executor>, file?: PlanFile): Promise<number> => {
+		const holder = await acquireHolder(db, id);
+		try {
+			const executor = await open(executorOptions(flags, signal, holder));
+			return await drive(command, executor, io, flags, db, file && (await trafficFor(flags, db, file, executor)));
+		} finally {
+			await holder.release();
+		}
+	};
 
 	if (command === 'run' || command === 'start') {
 		const file = readPlanFile(target);
 		if (await startedMigration(db, file)) {
 			await confirm(io, flags, db, `${command} migration ${file.id}`);
-			const holder = await acquireHolder(db, file.id);
-			try {
-				executor = await Executor.resume(db, file.id, executorOptions(flags, signal, holder));
-				return await drive(command, executor, io, flags, db, await trafficFor(flags, db, file, executor));
-			} finally {
-				await holder.release();
-			}
+			return holdAndDrive(file.id, async options => Executor.resume(db, file.id, options), file);
 		}
 
 		const prepared = await preparePlan(db, target, flags.allow);
@@ -92,24 +96,12 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 
 		await confirm(io, flags, db, `${command} migration ${prepared.plan.id}`);
 		await ensureStateSchema(db);
-		const holder = await acquireHolder(db, prepared.plan.id);
-		try {
-			executor = await Executor.open(db, prepared.plan, executorOptions(flags, signal, holder));
-			return await drive(command, executor, io, flags, db, await trafficFor(flags, db, prepared.file, executor));
-		} finally {
-			await holder.release();
-		}
+		return holdAndDrive(prepared.plan.id, async options => Executor.open(db, prepared.plan, options), prepared.file);
 	}
 
 	await confirm(io, flags, db, `${command} migration ${shown(target)}`);
 	if (!(await hasStateSchema(db)) || !(await loadMigration(db, target))) throw new ZdmError('bad-input', `no migration ${shown(target)} on this database`, 'see zdm-tui status for the ids');
-	const holder = await acquireHolder(db, target);
-	try {
-		executor = await Executor.resume(db, target, executorOptions(flags, signal, holder));
-		return await drive(command, executor, io, flags, db);
-	} finally {
-		await holder.release();
-	}
+	return holdAndDrive(target, async options => Executor.resume(db, target, options));
 }
 
 async function drive(command: MigrateCommand, executor: Executor, io: Io, flags: CommandFlags, db: Database, traffic?: Traffic): Promise<number> {
