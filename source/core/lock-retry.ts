@@ -25,7 +25,7 @@ export async function findBlockers(db: Queryable, schema: string, table: string)
 		const {rows} = await db.query<{pid: number; seconds: number | string; state: string | null; query: string | null}>(
 			`SELECT DISTINCT a.pid, extract(epoch FROM now() - COALESCE(a.xact_start, a.query_start))::float8 AS seconds, a.state, left(a.query, 60) AS query
 			   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			  WHERE l.relation = to_regclass(format('%I.%I', $1::text, $2::text)) AND l.granted AND a.pid <> pg_backend_pid()
+			  WHERE l.relation = to_regclass(format('%I.%I', $1::text, $2::text)) AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.granted AND a.pid <> pg_backend_pid()
 			    AND a.application_name IS DISTINCT FROM 'zdm-tui'
 			  ORDER BY seconds DESC LIMIT 5`,
 			[schema, table],

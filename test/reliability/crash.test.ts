@@ -60,7 +60,7 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 	/** The server notices a killed client at once; wait for its backends to go before resuming. */
 	async function waitForZdmGone() {
 		for (let i = 0; i < 100; i++) {
-			const {rows: left} = await app.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'zdm-tui'");
+			const {rows: left} = await app.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND datname = current_database()");
 			if (left[0].n === 0) return;
 			await sleep(50);
 		}

@@ -107,7 +107,7 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 	/** The executor's backend, found waiting on a lock we hold, terminated from another connection. */
 	async function terminateWaitingZdmBackend(): Promise<number> {
 		for (let i = 0; i < 100; i++) {
-			const {rows: waiting} = await app.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND wait_event_type = 'Lock'");
+			const {rows: waiting} = await app.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND datname = current_database() AND wait_event_type = 'Lock'");
 			if (waiting[0]) {
 				await app.query('SELECT pg_terminate_backend($1)', [waiting[0].pid]);
 				return waiting[0].pid;
@@ -152,7 +152,7 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 			await cli.waitForLine(isEvent('step-started', 4));
 			await terminateWaitingZdmBackend();
 			// The holder's session and the idle pool connections go too.
-			await app.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'zdm-tui'");
+			await app.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND datname = current_database()");
 			await expectInterrupted(cli, /^zdm-tui: lost the connection to the database during step 4 /);
 		} finally {
 			await blocker.end();
