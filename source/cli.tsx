@@ -36,6 +36,7 @@ const cli = meow(
     --traffic RATE        simulate the old (v1) and new (v2) application, RATE requests/s
                           each, and report errors, latency and a zero-downtime verdict
                           (run/start: off by default; dashboard: 20; 0 turns it off)
+    --wait-threshold MS   longest wait the verdict allows (default: lock timeout + 1000)
     --autoplay            dashboard: run the steps by themselves
     --speed MS            dashboard: autoplay pause between steps (default 1200)
 
@@ -65,6 +66,7 @@ const cli = meow(
 			autoplay: {type: 'boolean', default: false},
 			speed: {type: 'number'},
 			traffic: {type: 'number'},
+			waitThreshold: {type: 'number'},
 		},
 	},
 );

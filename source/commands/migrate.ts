@@ -61,7 +61,7 @@ function report(executor: Executor, io: Io, json: boolean) {
 async function trafficFor(flags: CommandFlags, db: Database, file: PlanFile, executor: Executor): Promise<Traffic | undefined> {
 	if (!flags.traffic) return undefined;
 	const {prepareTraffic} = await import('../traffic/index.js');
-	return prepareTraffic(db, file, executor.plan, {rate: flags.traffic, lockTimeoutMs: flags.lockTimeout});
+	return prepareTraffic(db, file, executor.plan, {rate: flags.traffic, lockTimeoutMs: flags.lockTimeout, thresholdMs: flags.waitThreshold});
 }
 
 export async function migrate(command: MigrateCommand, target: string, db: Database, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {

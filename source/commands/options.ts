@@ -17,6 +17,8 @@ export interface CommandFlags {
 	speed?: number;
 	/** Simulated application traffic during run/start: requests per second for each of v1 and v2. */
 	traffic?: number;
+	/** The longest wait the zero-downtime verdict allows; default: the lock timeout + 1 s. */
+	waitThreshold?: number;
 }
 
 /** meow turns "--rows abc" into NaN: say which flag, and what it takes. */
@@ -38,6 +40,7 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	wholeNumber('speed', flags.speed, 10, 600_000);
 	// 0 means off, so a script can pass the rate through whatever it is.
 	wholeNumber('traffic', flags.traffic, 0, 10_000);
+	wholeNumber('wait-threshold', flags.waitThreshold, 1, 3_600_000);
 	if (flags.databaseUrl && flags.dataDir) throw new ZdmError('bad-input', '--database-url and --data-dir both given', 'choose one: a server, or the embedded database');
 	return flags;
 }

@@ -60,6 +60,17 @@ describe('zdm-tui run --traffic', () => {
 		expect(result.lines[at + 3]).toMatch(/^ {2}(zero downtime: no errors, longest wait under 1500 ms|NOT zero downtime: .*waited)/);
 	});
 
+	it('--wait-threshold sets the verdict\'s bound on the longest wait', async () => {
+		// 1 ms: no run on a real machine answers every request that fast, so the verdict must say NOT.
+		const strict = await runCli(['run', 'samples/add-display-name.yaml', '--rows', '500', '--yes', '--json', '--traffic', '50', '--wait-threshold', '1']);
+		expect(strict.code).toBe(0);
+		const traffic = lastJson(strict).traffic as TrafficFigures;
+		expect(traffic).toMatchObject({thresholdMs: 1, zeroDowntime: false});
+		const bad = await runCli(['run', 'samples/add-display-name.yaml', '--rows', '5', '--yes', '--traffic', '50', '--wait-threshold', '0']);
+		expect(bad.code).toBe(2);
+		expect(bad.stderr).toMatch(/^zdm-tui: --wait-threshold must be a whole number from 1 to 3600000, got 0\b/);
+	});
+
 	it('refuses a bad rate, and --traffic where no plan runs, in one line with exit 2', async () => {
 		const huge = await runCli(['run', 'samples/rename-email.yaml', '--rows', '5', '--yes', '--traffic', '20000']);
 		expect(huge.code).toBe(2);

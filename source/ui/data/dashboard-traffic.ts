@@ -22,6 +22,7 @@ export class DashboardTraffic {
 	private unsubscribe?: () => void;
 	private readonly rate: number;
 	private readonly lockTimeoutMs?: number;
+	private readonly thresholdMs?: number;
 
 	constructor(
 		private readonly db: Database,
@@ -31,13 +32,14 @@ export class DashboardTraffic {
 	) {
 		this.rate = flags.traffic ?? dashboardTrafficRate;
 		this.lockTimeoutMs = flags.lockTimeout;
+		this.thresholdMs = flags.waitThreshold;
 	}
 
 	/** Start both versions following this executor; the previous run's traffic stops first. */
 	async begin(executor: Executor) {
 		await this.end();
 		if (this.rate === 0) return;
-		const traffic = await prepareTraffic(this.db, this.file, executor.plan, {rate: this.rate, lockTimeoutMs: this.lockTimeoutMs});
+		const traffic = await prepareTraffic(this.db, this.file, executor.plan, {rate: this.rate, lockTimeoutMs: this.lockTimeoutMs, thresholdMs: this.thresholdMs});
 		// A plan that changes no table with a single-column key has nothing to simulate: no panel.
 		if (traffic.shapes.length === 0) return;
 		this.traffic = traffic;
