@@ -32,7 +32,8 @@ const cli = meow(
     --force               seed: replace an existing users table
     --lock-timeout MS     how long DDL may queue for its lock per attempt (default 500)
     --max-lock-wait MS    give up after retrying this long (default 60000)
-    --batch-size N        fix the backfill batch size (default: adapts to ~200 ms batches)
+    --batch-size N        fix the backfill batch size (default: adapts to ~50 ms batches)
+    --backfill-workers N  sessions filling batches at once on a server (default 2)
     --traffic RATE        simulate the old (v1) and new (v2) application, RATE requests/s
                           each, and report errors, latency and a zero-downtime verdict
                           (run/start: off by default; dashboard: 20; 0 turns it off)
@@ -63,6 +64,7 @@ const cli = meow(
 			lockTimeout: {type: 'number'},
 			maxLockWait: {type: 'number'},
 			batchSize: {type: 'number'},
+			backfillWorkers: {type: 'number'},
 			autoplay: {type: 'boolean', default: false},
 			speed: {type: 'number'},
 			traffic: {type: 'number'},

@@ -12,6 +12,9 @@ export function formatFinding(finding: Finding): string {
 }
 
 /** The plan with every step's forward and rollback SQL, as `zdm-tui plan` prints it. */
+/** What each of a backfill step's four statements does (see backfill-sql.ts). */
+const backfillLabels = ['first batch: where it ends', 'first batch: fill and record it', 'each next batch: where it ends', 'each next batch: fill and record it'];
+
 export function formatPlan(plan: Plan): string[] {
 	const lines = [`${plan.id}: ${plan.title}  (${plan.steps.length} steps, ${plan.phase}, ${progressPct(plan).toFixed(0)} %)`];
 	let phase = '';
@@ -22,7 +25,7 @@ export function formatPlan(plan: Plan): string[] {
 		}
 
 		lines.push(`${mark(step)} ${step.number}. ${step.description}${step.irreversible ? '  [point of no return]' : ''}`);
-		const forward = step.kind === 'backfill' ? step.forward.map((sql, index) => `-- ${index === 0 ? 'first batch' : 'each next batch'}\n${sql}`) : step.forward;
+		const forward = step.kind === 'backfill' ? step.forward.map((sql, index) => `-- ${backfillLabels[index] ?? 'batch'}\n${sql}`) : step.forward;
 		lines.push('   forward:', ...forward.flatMap(sql => indent(sql)));
 		lines.push('   rollback:', ...(step.rollback.length > 0 ? step.rollback.flatMap(sql => indent(sql)) : ['      -- nothing: ' + (step.irreversible ? 'cannot be undone' : 'undone with an earlier step')]));
 	}

@@ -26,6 +26,7 @@ function executorOptions(flags: CommandFlags, signal: AbortSignal, holder: Holde
 		beforeStep: async () => holder.verify(),
 		failAt: flags.failAt,
 		batchSize: flags.batchSize,
+		backfillWorkers: flags.backfillWorkers,
 		signal,
 		lock: {
 			...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),

@@ -13,6 +13,7 @@ export interface CommandFlags {
 	lockTimeout?: number;
 	maxLockWait?: number;
 	batchSize?: number;
+	backfillWorkers?: number;
 	autoplay: boolean;
 	speed?: number;
 	/** Simulated application traffic during run/start: requests per second for each of v1 and v2. */
@@ -37,6 +38,7 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	wholeNumber('lock-timeout', flags.lockTimeout, 10, 600_000);
 	wholeNumber('max-lock-wait', flags.maxLockWait, 0, 86_400_000);
 	wholeNumber('batch-size', flags.batchSize, 1, 1_000_000);
+	wholeNumber('backfill-workers', flags.backfillWorkers, 1, 16);
 	wholeNumber('speed', flags.speed, 10, 600_000);
 	// 0 means off, so a script can pass the rate through whatever it is.
 	wholeNumber('traffic', flags.traffic, 0, 10_000);

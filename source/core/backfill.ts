@@ -1,10 +1,10 @@
-import type {Database} from '../db/database.js';
-import {loadBackfillCursor, type BackfillCursor} from '../db/state.js';
-import {batchSettings} from './backfill-sql.js';
+import type {Database, Queryable} from '../db/database.js';
+import {loadBackfillBatches, type BackfillBatch} from '../db/state.js';
+import {batchSettings, rangeKeys} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {withLockRetry, type LockPolicy} from './lock-retry.js';
-import type {Step} from './plan.js';
+import type {BackfillSpec, Step} from './plan.js';
 import {qualified} from './sql.js';
 
 export interface BackfillControl {
@@ -14,6 +14,8 @@ export interface BackfillControl {
 	targetBatchMs: number;
 	/** A size set by hand (dashboard + / -) stops adaptation. */
 	fixed: boolean;
+	/** Sessions filling batches at once on a server; the embedded database has one connection. */
+	workers: number;
 	/** Resolves when the backfill may go on (the dashboard's pause). */
 	gate?: () => Promise<void>;
 	signal?: AbortSignal;
@@ -22,9 +24,17 @@ export interface BackfillControl {
 /**
  * The batch duration to aim for. WHY 50 ms? A writer touching a row of the batch in flight waits
  * for its commit: 50 ms keeps every write under 100 ms, while per-batch costs (a commit, the
- * cursor) stay a few percent of the work.
+ * record) stay a few percent of the work.
  */
 export const defaultTargetBatchMs = 50;
+/**
+ * Sessions filling batches at once on a server. WHY two? One UPDATE runs on one CPU: a single
+ * session of short batches cannot match one big UPDATE, since every batch pays a commit and a
+ * walk. Two sessions on consecutive ranges beat it (measured: 2.0 s against 2.7 s on 1M rows,
+ * two cores), and each still holds its rows for one short batch. More rarely helps, and takes
+ * CPU from the application.
+ */
+export const defaultServerWorkers = 2;
 export const minBatch = 100;
 export const maxBatch = 100_000;
 
@@ -46,77 +56,155 @@ export interface BackfillRun {
 	onLockWait: (attempt: number, waitedMs: number) => Promise<void>;
 }
 
+/** A batch handed to a session: its sequence number, key range and keys. */
+interface Batch {
+	seq: number;
+	afterKey: string | null;
+	lastKey: string;
+	rows: number;
+	size: number;
+}
+
 /**
- * Walk the primary key in batches, each its own transaction that also saves the cursor: a run
- * killed at any moment resumes after the last committed batch, and no row is done twice.
+ * Ranges a stopped run handed out but never committed: the holes between recorded batches.
+ * Batches are handed out in seq order over consecutive ranges, so a missing seq's range is
+ * exactly from the previous recorded batch's last key to the next one's first.
  */
-export async function runBackfill(run: BackfillRun): Promise<BackfillCursor> {
+export function unrecordedRanges(recorded: BackfillBatch[]): Array<{seq: number; afterKey: string | null; lastKey: string}> {
+	const holes: Array<{seq: number; afterKey: string | null; lastKey: string}> = [];
+	let previous: {seq: number; lastKey: string | null} = {seq: 0, lastKey: null};
+	for (const batch of recorded) {
+		if (batch.seq > previous.seq + 1 && batch.afterKey !== previous.lastKey && batch.afterKey !== null) {
+			holes.push({seq: previous.seq + 1, afterKey: previous.lastKey, lastKey: batch.afterKey});
+		}
+
+		previous = batch;
+	}
+
+	return holes;
+}
+
+/**
+ * Fill the column in batches over the primary key. Each batch is its own transaction that also
+ * records itself, so a run killed at any moment resumes with exactly the unrecorded ranges and
+ * no row is done twice. On a server, `control.workers` sessions fill consecutive batches at once.
+ */
+export async function runBackfill(run: BackfillRun): Promise<{rowsDone: number; rowsTotal: number}> {
 	const {db, step, control} = run;
 	const spec = step.backfill!;
-	const saved = await loadBackfillCursor(db, run.migrationId, step.number);
-	let state: BackfillCursor = saved ?? {cursor: null, rowsDone: 0, rowsTotal: 0};
+	const recorded = await loadBackfillBatches(db, run.migrationId, step.number);
 	const counted = await db.query<{count: number | string}>(`SELECT count(*) AS count FROM ${qualified(spec.schema, spec.table)}`);
-	state.rowsTotal = Math.max(Number(counted.rows[0]!.count), state.rowsDone);
+	let rowsDone = recorded.reduce((sum, batch) => sum + batch.rows, 0);
+	let rowsTotal = Math.max(Number(counted.rows[0]!.count), rowsDone);
+	const doneAtStart = rowsDone;
 	const started = performance.now();
-	const doneAtStart = state.rowsDone;
 	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
-	// WHY a session of its own on a server? Its settings then hold for every batch, and each batch
-	// is one statement, its own transaction: one round trip. On PGlite there is one connection,
-	// shared with the application, so the settings must stay inside each batch's transaction.
-	const session = db.concurrent ? await db.session() : undefined;
-	try {
-		if (session) await session.query(batchSettings, [timeout, false]);
-		for (let batches = 0; ; batches++) {
+
+	const holes = unrecordedRanges(recorded);
+	const last = recorded.at(-1);
+	let nextSeq = (last?.seq ?? 0) + 1;
+	let nextAfter: string | null = last ? last.lastKey : null;
+	// A resumed run whose last recorded batch ended the walk still walks once more, and finds nothing.
+	let exhausted = false;
+	let stopping = false;
+	// Handing out is serial: each batch starts where the previous one ends.
+	let handOut: Promise<unknown> = Promise.resolve();
+
+	const claim = async (query: Queryable): Promise<Batch | undefined> => {
+		const hole = holes.shift();
+		if (hole) {
+			const params = hole.afterKey === null ? [hole.lastKey] : [hole.afterKey, hole.lastKey];
+			const {rows} = await query.query<{rows: number}>(rangeKeys(spec, hole.afterKey === null), params);
+			return {...hole, rows: rows[0]!.rows, size: control.batchSize};
+		}
+
+		const next = handOut.then(async () => {
+			if (exhausted || stopping) return undefined;
+			const size = control.batchSize;
+			const {rows} = await query.query<{rows: number; last_key: string | null}>(nextAfter === null ? spec.firstBound : spec.nextBound, nextAfter === null ? [size] : [nextAfter, size]);
+			const found = rows[0]!;
+			if (found.rows < size) exhausted = true;
+			if (found.rows === 0 || found.last_key === null) return undefined;
+			const batch: Batch = {seq: nextSeq++, afterKey: nextAfter, lastKey: found.last_key, rows: found.rows, size};
+			nextAfter = found.last_key;
+			return batch;
+		});
+		handOut = next.catch(() => undefined);
+		return next;
+	};
+
+	const fill = async (query: Queryable, batch: Batch, inTransaction: boolean) => {
+		const record = [run.migrationId, step.number, batch.seq, batch.afterKey, batch.lastKey, batch.rows];
+		const sql = batch.afterKey === null ? spec.firstBatch : spec.nextBatch;
+		const params = batch.afterKey === null ? [batch.lastKey, ...record] : [batch.afterKey, batch.lastKey, ...record];
+		if (!inTransaction) return query.query(sql, params);
+		return db.transaction(async tx => {
+			await tx.query(batchSettings, [timeout, true]);
+			return tx.query(sql, params);
+		});
+	};
+
+	const worker = async (session: Queryable | undefined) => {
+		const query = session ?? db;
+		for (;;) {
 			// WHY yield a macrotask? On PGlite every await is a microtask: without this, signals,
 			// keypresses and timers (the simulated application) wait for the whole backfill.
 			await new Promise(resolve => setImmediate(resolve));
-			if (control.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the backfill of step ${step.number}; its cursor is saved`, 'run the same command again to resume');
+			if (stopping) return;
+			if (control.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the backfill of step ${step.number}; its finished batches are saved`, 'run the same command again to resume');
 			await control.gate?.();
-			const size = control.batchSize;
+			const batch = await claim(query);
+			if (!batch) return;
 			const batchStarted = performance.now();
-			const params = [...(state.cursor === null ? [size] : [state.cursor, size]), run.migrationId, step.number, state.rowsDone, state.rowsTotal];
-			const sql = state.cursor === null ? spec.firstBatch : spec.nextBatch;
-			const result = await withLockRetry(
-				run.lock,
-				async () => {
-					if (session) return (await session.query<{rows: number; cursor: string | null}>(sql, params)).rows[0]!;
-					return db.transaction(async tx => {
-						await tx.query(batchSettings, [timeout, true]);
-						return (await tx.query<{rows: number; cursor: string | null}>(sql, params)).rows[0]!;
-					});
-				},
-				async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs),
-			);
+			await withLockRetry(run.lock, async () => fill(query, batch, session === undefined), async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs));
 			const batchMs = performance.now() - batchStarted;
-			if (result.rows === 0) break;
-			const fromKey = state.cursor;
-			state = {cursor: result.cursor, rowsDone: state.rowsDone + result.rows, rowsTotal: Math.max(state.rowsTotal, state.rowsDone + result.rows)};
+			rowsDone += batch.rows;
+			rowsTotal = Math.max(rowsTotal, rowsDone);
 			const elapsed = (performance.now() - started) / 1000;
-			const rowsPerSecond = elapsed > 0 ? (state.rowsDone - doneAtStart) / elapsed : 0;
+			const rowsPerSecond = elapsed > 0 ? (rowsDone - doneAtStart) / elapsed : 0;
 			run.emit({
 				type: 'batch',
 				step,
-				rowsDone: state.rowsDone,
-				rowsTotal: state.rowsTotal,
+				rowsDone,
+				rowsTotal,
 				rowsPerSecond,
-				etaMs: rowsPerSecond > 0 ? ((state.rowsTotal - state.rowsDone) / rowsPerSecond) * 1000 : 0,
-				batchSize: size,
+				etaMs: rowsPerSecond > 0 ? ((rowsTotal - rowsDone) / rowsPerSecond) * 1000 : 0,
+				batchSize: batch.size,
 				batchMs,
-				fromKey,
-				toKey: result.cursor,
+				fromKey: batch.afterKey,
+				toKey: batch.lastKey,
 			});
 			if (run.injectFailure) throw new InjectedFailure(step.number);
 			if (!control.fixed) {
 				// Multiplicative steps toward the target, bounded so one slow batch cannot swing it wildly.
 				const ratio = Math.min(2, Math.max(0.5, control.targetBatchMs / Math.max(batchMs, 1)));
-				control.batchSize = Math.round(Math.min(maxBatch, Math.max(minBatch, size * ratio)));
+				control.batchSize = Math.round(Math.min(maxBatch, Math.max(minBatch, batch.size * ratio)));
 			}
-
-			if (result.rows < size) break;
 		}
+	};
+
+	// WHY sessions of their own on a server? Their settings then hold for every batch, and each
+	// batch is one statement, its own transaction. On PGlite there is one connection, shared with
+	// the application, so the settings must stay inside each batch's transaction.
+	const workers = db.concurrent ? Math.max(1, control.workers) : 1;
+	const sessions = db.concurrent ? await Promise.all(Array.from({length: workers}, async () => db.session())) : [undefined];
+	try {
+		await Promise.all(sessions.map(async session => session?.query(batchSettings, [timeout, false])));
+		// One failing session stops the others after their batch in flight: every batch that
+		// commits is recorded, so whatever happens next (resume or rollback) starts from the truth.
+		const outcomes = await Promise.allSettled(
+			sessions.map(async session =>
+				worker(session).catch((error: unknown) => {
+					stopping = true;
+					throw error;
+				}),
+			),
+		);
+		const failed = outcomes.find(outcome => outcome.status === 'rejected');
+		if (failed) throw failed.reason;
 	} finally {
-		await session?.release();
+		await Promise.all(sessions.map(async session => session?.release()));
 	}
 
-	return state;
+	return {rowsDone, rowsTotal};
 }

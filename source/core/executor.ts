@@ -1,6 +1,6 @@
 import type {Database, Queryable} from '../db/database.js';
 import {activeMigration, addHistory, ensureStateSchema, loadMigration, saveNewMigration, savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
-import {defaultTargetBatchMs, InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
+import {defaultServerWorkers, defaultTargetBatchMs, InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent, ExecutorListener} from './events.js';
 import {defaultLockPolicy, findBlockers, isConnectionLoss, type LockPolicy} from './lock-retry.js';
@@ -14,7 +14,9 @@ export interface ExecutorOptions {
 	lock?: Partial<LockPolicy>;
 	batchSize?: number;
 	targetBatchMs?: number;
-	/** Stops a backfill between batches; the cursor is saved and a later run resumes. */
+	/** Sessions filling backfill batches at once on a server (default 2); the embedded database uses one. */
+	backfillWorkers?: number;
+	/** Stops a backfill between batches; finished batches are saved and a later run resumes. */
 	signal?: AbortSignal;
 	/** Runs before every step and rollback: e.g. proving we still hold the database. */
 	beforeStep?: () => Promise<void>;
@@ -57,7 +59,7 @@ export class Executor {
 	) {
 		this.plan = plan;
 		this.lock = {...defaultLockPolicy, ...options.lock, signal: options.signal};
-		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? defaultTargetBatchMs, fixed: options.batchSize !== undefined, signal: options.signal};
+		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? defaultTargetBatchMs, fixed: options.batchSize !== undefined, workers: options.backfillWorkers ?? defaultServerWorkers, signal: options.signal};
 	}
 
 	/**

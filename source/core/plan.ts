@@ -16,11 +16,10 @@ export interface BackfillSpec {
 	primaryKey: string;
 	/** The column the backfill fills: progress counts rows, this names what is shown changing. */
 	column: string;
-	/**
-	 * The first batch's statement ($1 = batch size), then the statement for every next batch
-	 * ($1 = cursor, $2 = batch size); after those, both take the migration id, the step number,
-	 * rows done and rows total, to save the cursor in the same statement (see backfill-sql.ts).
-	 */
+	/** Where the first batch ends ($1 = size), and every next one ($1 = previous last key, $2 = size). */
+	firstBound: string;
+	nextBound: string;
+	/** Fill one batch's key range and record it, one statement (see backfill-sql.ts for the parameters). */
 	firstBatch: string;
 	nextBatch: string;
 }

@@ -37,14 +37,18 @@ const schemaSql = [
 		at timestamptz NOT NULL DEFAULT clock_timestamp(),
 		duration_ms int
 	)`,
-	`CREATE TABLE IF NOT EXISTS zdm.backfill (
+	// One row per committed backfill batch, written by the batch's own statement. WHY not one
+	// cursor? Batches on a server commit out of order (several sessions fill consecutive ranges),
+	// so what is done is a set of ranges; seq orders them without comparing keys of any type.
+	`CREATE TABLE IF NOT EXISTS zdm.backfill_batch (
 		migration_id text NOT NULL,
 		step int NOT NULL,
-		cursor text,
-		rows_done bigint NOT NULL DEFAULT 0,
-		rows_total bigint NOT NULL DEFAULT 0,
-		updated_at timestamptz NOT NULL DEFAULT now(),
-		PRIMARY KEY (migration_id, step)
+		seq int NOT NULL,
+		after_key text,
+		last_key text NOT NULL,
+		rows bigint NOT NULL,
+		done_at timestamptz NOT NULL DEFAULT now(),
+		PRIMARY KEY (migration_id, step, seq)
 	)`,
 	`CREATE TABLE IF NOT EXISTS zdm.holder (
 		singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -126,7 +130,7 @@ export async function activeMigration(db: Queryable): Promise<StoredMigration | 
 /** Store a plan's steps as it starts (or starts again after a rollback). */
 export async function saveNewMigration(tx: Queryable, plan: Plan): Promise<void> {
 	await tx.query('DELETE FROM zdm.migrations WHERE id = $1', [plan.id]);
-	await tx.query('DELETE FROM zdm.backfill WHERE migration_id = $1', [plan.id]);
+	await tx.query('DELETE FROM zdm.backfill_batch WHERE migration_id = $1', [plan.id]);
 	await tx.query('INSERT INTO zdm.migrations (id, title, phase, fingerprint) VALUES ($1, $2, $3, $4)', [plan.id, plan.title, plan.phase, plan.fingerprint]);
 	for (const step of plan.steps) {
 		const {status: _status, durationMs: _duration, number, ...spec} = step;
@@ -170,23 +174,21 @@ export async function readHistory(db: Queryable, id?: string): Promise<HistoryEn
 	return rows.map(row => ({migrationId: row.migration_id, phase: row.phase, message: row.message, at: iso(row.at), durationMs: row.duration_ms ?? undefined}));
 }
 
-export interface BackfillCursor {
-	cursor: string | null;
-	rowsDone: number;
-	rowsTotal: number;
+/** A committed backfill batch: the keys after `afterKey` (null: from the start) up to `lastKey`. */
+export interface BackfillBatch {
+	seq: number;
+	afterKey: string | null;
+	lastKey: string;
+	rows: number;
 }
 
-export async function loadBackfillCursor(db: Queryable, id: string, step: number): Promise<BackfillCursor | undefined> {
-	const {rows} = await db.query<{cursor: string | null; rows_done: string | number; rows_total: string | number}>('SELECT * FROM zdm.backfill WHERE migration_id = $1 AND step = $2', [id, step]);
-	return rows[0] && {cursor: rows[0].cursor, rowsDone: Number(rows[0].rows_done), rowsTotal: Number(rows[0].rows_total)};
-}
-
-export async function saveBackfillCursor(tx: Queryable, id: string, step: number, value: BackfillCursor): Promise<void> {
-	await tx.query(
-		`INSERT INTO zdm.backfill (migration_id, step, cursor, rows_done, rows_total) VALUES ($1, $2, $3, $4, $5)
-		 ON CONFLICT (migration_id, step) DO UPDATE SET cursor = EXCLUDED.cursor, rows_done = EXCLUDED.rows_done, rows_total = EXCLUDED.rows_total, updated_at = now()`,
-		[id, step, value.cursor, value.rowsDone, value.rowsTotal],
+/** The batches a backfill step has committed, in the order they were handed out. */
+export async function loadBackfillBatches(db: Queryable, id: string, step: number): Promise<BackfillBatch[]> {
+	const {rows} = await db.query<{seq: number; after_key: string | null; last_key: string; rows: string | number}>(
+		'SELECT seq, after_key, last_key, rows FROM zdm.backfill_batch WHERE migration_id = $1 AND step = $2 ORDER BY seq',
+		[id, step],
 	);
+	return rows.map(row => ({seq: row.seq, afterKey: row.after_key, lastKey: row.last_key, rows: Number(row.rows)}));
 }
 
 export interface Holder {

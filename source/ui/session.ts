@@ -107,6 +107,7 @@ export class DashboardSession {
 		return {
 			failAt: flags.failAt,
 			batchSize: flags.batchSize,
+			backfillWorkers: flags.backfillWorkers,
 			signal: this.controller.signal,
 			lock: {
 				...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),

@@ -1,12 +1,13 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {backfillSpec} from '../../source/core/backfill-sql.js';
+import {unrecordedRanges} from '../../source/core/backfill.js';
 import {compilePlan} from '../../source/core/compile.js';
 import {ZdmError} from '../../source/core/errors.js';
 import {Executor} from '../../source/core/executor.js';
 import {readPlanFile} from '../../source/core/plan-file.js';
 import {readCatalog} from '../../source/db/catalog.js';
 import type {Database} from '../../source/db/database.js';
-import {ensureStateSchema, loadBackfillCursor} from '../../source/db/state.js';
+import {ensureStateSchema, loadBackfillBatches} from '../../source/db/state.js';
 import {backends, openBackend} from '../support/databases.js';
 
 const sample = 'samples/add-display-name.yaml';
@@ -28,8 +29,8 @@ describe.each(backends())('the backfill on %s', backend => {
 		const {seedUsers} = await import('../../source/db/seed.js');
 		await seedUsers(db, {rows});
 		await db.query('DELETE FROM users WHERE id % 7 = 0 OR id BETWEEN 300 AND 420');
-		await db.query('CREATE TABLE backfill_log (id bigint NOT NULL)');
-		await db.script(`CREATE FUNCTION log_backfill() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO backfill_log VALUES (NEW.id); RETURN NEW; END $$;
+		await db.query('CREATE TABLE backfill_log (id bigint NOT NULL, pid int NOT NULL)');
+		await db.script(`CREATE FUNCTION log_backfill() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO backfill_log VALUES (NEW.id, pg_backend_pid()); RETURN NEW; END $$;
 			CREATE TRIGGER log_backfill AFTER UPDATE ON users FOR EACH ROW WHEN (current_setting('zdm.backfill', true) = 'on') EXECUTE FUNCTION log_backfill();`);
 		const {rows: counted} = await db.query<{count: number}>('SELECT count(*)::int AS count FROM users');
 		return counted[0]!.count;
@@ -44,6 +45,9 @@ describe.each(backends())('the backfill on %s', backend => {
 		expect(log[0]).toEqual({rows: total, once: total});
 	}
 
+	/** Batches sorted by their keys (on a server two sessions commit them in either order). */
+	const byKeys = <T extends {to: string | null}>(batches: T[]) => batches.toSorted((a, b) => Number(a.to) - Number(b.to));
+
 	it('fills every row exactly once across gaps in the keys, each batch a key range', async () => {
 		const total = await fresh(1000);
 		const executor = await Executor.open(db, await compile(), {batchSize: 97});
@@ -53,9 +57,21 @@ describe.each(backends())('the backfill on %s', backend => {
 		});
 		expect((await executor.run()).outcome).toBe('complete');
 		await expectEveryRowFilledOnce(total);
-		// Consecutive ranges: each batch starts where the last one ended, and the count adds up.
-		for (const [index, batch] of batches.entries()) expect(batch.from).toBe(index === 0 ? null : batches[index - 1]!.to);
+		// Consecutive ranges: each batch starts where another ended, and the count adds up.
+		const ranges = byKeys(batches);
+		for (const [index, batch] of ranges.entries()) expect(batch.from).toBe(index === 0 ? null : ranges[index - 1]!.to);
 		expect(batches.at(-1)!.done).toBe(total);
+		const recorded = await loadBackfillBatches(db, executor.plan.id, executor.plan.steps.find(step => step.kind === 'backfill')!.number);
+		expect(recorded.map(batch => batch.seq)).toEqual(recorded.map((_, index) => index + 1));
+		expect(recorded.reduce((sum, batch) => sum + batch.rows, 0)).toBe(total);
+	});
+
+	it(`fills batches on ${backend === 'server' ? 'two sessions at once' : 'its one connection'}`, async () => {
+		await fresh(1000);
+		const executor = await Executor.open(db, await compile(), {batchSize: 97});
+		expect((await executor.run()).outcome).toBe('complete');
+		const {rows} = await db.query<{sessions: number}>('SELECT count(DISTINCT pid)::int AS sessions FROM backfill_log');
+		expect(rows[0]!.sessions).toBe(backend === 'server' ? 2 : 1);
 	});
 
 	it('resumes after an interruption from the saved cursor, doing no row twice', async () => {
@@ -69,14 +85,44 @@ describe.each(backends())('the backfill on %s', backend => {
 		});
 		await expect(first.run()).rejects.toThrow(ZdmError);
 		const step = first.plan.steps.find(candidate => candidate.kind === 'backfill')!;
-		const saved = await loadBackfillCursor(db, plan.id, step.number);
-		expect(saved?.rowsDone).toBe(200);
+		const saved = await loadBackfillBatches(db, plan.id, step.number);
+		const savedRows = saved.reduce((sum, batch) => sum + batch.rows, 0);
+		// The fourth batch stopped it; on a server the other session's batch in flight commits too.
+		expect(savedRows).toBeGreaterThanOrEqual(200);
+		expect(savedRows).toBeLessThanOrEqual(backend === 'server' ? 250 : 200);
 		const {rows: filled} = await db.query<{count: number}>('SELECT count(*)::int AS count FROM users WHERE display_name IS NOT NULL');
-		expect(filled[0]!.count).toBe(200);
+		expect(filled[0]!.count).toBe(savedRows);
 
 		const second = await Executor.open(db, plan, {batchSize: 50});
 		expect((await second.run()).outcome).toBe('complete');
 		await expectEveryRowFilledOnce(total);
+	});
+
+	it('resumes a run stopped with a batch in flight behind committed ones: only the unrecorded range is done', async () => {
+		const total = await fresh(1000);
+		const plan = await compile();
+		const first = await Executor.open(db, plan, {batchSize: 100});
+		const step = first.plan.steps.find(candidate => candidate.kind === 'backfill')!;
+		while (first.plan.steps[step.number - 1]!.status !== 'executed') await first.step();
+		// Make it as if batch 3 never committed while 4 and later did, and the run stopped in the backfill.
+		const recorded = await loadBackfillBatches(db, plan.id, step.number);
+		const lost = recorded[2]!;
+		await db.query('DELETE FROM zdm.backfill_batch WHERE migration_id = $1 AND step = $2 AND seq = $3', [plan.id, step.number, lost.seq]);
+		await db.query('UPDATE users SET display_name = NULL WHERE id > $1 AND id <= $2', [lost.afterKey, lost.lastKey]);
+		await db.query("UPDATE zdm.steps SET status = 'running' WHERE migration_id = $1 AND number = $2", [plan.id, step.number]);
+		await db.query('DELETE FROM backfill_log');
+
+		const second = await Executor.open(db, plan, {batchSize: 100});
+		expect((await second.run()).outcome).toBe('complete');
+		const {rows: wrong} = await db.query<{count: number}>('SELECT count(*)::int AS count FROM users WHERE display_name IS DISTINCT FROM initcap(username)');
+		expect(wrong[0]!.count).toBe(0);
+		// Exactly the lost range was filled again, and nothing else.
+		const {rows: again} = await db.query<{rows: number; low: string; high: string}>('SELECT count(*)::int AS rows, min(id)::text AS low, max(id)::text AS high FROM backfill_log');
+		expect(again[0]!.rows).toBe(lost.rows);
+		expect(Number(again[0]!.low)).toBeGreaterThan(Number(lost.afterKey));
+		expect(Number(again[0]!.high)).toBeLessThanOrEqual(Number(lost.lastKey));
+		const after = await loadBackfillBatches(db, plan.id, step.number);
+		expect(after.reduce((sum, batch) => sum + batch.rows, 0)).toBe(total);
 	});
 
 	it('walks the primary key: no batch scans the whole table', async () => {
@@ -87,13 +133,30 @@ describe.each(backends())('the backfill on %s', backend => {
 		const table = (await readCatalog(db)).table('users')!;
 		const spec = backfillSpec(table, 'id', 'display_name', 'initcap(username)', true);
 		for (const [sql, params] of [
-			[spec.firstBatch, [1000, 'MIG-X', 2, 0, 20_000]],
-			[spec.nextBatch, ['5000', 1000, 'MIG-X', 2, 4000, 20_000]],
+			[spec.firstBound, [1000]],
+			[spec.nextBound, ['5000', 1000]],
+			[spec.firstBatch, ['1000', 'MIG-X', 2, 1, null, '1000', 1000]],
+			[spec.nextBatch, ['5000', '6000', 'MIG-X', 2, 2, '5000', '6000', 1000]],
 		] as const) {
 			const {rows} = await db.query(`EXPLAIN ${sql}`, [...params]);
 			const plan = rows.map(row => String(Object.values(row)[0])).join('\n');
 			expect(plan).not.toMatch(/Seq Scan on users/);
 			expect(plan).toMatch(/Index (Only )?Scan using users_pkey/);
 		}
+	});
+});
+
+describe('unrecordedRanges', () => {
+	const batch = (seq: number, afterKey: string | null, lastKey: string) => ({seq, afterKey, lastKey, rows: 10});
+	it('finds the ranges between recorded batches whose seq is missing, and nothing else', () => {
+		expect(unrecordedRanges([])).toEqual([]);
+		expect(unrecordedRanges([batch(1, null, '10'), batch(2, '10', '20')])).toEqual([]);
+		// Batch 1 and batches 3-4 never committed; 5 did.
+		expect(unrecordedRanges([batch(2, '10', '20'), batch(5, '40', '50')])).toEqual([
+			{seq: 1, afterKey: null, lastKey: '10'},
+			{seq: 3, afterKey: '20', lastKey: '40'},
+		]);
+		// A hole filled on a resume under its first seq leaves later seqs unused over no keys.
+		expect(unrecordedRanges([batch(1, null, '10'), batch(2, '10', '40'), batch(5, '40', '50')])).toEqual([]);
 	});
 });

@@ -1,4 +1,4 @@
-import {backfillSpec} from '../backfill-sql.js';
+import {backfillForward, backfillSpec} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
 import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
@@ -93,7 +93,7 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 			kind: 'backfill',
 			table: table.name,
 			description: `Backfill "${column.name}" = ${fill.replace(/\s+/g, ' ').slice(0, 40)} in batches`,
-			forward: [backfill.firstBatch, backfill.nextBatch],
+			forward: backfillForward(backfill),
 			rollback: [],
 			backfill,
 			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',

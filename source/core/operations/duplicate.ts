@@ -1,4 +1,4 @@
-import {backfillSpec} from '../backfill-sql.js';
+import {backfillForward, backfillSpec} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
 import type {ColumnInfo, TableInfo} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
@@ -83,7 +83,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 			kind: 'backfill',
 			table: table.name,
 			description: `Backfill "${shadow}" from "${old.name}" in batches`,
-			forward: [backfill.firstBatch, backfill.nextBatch],
+			forward: backfillForward(backfill),
 			rollback: [],
 			backfill,
 			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',

@@ -5,10 +5,10 @@ import {theme} from '../theme.js';
 /** The next step's SQL as lines: statements end with `;`, tabs become two spaces. */
 export function sqlLines(step: Step | undefined, rollback: boolean): string[] {
 	if (!step) return [];
-	const statements = rollback ? step.rollback : step.backfill ? step.forward.slice(0, 1) : step.forward;
+	const statements = rollback ? step.rollback : step.backfill ? step.forward.slice(2) : step.forward;
 	if (statements.length === 0) return [rollback ? `-- nothing: ${step.irreversible ? 'this step cannot be undone' : 'an earlier step’s rollback undoes it'}` : '-- nothing to run'];
 	const lines = statements.flatMap(sql => `${sql.trim()};`.replaceAll('\t', '  ').split('\n'));
-	return step.backfill && !rollback ? ['-- first batch; each next batch continues after the cursor', ...lines] : lines;
+	return step.backfill && !rollback ? ['-- each batch: find where it ends, then fill and record it (the first starts at the beginning)', ...lines] : lines;
 }
 
 export interface SqlPanelProps {
