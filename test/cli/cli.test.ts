@@ -61,6 +61,7 @@ describe('zdm-tui on the embedded database', () => {
 		['an unknown operation', ['lint', planFile('unknown.yaml', 'id: A\noperations:\n  - explode: {}\n')], /unknown operation "explode" — use one of add_column/],
 		['a column that exists', ['run', '--yes', planFile('exists.yaml', 'id: A\noperations:\n  - add_column: {table: users, column: {name: email, type: text, nullable: true}}\n')], /column "email" already exists in "users"/],
 		['a bad number', ['run', 'samples/add-display-name.yaml', '--rows', 'lots', '--yes'], /--rows must be a whole number/],
+		['too many backfill sessions', ['run', 'samples/add-display-name.yaml', '--backfill-workers', '40', '--yes', '--rows', '5'], /--backfill-workers must be a whole number from 1 to 16, got 40 — e\.g\. --backfill-workers 1/],
 		['a step past the end', ['run', 'samples/drop-email.yaml', '--fail-at', '9', '--yes', '--rows', '5'], /--fail-at 9 is past the plan's last step \(2\)/],
 		['a missing argument', ['complete'], /zdm-tui complete needs a migration id/],
 		['an unknown command', ['explode', 'now'], /unknown command "explode"/],
@@ -96,6 +97,9 @@ describe('zdm-tui on the embedded database', () => {
 		expect(result.stdout).toContain('ALTER TABLE "public"."users" DROP COLUMN IF EXISTS "contact_email";');
 		expect(result.stdout).toContain('ALTER TABLE "public"."users" DROP COLUMN "email";');
 		expect(result.stdout.match(/rollback:/g)).toHaveLength(4);
+		// The backfill shows the four statements its batches run, each labelled.
+		expect(result.stdout).toMatch(/-- each next batch: where it ends\n\s+SELECT count\(\*\)::int AS rows, max\(_zdm_key\)::text AS last_key FROM \(SELECT "id" AS _zdm_key FROM "public"\."users" WHERE "id" > \$1 ORDER BY "id" LIMIT \$2\) AS batch;/);
+		expect(result.stdout).toMatch(/-- each next batch: fill and record it\n\s+WITH filled AS \(UPDATE "public"\."users" SET "contact_email" = \(/);
 	});
 
 	it('keeps state in --data-dir: start, status, complete across processes', async () => {

@@ -66,12 +66,13 @@ describe.each(backends())('the backfill on %s', backend => {
 		expect(recorded.reduce((sum, batch) => sum + batch.rows, 0)).toBe(total);
 	});
 
-	it(`fills batches on ${backend === 'server' ? 'two sessions at once' : 'its one connection'}`, async () => {
-		await fresh(1000);
-		const executor = await Executor.open(db, await compile(), {batchSize: 97});
+	it.each([1, 2, 3])(`with backfillWorkers %i, fills batches on ${backend === 'server' ? 'that many sessions at once' : 'its one connection'}`, async workers => {
+		const total = await fresh(1000);
+		const executor = await Executor.open(db, await compile(), {batchSize: 97, backfillWorkers: workers});
 		expect((await executor.run()).outcome).toBe('complete');
+		await expectEveryRowFilledOnce(total);
 		const {rows} = await db.query<{sessions: number}>('SELECT count(DISTINCT pid)::int AS sessions FROM backfill_log');
-		expect(rows[0]!.sessions).toBe(backend === 'server' ? 2 : 1);
+		expect(rows[0]!.sessions).toBe(backend === 'server' ? workers : 1);
 	});
 
 	it('resumes after an interruption from the saved cursor, doing no row twice', async () => {
