@@ -59,7 +59,7 @@ export class Executor {
 	) {
 		this.plan = plan;
 		this.lock = {...defaultLockPolicy, ...options.lock, signal: options.signal};
-		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? defaultTargetBatchMs, fixed: options.batchSize !== undefined, workers: options.backfillWorkers ?? defaultServerWorkers, signal: options.signal};
+		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? defaultTargetBatchMs(db.concurrent), fixed: options.batchSize !== undefined, workers: options.backfillWorkers ?? defaultServerWorkers, signal: options.signal};
 	}
 
 	/**

@@ -40,6 +40,8 @@ export class DashboardSession {
 	private autoplayTimer?: NodeJS.Timeout;
 	private resumeBackfill?: () => void;
 	private interrupted = false;
+	/** The last run failed and rolled back: quitting then exits 1, as `zdm-tui run` would. */
+	private failed = false;
 	private tableView?: TableView;
 	private closed = false;
 	private traffic?: DashboardTraffic;
@@ -195,7 +197,8 @@ export class DashboardSession {
 				if (this.state.autoplay && this.executor!.next?.phase === 'CONTRACTING') await this.traffic?.retire('v1');
 				dispatch({type: 'baseline'});
 				const result = await this.executor!.step();
-				if (result.outcome === 'rolled-back') this.stopAfterFailure();
+				this.failed = result.outcome === 'rolled-back';
+				if (this.failed) this.stopAfterFailure();
 			}
 		} catch (error) {
 			if (error instanceof ZdmError && error.code === 'interrupted') {
@@ -203,6 +206,7 @@ export class DashboardSession {
 				return;
 			}
 
+			this.failed = true;
 			this.stopAfterFailure();
 			dispatch({type: 'error', message: error instanceof ZdmError ? error.oneLine() : error instanceof Error ? error.message.split('\n')[0]! : String(error)});
 		} finally {
@@ -300,7 +304,7 @@ export class DashboardSession {
 	 * step finishes its transaction; then the lock is released and the database closed.
 	 */
 	async quit(): Promise<number> {
-		if (this.closed) return this.interrupted ? 130 : 0;
+		if (this.closed) return this.exitCode();
 		this.store.dispatch({type: 'quitting'});
 		// Closing the database under a start still opening it would break both.
 		await this.starting?.catch(() => {});
@@ -316,7 +320,13 @@ export class DashboardSession {
 		await this.tableView?.close();
 		await this.holder?.release().catch(() => {});
 		await this.db?.close();
-		return this.interrupted ? 130 : 0;
+		return this.exitCode();
+	}
+
+	/** As the headless commands: 130 interrupted, 1 failed and rolled back, 0 otherwise. */
+	private exitCode(): number {
+		if (this.interrupted) return 130;
+		return this.failed ? 1 : 0;
 	}
 }
 

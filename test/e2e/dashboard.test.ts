@@ -50,7 +50,7 @@ describe('dashboard in a real terminal (tmux)', () => {
 		await tmux.waitFor(text => text.includes('EXIT=0'));
 	});
 
-	it('with a failure armed, rolls back to ROLLED_BACK and exits cleanly on q', async () => {
+	it('with a failure armed, rolls back to ROLLED_BACK and exits 1 on q, as run does', async () => {
 		const tmux = open('--rows 2000', {columns: 80, rows: 24});
 		await tmux.waitFor(text => text.includes('[PENDING]'));
 		tmux.keys('Space', 'Space');
@@ -65,7 +65,7 @@ describe('dashboard in a real terminal (tmux)', () => {
 		tmux.keys('?');
 		expect(frameHeight(await tmux.waitFor(text => text.includes('keys (? closes)')))).toBeLessThan(24);
 		tmux.keys('q');
-		await tmux.waitFor(text => text.includes('EXIT=0'));
+		await tmux.waitFor(text => text.includes('EXIT=1'));
 	});
 
 	it('takes keys during a backfill: p pauses it, q stops it after its batch with exit 130', async () => {

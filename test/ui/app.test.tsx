@@ -96,6 +96,8 @@ describe('dashboard app', () => {
 		expect(app.lastFrame()).toContain('[ROLLED_BACK]');
 		app.stdin.write('q');
 		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		// As `zdm-tui run`: a migration that failed and rolled back ends with exit 1.
+		expect(app.exits[0]).toEqual({code: 1});
 		await demo.db.close();
 	});
 
@@ -165,6 +167,8 @@ describe('dashboard app', () => {
 		expect(again).toContain('batch 2,000 fixed');
 		app.stdin.write('q');
 		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		// A rollback asked for with r is not a failure: exit 0.
+		expect(app.exits[0]).toEqual({code: 0});
 		await demo.db.close();
 	});
 
