@@ -96,7 +96,8 @@ async function main(): Promise<number> {
 	// terminal sees at once that something is starting. Ink's first frame replaces the line.
 	const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 	if (terminal) process.stdout.write('zdm-tui: starting the dashboard…');
-	const {dashboard} = await import('./ui/dashboard.js');
+	// WHY the bundle? See scripts/bundle.mjs. Run from source (tsx), there is none: load the modules.
+	const {dashboard} = (await import(import.meta.url.endsWith('.js') ? './ui/dashboard.bundle.js' : './ui/dashboard.js')) as typeof import('./ui/dashboard.js');
 	if (terminal) process.stdout.write('\r\u001B[2K');
 	return dashboard(first, flags, controller.signal);
 }

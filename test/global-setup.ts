@@ -13,7 +13,8 @@ let server: PgServer | undefined;
 
 /** Build the CLI once (the CLI tests run the real dist/cli.js) and start one throwaway server. */
 export async function setup(project: TestProject) {
-	execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {stdio: 'inherit'});
+	// The build bundles the dashboard too (scripts/bundle.mjs): tsc alone would leave a stale bundle.
+	execFileSync('npm', ['run', '--silent', 'build'], {stdio: 'inherit'});
 	if (findPgBin()) {
 		server = await startPgServer();
 		project.provide('pgUrl', server.url);
