@@ -77,7 +77,10 @@ function comparisonFigures(section: string, runs: BackfillComparison[], concurre
 	// each is the closest estimate of its real cost. Each round's own ratio is listed too.
 	const best = (pick: (run: BackfillComparison) => number) => Math.min(...runs.map(pick));
 	const ratio = best(run => run.bigBang.ms) / best(run => run.zdm.backfillMs);
-	figures.push(atLeast(section, 'throughput zdm ÷ big-bang', ratio, 0.9, '×', `best ÷ best of ${runs.length}; each round: ${runs.map(run => run.throughputRatio.toFixed(2)).join(', ')}`));
+	const rounds = `best ÷ best of ${runs.length}; each round: ${runs.map(run => run.throughputRatio.toFixed(2)).join(', ')}`;
+	// WHY no target on PGlite? Issue #4 sets ≥ 0.9× for a server, where two sessions fill batches at
+	// once; PGlite is one backend that runs one batch at a time, so it is shown for comparison.
+	figures.push(concurrent ? atLeast(section, 'throughput zdm ÷ big-bang', ratio, 0.9, '×', rounds) : context(section, 'throughput zdm ÷ big-bang', ratio, '×', `${rounds}; one backend, one batch at a time (the ≥ 0.9× target is a server's)`));
 	figures.push(context(section, 'write wait p50, zdm backfill', median(runs.map(run => run.zdm.writes.p50)), 'ms', `p99 ${worst(run => run.zdm.writes.p99).toFixed(1)} ms (worst round), ${zdmWrites} writes, ${errors} errors`));
 	figures.push(below(section, 'longest write wait, zdm backfill', worst(run => run.zdm.writes.max), 100, 'ms', `worst of ${runs.length} rounds${waitNote ? `; ${waitNote}` : ''}`));
 	figures.push(context(section, 'write wait p50, big-bang', median(runs.map(run => run.bigBang.writes.p50)), 'ms', `p99 ${worst(run => run.bigBang.writes.p99).toFixed(0)} ms, ${bigBangWrites} writes`));
