@@ -1,16 +1,19 @@
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
-import {hasStateSchema, listMigrations, readHistory} from '../db/state.js';
+import {backfilledRows, hasStateSchema, listMigrations, readHistory} from '../db/state.js';
 import {formatPlan} from './format.js';
 import type {Io} from './io.js';
 
 export async function status(db: Database, io: Io, json: boolean, id?: string): Promise<number> {
 	// Reading status creates nothing: without zdm's schema there are simply no migrations.
 	const migrations = (!(await hasStateSchema(db)) ? [] : await listMigrations(db)).filter(m => id === undefined || m.id === id);
+	// A backfill stopped half-way (Ctrl-C, a crash) shows how far it got: a resume goes on from there.
+	const backfilled = new Map(await Promise.all(migrations.map(async m => [m.id, await backfilledRows(db, m.id)] as const)));
+	const rowsDone = (m: {id: string}, step: {number: number; kind: string}) => (step.kind === 'backfill' ? {rowsDone: backfilled.get(m.id)?.get(step.number) ?? 0} : {});
 	if (json) {
 		io.out(JSON.stringify({
 			database: db.label,
-			migrations: migrations.map(m => ({id: m.id, title: m.title, phase: m.phase, progress: Math.round(progressPct(m) * 10) / 10, startedAt: m.startedAt, updatedAt: m.updatedAt, steps: m.steps.map(s => ({number: s.number, phase: s.phase, status: s.status, description: s.description}))})),
+			migrations: migrations.map(m => ({id: m.id, title: m.title, phase: m.phase, progress: Math.round(progressPct(m) * 10) / 10, startedAt: m.startedAt, updatedAt: m.updatedAt, steps: m.steps.map(s => ({number: s.number, phase: s.phase, status: s.status, description: s.description, ...rowsDone(m, s)}))})),
 		}));
 		return 0;
 	}
@@ -22,6 +25,9 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 
 	for (const m of migrations) {
 		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}`);
+		for (const step of m.steps.filter(s => s.kind === 'backfill' && s.status === 'running')) {
+			io.out(`${''.padEnd(20)} step ${step.number} backfill stopped at ${(backfilled.get(m.id)?.get(step.number) ?? 0).toLocaleString('en-US')} rows; running it again resumes`);
+		}
 	}
 
 	if (id !== undefined && migrations[0]) {

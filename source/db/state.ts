@@ -182,6 +182,12 @@ export interface BackfillBatch {
 	rows: number;
 }
 
+/** Rows each backfill step of a migration has filled so far, by step number. */
+export async function backfilledRows(db: Queryable, id: string): Promise<Map<number, number>> {
+	const {rows} = await db.query<{step: number; rows: string | number}>('SELECT step, sum(rows) AS rows FROM zdm.backfill_batch WHERE migration_id = $1 GROUP BY step', [id]);
+	return new Map(rows.map(row => [row.step, Number(row.rows)]));
+}
+
 /** The batches a backfill step has committed, in the order they were handed out. */
 export async function loadBackfillBatches(db: Queryable, id: string, step: number): Promise<BackfillBatch[]> {
 	const {rows} = await db.query<{seq: number; after_key: string | null; last_key: string; rows: string | number}>(

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {describe, expect, it} from 'vitest';
+import {runCli} from '../support/cli.js';
 import {serverUrl} from '../support/databases.js';
 import {columnsOf, connect, isEvent, migrationPhase, rowsHash, seed, sleep, startCli, type CliProcess, useServerDatabase} from './support.js';
 
@@ -50,6 +51,12 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 		expect(recorded).toBeLessThan(rows);
 		expect(keys).toBe(recorded);
 		expect(mismatches).toEqual({wrong_inside: 0, filled_outside: 0});
+		// status tells how far the stopped backfill got, in both forms.
+		const status = await runCli(['status', 'MIG-002', '--database-url', url]);
+		expect(status.stdout).toContain(`step 3 backfill stopped at ${recorded.toLocaleString('en-US')} rows; running it again resumes`);
+		const json = await runCli(['status', '--json', '--database-url', url]);
+		const [migration] = JSON.parse(json.stdout).migrations as Array<{steps: Array<{number: number; rowsDone?: number}>}>;
+		expect(migration!.steps.find(step => step.number === 3)).toMatchObject({rowsDone: recorded});
 	}
 
 	async function expectResumesToComplete() {
