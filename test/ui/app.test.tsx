@@ -88,6 +88,8 @@ describe('dashboard app', () => {
 		const frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2 && text.includes('Migration MIG-001 rolled back'));
 		expect(frame).toContain('✗ 3.');
 		expect(frame).toContain('0 %');
+		// The backfill's bar tells how far it got, and that the rollback undid it: not a live figure.
+		expect(frame).toMatch(/^backfill \S+ stopped at [1-9][\d,]*\/[\d,]+ rows, undone by the rollback · batch/m);
 		expect(frame).toMatch(/ROLLED_BACK\s+Migration MIG-001 rolled back/);
 		// The column added at expand is gone again.
 		expect(frame).toMatch(/^id\s+username\s+email\s+users/m);

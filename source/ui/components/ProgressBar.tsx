@@ -30,7 +30,11 @@ export function ProgressBar({executed, total, backfill, batchSize, batchFixed, p
 				{'backfill '}
 				{/* First on the line, so a narrow terminal never cuts it off. */}
 				{paused ? <Text {...theme.warning}>PAUSED </Text> : null}
-				{backfill ? (
+				{backfill?.undone ? (
+					<Text {...theme.muted}>
+						{bar(rows, barWidth)} stopped at {int(backfill.rowsDone)}/{int(backfill.rowsTotal)} rows, undone by the rollback · {size}
+					</Text>
+				) : backfill ? (
 					<>
 						<Text {...theme.accent}>{bar(rows, barWidth)}</Text> {int(backfill.rowsDone)}/{int(backfill.rowsTotal)} rows · {int(backfill.rowsPerSecond)} rows/s · ETA {duration(backfill.etaMs)} · {size}
 					</>

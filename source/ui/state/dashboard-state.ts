@@ -13,6 +13,8 @@ export interface BackfillProgress {
 	rowsPerSecond: number;
 	etaMs: number;
 	batchSize: number;
+	/** The migration rolled back since: these rows were filled, then undone with the column. */
+	undone?: boolean;
 }
 
 export interface DashboardState {
@@ -94,7 +96,9 @@ const withStep = (steps: Step[], step: Step) => steps.map(each => (each.number =
 function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardState {
 	switch (event.type) {
 		case 'phase': {
-			return state.plan ? {...state, plan: {...state.plan, phase: event.phase}} : state;
+			if (!state.plan) return state;
+			const undone = event.phase === 'ROLLED_BACK' && state.backfill ? {backfill: {...state.backfill, undone: true}} : {};
+			return {...state, plan: {...state.plan, phase: event.phase}, ...undone};
 		}
 
 		case 'step-started': {
