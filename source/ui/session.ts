@@ -1,15 +1,15 @@
 import {ZdmError} from '../core/errors.js';
-import {Executor, type ExecutorOptions} from '../core/executor.js';
 import {maxBatch, minBatch} from '../core/backfill.js';
-import type {Plan} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
 import {acquireHolder, ensureStateSchema, readHistory, type Holder} from '../db/state.js';
 import {readPlanFile} from '../core/plan-file.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
-import {preparePlan, startedMigration} from '../commands/prepare.js';
+import {startedMigration} from '../commands/prepare.js';
 import {TableView} from './data/table-view.js';
 import {DashboardTraffic} from './data/dashboard-traffic.js';
+import {DashboardExecutor} from './data/dashboard-executor.js';
+import {CommandQueue, type Command} from './data/command-queue.js';
 import type {DashboardStore} from './state/store.js';
 
 /** Enough rows that the backfill visibly runs for a few seconds on PGlite (4–8 s measured here). */
@@ -22,8 +22,6 @@ export interface SessionOptions {
 	open?: (flags: CommandFlags) => Promise<Database>;
 }
 
-type Command = 'next' | 'rollback';
-
 /**
  * The dashboard's lifecycle as plain async code: open, prepare, drive the executor one command at
  * a time, quit. React only renders the store this feeds and forwards keys to these methods.
@@ -31,14 +29,9 @@ type Command = 'next' | 'rollback';
 export class DashboardSession {
 	private db?: Database;
 	private holder?: Holder;
-	private executor?: Executor;
-	private compiled?: Plan;
-	private unsubscribe?: () => void;
+	private link?: DashboardExecutor;
 	private readonly controller = new AbortController();
-	private readonly queue: Command[] = [];
-	private current?: Promise<void>;
-	private autoplayTimer?: NodeJS.Timeout;
-	private resumeBackfill?: () => void;
+	private readonly commands: CommandQueue;
 	private interrupted = false;
 	/** The last run failed and rolled back: quitting then exits 1, as `zdm-tui run` would. */
 	private failed = false;
@@ -49,10 +42,21 @@ export class DashboardSession {
 	constructor(
 		private readonly store: DashboardStore,
 		private readonly options: SessionOptions,
-	) {}
+	) {
+		this.commands = new CommandQueue(
+			store,
+			command => this.execute(command),
+			() => !this.closed && !this.state.quitting && this.executor !== undefined,
+			options.flags.speed ?? 1200,
+		);
+	}
 
 	private get state() {
 		return this.store.getState();
+	}
+
+	private get executor() {
+		return this.link?.executor;
 	}
 
 	private starting?: Promise<void>;
@@ -72,99 +76,25 @@ export class DashboardSession {
 		const file = readPlanFile(this.options.planPath);
 		this.db = await (this.options.open ?? defaultOpen)(flags);
 		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
+		this.link = new DashboardExecutor(this.db, this.store, this.options.planPath, this.options.flags, this.controller.signal, this.tableView);
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
 		const resuming = (await startedMigration(this.db, file)) !== undefined;
 
-		const findings = resuming ? [] : (await this.prepare()).findings;
+		const findings = resuming ? [] : (await this.link.prepare()).findings;
 		await ensureStateSchema(this.db);
 		this.holder = await acquireHolder(this.db, file.id);
-		if (resuming) await this.attach(await Executor.resume(this.db, file.id, this.executorOptions()));
-		else await this.openExecutor();
+		if (resuming) await this.link.resume(file.id);
+		else await this.link.open();
 		this.traffic = new DashboardTraffic(this.db, file, this.options.flags, this.store);
 		await this.traffic.begin(this.executor!);
-		dispatch({type: 'ready', ...this.readyFields(), findings, history: await readHistory(this.db, file.id)});
+		dispatch({type: 'ready', ...this.link.readyFields(), findings, history: await readHistory(this.db, file.id)});
 		await this.refreshUsers();
-		if (this.state.autoplay) this.scheduleAutoplay(0);
-	}
-
-	private readyFields() {
-		const {plan, control} = this.executor!;
-		return {database: this.db!.label, plan: {id: plan.id, title: plan.title, phase: plan.phase}, steps: plan.steps.map(step => ({...step})), batchSize: control.batchSize, batchFixed: control.fixed};
-	}
-
-	/** Validate, compile and lint the plan file against the catalog as it is now. */
-	private async prepare() {
-		const prepared = await preparePlan(this.db!, this.options.planPath, this.options.flags.allow);
-		const {failAt} = this.options.flags;
-		if (failAt !== undefined && failAt > prepared.plan.steps.length) {
-			throw new ZdmError('bad-input', `--fail-at ${failAt} is past the plan's last step (${prepared.plan.steps.length})`, `choose a step from 1 to ${prepared.plan.steps.length}`);
-		}
-
-		this.compiled = prepared.plan;
-		return prepared;
-	}
-
-	private executorOptions(): ExecutorOptions {
-		const {flags} = this.options;
-		return {
-			failAt: flags.failAt,
-			batchSize: flags.batchSize,
-			backfillWorkers: flags.backfillWorkers,
-			signal: this.controller.signal,
-			lock: {
-				...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),
-				...(flags.maxLockWait === undefined ? {} : {maxLockWaitMs: flags.maxLockWait}),
-			},
-		};
-	}
-
-	private async openExecutor() {
-		await this.attach(await Executor.open(this.db!, this.compiled!, this.executorOptions()));
-	}
-
-	private async attach(executor: Executor) {
-		this.unsubscribe?.();
-		this.executor = executor;
-		// `p` holds the backfill between batches; the batch in flight still commits.
-		executor.control.gate = async () => {
-			// PGlite's batches resolve as promises only: without a turn of the event loop between
-			// them, keys (p, q, +/-) would wait in stdin until the whole backfill ended.
-			await new Promise(resolve => setImmediate(resolve));
-			if (!this.state.paused || this.controller.signal.aborted) return;
-			await new Promise<void>(resolve => {
-				this.resumeBackfill = resolve;
-			});
-		};
-		this.unsubscribe = executor.on(event => {
-			this.store.dispatch({type: 'executor', event});
-			// Columns change only when a step runs DDL; batches reuse the shape already read.
-			if (event.type === 'batch') this.tableView?.refreshSoon();
-			else this.tableView?.columnsMayChange();
-		});
+		if (this.state.autoplay) this.commands.scheduleAutoplay(0);
 	}
 
 	/** Space / Enter and `r`: queued behind a running command, never run alongside it. */
 	enqueue(command: Command) {
-		if (this.closed || this.state.quitting || !this.executor) return;
-		this.queue.push(command);
-		this.pump();
-	}
-
-	private pump() {
-		if (this.current) {
-			this.store.dispatch({type: 'queue', busy: true, queued: this.queue.length});
-			return;
-		}
-
-		const command = this.queue.shift();
-		if (!command) return;
-		this.store.dispatch({type: 'queue', busy: true, queued: this.queue.length});
-		this.current = this.execute(command).finally(() => {
-			this.current = undefined;
-			this.store.dispatch({type: 'queue', busy: false, queued: this.queue.length});
-			if (this.queue.length > 0) this.pump();
-			else if (this.state.autoplay) this.scheduleAutoplay(this.options.flags.speed ?? 1200);
-		});
+		this.commands.enqueue(command);
 	}
 
 	private async execute(command: Command) {
@@ -181,13 +111,13 @@ export class DashboardSession {
 				await this.traffic?.retire('v2');
 				await executor.rollback();
 			} else if (phase === 'COMPLETE') {
-				this.stopAutoplay();
+				this.commands.stopAutoplay();
 				return dispatch({type: 'notice', message: 'COMPLETE: nothing left to run. q quits'});
 			} else {
 				// As `run` does: a plan with a lint error never touches the database unless allowed.
 				const lintError = phase === 'PENDING' || phase === 'ROLLED_BACK' ? this.state.findings.find(finding => finding.severity === 'error') : undefined;
 				if (lintError) {
-					this.stopAutoplay();
+					this.commands.stopAutoplay();
 					return dispatch({type: 'error', message: `lint ${lintError.rule} refuses this plan (--allow ${lintError.rule} accepts it): ${lintError.hint}`});
 				}
 
@@ -198,7 +128,7 @@ export class DashboardSession {
 				dispatch({type: 'baseline'});
 				const result = await this.executor!.step();
 				this.failed = result.outcome === 'rolled-back';
-				if (this.failed) this.stopAfterFailure();
+				if (this.failed) this.commands.stopAfterFailure();
 			}
 		} catch (error) {
 			if (error instanceof ZdmError && error.code === 'interrupted') {
@@ -207,51 +137,25 @@ export class DashboardSession {
 			}
 
 			this.failed = true;
-			this.stopAfterFailure();
+			this.commands.stopAfterFailure();
 			dispatch({type: 'error', message: error instanceof ZdmError ? error.oneLine() : error instanceof Error ? error.message.split('\n')[0]! : String(error)});
 		} finally {
 			dispatch({type: 'fail-armed', on: this.executor!.failureArmed});
 			if (!this.closed) await this.refreshUsers();
 			const end = this.executor!.plan.phase;
-			if (end === 'COMPLETE' || end === 'ROLLED_BACK') this.stopAutoplay();
+			if (end === 'COMPLETE' || end === 'ROLLED_BACK') this.commands.stopAutoplay();
 		}
 	}
 
 	private async restart() {
-		const {control, failureArmed} = this.executor!;
-		await this.prepare();
-		await this.openExecutor();
-		// What the person set by hand carries over to the fresh run.
-		Object.assign(this.executor!.control, {batchSize: control.batchSize, fixed: control.fixed});
-		this.executor!.armFailure(failureArmed);
+		await this.link!.restart();
 		// v2 was retired by the rollback: both versions start again with the fresh run.
 		await this.traffic?.begin(this.executor!);
-		this.store.dispatch({type: 'ready', ...this.readyFields(), findings: this.state.findings, history: this.state.history});
-	}
-
-	private scheduleAutoplay(delayMs: number) {
-		clearTimeout(this.autoplayTimer);
-		this.autoplayTimer = setTimeout(() => {
-			if (this.state.autoplay && !this.current && this.queue.length === 0) this.enqueue('next');
-		}, delayMs);
-	}
-
-	/** Keys queued before a failure meant "go on", not "start again": drop them. */
-	private stopAfterFailure() {
-		this.queue.length = 0;
-		this.stopAutoplay();
-	}
-
-	private stopAutoplay() {
-		clearTimeout(this.autoplayTimer);
-		if (this.state.autoplay) this.store.dispatch({type: 'autoplay', on: false});
+		this.store.dispatch({type: 'ready', ...this.link!.readyFields(), findings: this.state.findings, history: this.state.history});
 	}
 
 	toggleAutoplay() {
-		const on = !this.state.autoplay;
-		this.store.dispatch({type: 'autoplay', on});
-		if (on && !this.current) this.scheduleAutoplay(0);
-		else if (!on) clearTimeout(this.autoplayTimer);
+		this.commands.toggleAutoplay();
 	}
 
 	/** `f`: the next step to start fails, and everything executed rolls back. */
@@ -264,12 +168,7 @@ export class DashboardSession {
 	togglePause() {
 		const on = !this.state.paused;
 		this.store.dispatch({type: 'paused', on});
-		if (!on) this.releaseGate();
-	}
-
-	private releaseGate() {
-		this.resumeBackfill?.();
-		this.resumeBackfill = undefined;
+		if (!on) this.link?.releaseGate();
 	}
 
 	/** `v`: the old application is taken out of service, as contract requires. */
@@ -308,13 +207,12 @@ export class DashboardSession {
 		this.store.dispatch({type: 'quitting'});
 		// Closing the database under a start still opening it would break both.
 		await this.starting?.catch(() => {});
-		clearTimeout(this.autoplayTimer);
-		this.queue.length = 0;
+		this.commands.close();
 		this.controller.abort();
-		this.releaseGate();
-		await this.current;
+		this.link?.releaseGate();
+		await this.commands.running;
 		this.closed = true;
-		this.unsubscribe?.();
+		this.link?.detach();
 		// Requests in flight finish before the hold is released and the database closes.
 		await this.traffic?.end();
 		await this.tableView?.close();
