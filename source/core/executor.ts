@@ -1,12 +1,14 @@
 import type {Database, Queryable} from '../db/database.js';
-import {activeMigration, addHistory, ensureStateSchema, loadMigration, saveNewMigration, savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
-import {defaultServerWorkers, defaultTargetBatchMs, InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
+import {addHistory, savePhase, type HistoryEntry} from '../db/state.js';
+import {defaultServerWorkers, defaultTargetBatchMs, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent, ExecutorListener} from './events.js';
 import {defaultLockPolicy, findBlockers, isConnectionLoss, type LockPolicy} from './lock-retry.js';
+import {openPlan, openStoredPlan} from './open-plan.js';
 import {isActive, type MigrationPhase} from './phase.js';
-import {nextStep, progressPct, type Plan, type Step} from './plan.js';
-import {inTransaction, outsideTransaction, undo, type StepSql} from './step-sql.js';
+import {nextStep, type Plan, type Step} from './plan.js';
+import {rollbackAfterFailure, rollbackExecuted} from './rollback.js';
+import {runStep, type StepContext} from './step-run.js';
 
 export interface ExecutorOptions {
 	/** Inject a failure when this step (1-based) runs. */
@@ -48,7 +50,8 @@ export class Executor {
 	readonly plan: Plan;
 	readonly control: BackfillControl;
 	private readonly listeners = new Set<ExecutorListener>();
-	private readonly lock: LockPolicy;
+	/** What the step and rollback modules use of this executor. */
+	private readonly context: StepContext;
 	private failArmed = false;
 	private busy = false;
 
@@ -58,41 +61,27 @@ export class Executor {
 		private readonly options: ExecutorOptions,
 	) {
 		this.plan = plan;
-		this.lock = {...defaultLockPolicy, ...options.lock, signal: options.signal};
+		const lock: LockPolicy = {...defaultLockPolicy, ...options.lock, signal: options.signal};
 		this.control = {batchSize: options.batchSize ?? 1000, targetBatchMs: options.targetBatchMs ?? defaultTargetBatchMs(db.concurrent), fixed: options.batchSize !== undefined, workers: options.backfillWorkers ?? defaultServerWorkers, signal: options.signal};
+		this.context = {
+			db,
+			plan,
+			sql: {db, lock, onLockWait: async (step, attempt, waitedMs) => this.lockWait(step, attempt, waitedMs)},
+			control: this.control,
+			emit: event => this.emit(event),
+			history: async (tx, entry) => this.history(tx, entry),
+			setPhase: phase => this.setPhase(phase),
+		};
 	}
 
-	/**
-	 * Load the migration's stored state or store the freshly compiled plan. A started migration
-	 * resumes from its stored steps (the SQL it was planned with); a rolled-back one starts afresh.
-	 */
+	/** Open a migration from its compiled plan: a started one resumes from its stored state (open-plan.ts). */
 	static async open(db: Database, compiled: Plan, options: ExecutorOptions = {}): Promise<Executor> {
-		await ensureStateSchema(db);
-		const stored = await loadMigration(db, compiled.id);
-		const active = await activeMigration(db);
-		if (active && active.id !== compiled.id) {
-			throw new ZdmError('refused', `migration ${active.id} is already active (${active.phase}, ${progressPct(active).toFixed(0)} %) on this database`, `finish it first: zdm-tui complete ${active.id}, or zdm-tui rollback ${active.id}`);
-		}
-
-		if (stored && stored.phase !== 'ROLLED_BACK' && stored.phase !== 'PENDING') {
-			if (stored.fingerprint !== compiled.fingerprint) {
-				throw new ZdmError('bad-input', `migration ${compiled.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${compiled.id}), or give the new plan another id`);
-			}
-
-			return new Executor(db, {...compiled, steps: stored.steps, phase: stored.phase}, options);
-		}
-
-		const plan: Plan = {...compiled, phase: 'PENDING', steps: compiled.steps.map(step => ({...step, status: 'pending'}))};
-		await db.transaction(async tx => saveNewMigration(tx, plan));
-		return new Executor(db, plan, options);
+		return new Executor(db, await openPlan(db, compiled), options);
 	}
 
 	/** Open a stored migration by id alone (complete, rollback). */
 	static async resume(db: Database, id: string, options: ExecutorOptions = {}): Promise<Executor> {
-		await ensureStateSchema(db);
-		const stored = await loadMigration(db, id);
-		if (!stored) throw new ZdmError('bad-input', `no migration "${id}" on this database`, 'see zdm-tui status for the ids');
-		return new Executor(db, {id: stored.id, title: stored.title, steps: stored.steps, phase: stored.phase, fingerprint: stored.fingerprint}, options);
+		return new Executor(db, await openStoredPlan(db, id), options);
 	}
 
 	on(listener: ExecutorListener): () => void {
@@ -163,7 +152,7 @@ export class Executor {
 		step.status = 'running';
 		this.emit({type: 'step-started', step});
 		try {
-			await this.execute(step, inject, wasRunning, started);
+			await runStep(this.context, step, inject, wasRunning, started);
 		} catch (error) {
 			const lost = isConnectionLoss(error);
 			if (lost || (error instanceof ZdmError && error.code === 'interrupted')) {
@@ -178,13 +167,7 @@ export class Executor {
 			step.durationMs = performance.now() - started;
 			this.emit({type: 'step-failed', step, error: message});
 			try {
-				// A step that was not one transaction may have left part of itself: undo it too.
-				if (step.kind === 'concurrent' || step.kind === 'backfill') await undo(this.sql, step);
-				await this.db.transaction(async tx => {
-					await saveStepStatus(tx, this.plan.id, step);
-					await this.history(tx, {phase: 'FAILED', message: `Step ${step.number} failed: ${message}`, durationMs: step.durationMs});
-				});
-				await this.rollbackExecuted();
+				await rollbackAfterFailure(this.context, step, message);
 			} catch (rollbackError) {
 				if (isConnectionLoss(rollbackError)) throw connectionLost(rollbackError, `the rollback after step ${step.number} failed (${message})`);
 				throw rollbackError;
@@ -200,105 +183,9 @@ export class Executor {
 		return {outcome: 'executed', step};
 	}
 
-	private async execute(step: Step, inject: boolean, wasRunning: boolean, started: number) {
-		const markDone = async (tx: Queryable) => {
-			step.durationMs = performance.now() - started;
-			step.status = 'executed';
-			await saveStepStatus(tx, this.plan.id, step);
-			await savePhase(tx, this.plan.id, step.phase);
-			await this.history(tx, {phase: step.phase, message: step.description, durationMs: step.durationMs});
-		};
-
-		const markRunning = async () =>
-			this.db.transaction(async tx => {
-				await saveStepStatus(tx, this.plan.id, step);
-				await savePhase(tx, this.plan.id, step.phase);
-			});
-
-		switch (step.kind) {
-			case 'ddl':
-			case 'script': {
-				// The step's SQL and its mark commit together: after a crash, either both or neither.
-				await inTransaction(this.sql, step, step.forward, step.kind === 'script', async tx => {
-					if (inject) throw new InjectedFailure(step.number);
-					await markDone(tx);
-				});
-				break;
-			}
-
-			case 'concurrent': {
-				await markRunning();
-				// A crash mid-build leaves an INVALID index; drop it before building again.
-				if (wasRunning) await undo(this.sql, step);
-				await outsideTransaction(this.sql, step, step.forward);
-				if (inject) throw new InjectedFailure(step.number);
-				await this.db.transaction(markDone);
-				break;
-			}
-
-			case 'backfill': {
-				await markRunning();
-				await runBackfill({
-					db: this.db,
-					migrationId: this.plan.id,
-					step,
-					lock: this.lock,
-					control: this.control,
-					injectFailure: inject,
-					emit: event => this.emit(event),
-					onLockWait: async (attempt, waitedMs) => this.lockWait(step, attempt, waitedMs),
-				});
-				await this.db.transaction(markDone);
-				break;
-			}
-		}
-
-		this.emit({type: 'step-executed', step, durationMs: step.durationMs ?? 0});
-	}
-
 	private async lockWait(step: Step, attempt: number, waitedMs: number) {
 		const blockers = step.table && this.db.concurrent ? await findBlockers(this.db, this.options.schema ?? 'public', step.table) : [];
 		this.emit({type: 'lock-wait', step, attempt, waitedMs, blockers});
-	}
-
-	/** How this executor's steps run their SQL (step-sql.ts). */
-	private get sql(): StepSql {
-		return {db: this.db, lock: this.lock, onLockWait: async (step, attempt, waitedMs) => this.lockWait(step, attempt, waitedMs)};
-	}
-
-	// WHY reverse order? The newest change is undone first, like unwinding a stack: each rollback
-	// runs against exactly the shape its step left behind.
-	private async rollbackExecuted() {
-		const done = this.plan.steps.filter(step => step.status === 'executed' || step.status === 'running').reverse();
-		for (const step of done) {
-			if (step.irreversible && step.status === 'executed') {
-				throw new ZdmError('refused', `step ${step.number} (${step.description}) cannot be undone`, 'the old shape is gone; write a new migration that reverses it');
-			}
-
-			const started = performance.now();
-			await this.inTransactionOrNot(step, async tx => {
-				step.status = 'rolled_back';
-				step.durationMs = performance.now() - started;
-				await saveStepStatus(tx, this.plan.id, step);
-				await this.history(tx, {phase: 'ROLLBACK', message: `Rolled back: ${step.description}`, durationMs: step.durationMs});
-			});
-			this.emit({type: 'step-rolled-back', step, durationMs: step.durationMs ?? 0});
-		}
-
-		await this.db.transaction(async tx => {
-			await savePhase(tx, this.plan.id, 'ROLLED_BACK');
-			this.setPhase('ROLLED_BACK');
-			await this.history(tx, {phase: 'ROLLED_BACK', message: `Migration ${this.plan.id} rolled back`});
-		});
-	}
-
-	private async inTransactionOrNot(step: Step, mark: (tx: Queryable) => Promise<void>) {
-		if (step.kind === 'concurrent') {
-			await undo(this.sql, step);
-			await this.db.transaction(mark);
-		} else {
-			await inTransaction(this.sql, step, step.rollback, step.kind === 'script', mark);
-		}
 	}
 
 	/** Undo everything executed so far (the `rollback` command, the dashboard's `r`). */
@@ -312,7 +199,7 @@ export class Executor {
 		await this.checkBeforeStep();
 		this.busy = true;
 		try {
-			await this.rollbackExecuted();
+			await rollbackExecuted(this.context);
 		} catch (error) {
 			if (isConnectionLoss(error)) throw connectionLost(error, 'the rollback');
 			throw error;

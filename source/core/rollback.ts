@@ -1,0 +1,52 @@
+import type {Queryable} from '../db/database.js';
+import {savePhase, saveStepStatus} from '../db/state.js';
+import {ZdmError} from './errors.js';
+import type {Step} from './plan.js';
+import type {StepContext} from './step-run.js';
+import {inTransaction, undo} from './step-sql.js';
+
+/** After `step` failed: undo what it left, store the failure, then roll back every executed step. */
+export async function rollbackAfterFailure(run: StepContext, step: Step, message: string): Promise<void> {
+	// A step that was not one transaction may have left part of itself: undo it too.
+	if (step.kind === 'concurrent' || step.kind === 'backfill') await undo(run.sql, step);
+	await run.db.transaction(async tx => {
+		await saveStepStatus(tx, run.plan.id, step);
+		await run.history(tx, {phase: 'FAILED', message: `Step ${step.number} failed: ${message}`, durationMs: step.durationMs});
+	});
+	await rollbackExecuted(run);
+}
+
+// WHY reverse order? The newest change is undone first, like unwinding a stack: each rollback
+// runs against exactly the shape its step left behind.
+export async function rollbackExecuted(run: StepContext): Promise<void> {
+	const done = run.plan.steps.filter(step => step.status === 'executed' || step.status === 'running').reverse();
+	for (const step of done) {
+		if (step.irreversible && step.status === 'executed') {
+			throw new ZdmError('refused', `step ${step.number} (${step.description}) cannot be undone`, 'the old shape is gone; write a new migration that reverses it');
+		}
+
+		const started = performance.now();
+		await inTransactionOrNot(run, step, async tx => {
+			step.status = 'rolled_back';
+			step.durationMs = performance.now() - started;
+			await saveStepStatus(tx, run.plan.id, step);
+			await run.history(tx, {phase: 'ROLLBACK', message: `Rolled back: ${step.description}`, durationMs: step.durationMs});
+		});
+		run.emit({type: 'step-rolled-back', step, durationMs: step.durationMs ?? 0});
+	}
+
+	await run.db.transaction(async tx => {
+		await savePhase(tx, run.plan.id, 'ROLLED_BACK');
+		run.setPhase('ROLLED_BACK');
+		await run.history(tx, {phase: 'ROLLED_BACK', message: `Migration ${run.plan.id} rolled back`});
+	});
+}
+
+async function inTransactionOrNot(run: StepContext, step: Step, mark: (tx: Queryable) => Promise<void>) {
+	if (step.kind === 'concurrent') {
+		await undo(run.sql, step);
+		await run.db.transaction(mark);
+	} else {
+		await inTransaction(run.sql, step, step.rollback, step.kind === 'script', mark);
+	}
+}

@@ -1,0 +1,77 @@
+import type {Database, Queryable} from '../db/database.js';
+import {savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
+import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
+import type {ExecutorEvent} from './events.js';
+import type {MigrationPhase} from './phase.js';
+import type {Plan, Step} from './plan.js';
+import {inTransaction, outsideTransaction, undo, type StepSql} from './step-sql.js';
+
+/** What running or undoing a step needs from its executor. */
+export interface StepContext {
+	readonly db: Database;
+	readonly plan: Plan;
+	/** How the steps run their SQL (step-sql.ts). */
+	readonly sql: StepSql;
+	readonly control: BackfillControl;
+	emit(event: ExecutorEvent): void;
+	/** Store a history entry in `tx` and tell the listeners. */
+	history(tx: Queryable, entry: Omit<HistoryEntry, 'at' | 'migrationId'>): Promise<void>;
+	setPhase(phase: MigrationPhase): void;
+}
+
+/** How one step runs forward, by its kind; its mark (executed, the phase, history) is stored as it ends. */
+export async function runStep(run: StepContext, step: Step, inject: boolean, wasRunning: boolean, started: number): Promise<void> {
+	const markDone = async (tx: Queryable) => {
+		step.durationMs = performance.now() - started;
+		step.status = 'executed';
+		await saveStepStatus(tx, run.plan.id, step);
+		await savePhase(tx, run.plan.id, step.phase);
+		await run.history(tx, {phase: step.phase, message: step.description, durationMs: step.durationMs});
+	};
+
+	const markRunning = async () =>
+		run.db.transaction(async tx => {
+			await saveStepStatus(tx, run.plan.id, step);
+			await savePhase(tx, run.plan.id, step.phase);
+		});
+
+	switch (step.kind) {
+		case 'ddl':
+		case 'script': {
+			// The step's SQL and its mark commit together: after a crash, either both or neither.
+			await inTransaction(run.sql, step, step.forward, step.kind === 'script', async tx => {
+				if (inject) throw new InjectedFailure(step.number);
+				await markDone(tx);
+			});
+			break;
+		}
+
+		case 'concurrent': {
+			await markRunning();
+			// A crash mid-build leaves an INVALID index; drop it before building again.
+			if (wasRunning) await undo(run.sql, step);
+			await outsideTransaction(run.sql, step, step.forward);
+			if (inject) throw new InjectedFailure(step.number);
+			await run.db.transaction(markDone);
+			break;
+		}
+
+		case 'backfill': {
+			await markRunning();
+			await runBackfill({
+				db: run.db,
+				migrationId: run.plan.id,
+				step,
+				lock: run.sql.lock,
+				control: run.control,
+				injectFailure: inject,
+				emit: event => run.emit(event),
+				onLockWait: async (attempt, waitedMs) => run.sql.onLockWait(step, attempt, waitedMs),
+			});
+			await run.db.transaction(markDone);
+			break;
+		}
+	}
+
+	run.emit({type: 'step-executed', step, durationMs: step.durationMs ?? 0});
+}
