@@ -128,7 +128,12 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 			`while step ${step}'s DDL waits for its lock`,
 			async () => {
 				// Get to just before the step, then hold the table so its DDL must queue, and kill it there.
-				if (step > 1) {
+				// WHY `start` before the contract? It stops after the migrate phase by itself; a kill on
+				// reading "step 3 executed" can land after the quick contract step already committed.
+				if (step === 4) {
+					const first = startCli(['start', ...args().slice(1)]);
+					expect(await first.exited, first.stderr()).toBe(0);
+				} else if (step > 1) {
 					await killAt(start(), isEvent('step-executed', step - 1));
 					await waitForZdmGone();
 				}
