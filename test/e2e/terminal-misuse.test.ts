@@ -41,4 +41,29 @@ describe('terminal misuse (tmux)', () => {
 		tmux.keys('q');
 		await tmux.waitFor(text => text.includes('EXIT=0'));
 	});
+
+	it('a shrink and a grow that reach it as one signal (it was busy) still leave a whole frame at the top', async () => {
+		// Lines in the scrollback: a terminal that grows pulls them back above the frame.
+		const tmux = new TmuxSession('seq 1 200; CI=false node dist/cli.js --rows 3000 --traffic 0', {columns: 100, rows: 30});
+		sessions.push(tmux);
+		await tmux.waitFor(text => text.includes('[PENDING]'));
+		const pane = execFileSync('tmux', ['display-message', '-p', '-t', tmux.name, '#{pane_pid}'], {encoding: 'utf8'}).trim();
+		const dashboard = Number(execFileSync('pgrep', ['-P', pane], {encoding: 'utf8'}).trim().split('\n')[0]);
+		// Stopped, as a process is whose event loop a long statement holds: both resizes queue as one SIGWINCH.
+		process.kill(dashboard, 'SIGSTOP');
+		try {
+			resize(tmux, 20, 10);
+			await new Promise(resolve => setTimeout(resolve, 300));
+			resize(tmux, 100, 30);
+			await new Promise(resolve => setTimeout(resolve, 300));
+		} finally {
+			process.kill(dashboard, 'SIGCONT');
+		}
+
+		const screen = await tmux.waitFor(text => text.split('\n')[0]!.startsWith('MIG-001') && text.includes('[PENDING]'), 10_000);
+		expectWholeFrame(screen, 100, 30);
+		expect(screen).not.toMatch(/^(19\d|200)$/m);
+		tmux.keys('q');
+		await tmux.waitFor(text => text.includes('EXIT=0'));
+	});
 });
