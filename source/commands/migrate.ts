@@ -61,8 +61,8 @@ function report(executor: Executor, io: Io, json: boolean) {
 /** --traffic: v1 and v2 derived from the plan; loaded only when asked for. */
 async function trafficFor(flags: CommandFlags, db: Database, file: PlanFile, executor: Executor): Promise<Traffic | undefined> {
 	if (!flags.traffic) return undefined;
-	const {prepareTraffic} = await import('../traffic/index.js');
-	return prepareTraffic(db, file, executor.plan, {rate: flags.traffic, lockTimeoutMs: flags.lockTimeout, thresholdMs: flags.waitThreshold});
+	const {prepareTraffic, trafficOptions} = await import('../traffic/index.js');
+	return prepareTraffic(db, file, executor.plan, trafficOptions(flags, flags.traffic));
 }
 
 export async function migrate(command: MigrateCommand, target: string, db: Database, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {

@@ -1,3 +1,4 @@
+import type {CommandFlags} from '../commands/options.js';
 import type {PlanFile} from '../core/plan-file.js';
 import type {Plan} from '../core/plan.js';
 import type {Database} from '../db/database.js';
@@ -8,6 +9,9 @@ import {Traffic, type TrafficOptions, type TrafficSnapshot} from './traffic.js';
 export {Traffic, type TrafficOptions, type TrafficSnapshot} from './traffic.js';
 export type {VersionMetrics, Verdict, VersionState} from './metrics.js';
 export type {VersionName} from './values.js';
+
+/** What the command line says of the traffic: the rate is the caller's (run and the dashboard default differently). */
+export const trafficOptions = (flags: CommandFlags, rate: number): TrafficOptions => ({rate, lockTimeoutMs: flags.lockTimeout, thresholdMs: flags.waitThreshold});
 
 /** Derive both versions from the plan and the catalog as it is now; nothing runs until start(). */
 export async function prepareTraffic(db: Database, file: PlanFile, plan: Pick<Plan, 'steps'>, options: TrafficOptions): Promise<Traffic> {

@@ -2,7 +2,7 @@ import type {Executor} from '../../core/executor.js';
 import type {PlanFile} from '../../core/plan-file.js';
 import type {Database} from '../../db/database.js';
 import type {CommandFlags} from '../../commands/options.js';
-import {prepareTraffic, type Traffic, type VersionName} from '../../traffic/index.js';
+import {prepareTraffic, trafficOptions, type Traffic, type TrafficOptions, type VersionName} from '../../traffic/index.js';
 import type {DashboardStore} from '../state/store.js';
 
 /**
@@ -20,9 +20,7 @@ export class DashboardTraffic {
 	private traffic?: Traffic;
 	private unfollow?: () => void;
 	private unsubscribe?: () => void;
-	private readonly rate: number;
-	private readonly lockTimeoutMs?: number;
-	private readonly thresholdMs?: number;
+	private readonly options: TrafficOptions;
 
 	constructor(
 		private readonly db: Database,
@@ -30,16 +28,14 @@ export class DashboardTraffic {
 		flags: CommandFlags,
 		private readonly store: DashboardStore,
 	) {
-		this.rate = flags.traffic ?? dashboardTrafficRate;
-		this.lockTimeoutMs = flags.lockTimeout;
-		this.thresholdMs = flags.waitThreshold;
+		this.options = trafficOptions(flags, flags.traffic ?? dashboardTrafficRate);
 	}
 
 	/** Start both versions following this executor; the previous run's traffic stops first. */
 	async begin(executor: Executor) {
 		await this.end();
-		if (this.rate === 0) return;
-		const traffic = await prepareTraffic(this.db, this.file, executor.plan, {rate: this.rate, lockTimeoutMs: this.lockTimeoutMs, thresholdMs: this.thresholdMs});
+		if (this.options.rate === 0) return;
+		const traffic = await prepareTraffic(this.db, this.file, executor.plan, this.options);
 		// A plan that changes no table with a single-column key has nothing to simulate: no panel.
 		if (traffic.shapes.length === 0) return;
 		this.traffic = traffic;
