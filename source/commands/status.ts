@@ -9,7 +9,8 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 	const migrations = (!(await hasStateSchema(db)) ? [] : await listMigrations(db)).filter(m => id === undefined || m.id === id);
 	// A backfill stopped half-way (Ctrl-C, a crash) shows how far it got: a resume goes on from there.
 	const backfilled = new Map(await Promise.all(migrations.map(async m => [m.id, await backfilledRows(db, m.id)] as const)));
-	const rowsDone = (m: {id: string}, step: {number: number; kind: string}) => (step.kind === 'backfill' ? {rowsDone: backfilled.get(m.id)?.get(step.number) ?? 0} : {});
+	const rowsOf = (m: {id: string}, step: {number: number}) => backfilled.get(m.id)?.get(step.number) ?? 0;
+	const rowsDone = (m: {id: string}, step: {number: number; kind: string}) => (step.kind === 'backfill' ? {rowsDone: rowsOf(m, step)} : {});
 	if (json) {
 		io.out(JSON.stringify({
 			database: db.label,
@@ -26,7 +27,7 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 	for (const m of migrations) {
 		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}`);
 		for (const step of m.steps.filter(s => s.kind === 'backfill' && s.status === 'running')) {
-			io.out(`${''.padEnd(20)} step ${step.number} backfill stopped at ${(backfilled.get(m.id)?.get(step.number) ?? 0).toLocaleString('en-US')} rows; running it again resumes`);
+			io.out(`${''.padEnd(20)} step ${step.number} backfill stopped at ${rowsOf(m, step).toLocaleString('en-US')} rows; running it again resumes`);
 		}
 	}
 

@@ -91,7 +91,7 @@ export function unrecordedRanges(recorded: BackfillBatch[]): Array<{seq: number;
  * records itself, so a run killed at any moment resumes with exactly the unrecorded ranges and
  * no row is done twice. On a server, `control.workers` sessions fill consecutive batches at once.
  */
-export async function runBackfill(run: BackfillRun): Promise<{rowsDone: number; rowsTotal: number}> {
+export async function runBackfill(run: BackfillRun): Promise<void> {
 	const {db, step, control} = run;
 	const spec = step.backfill!;
 	const recorded = await loadBackfillBatches(db, run.migrationId, step.number);
@@ -207,6 +207,4 @@ export async function runBackfill(run: BackfillRun): Promise<{rowsDone: number; 
 	} finally {
 		await Promise.all(sessions.map(async session => session?.release()));
 	}
-
-	return {rowsDone, rowsTotal};
 }
