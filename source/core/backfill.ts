@@ -4,7 +4,7 @@ import {batchSettings, rangeKeys} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {withLockRetry, type LockPolicy} from './lock-retry.js';
-import type {BackfillSpec, Step} from './plan.js';
+import type {Step} from './plan.js';
 import {qualified} from './sql.js';
 
 export interface BackfillControl {
