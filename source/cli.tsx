@@ -14,7 +14,8 @@ const cli = meow(
     $ zdm-tui start PLAN             expand and migrate; stop before contract
     $ zdm-tui complete ID            run the contract phase of a started migration
     $ zdm-tui rollback ID            undo a started migration, newest step first
-    $ zdm-tui status [ID] [--json]   every migration with its phase and progress
+    $ zdm-tui status [ID] [--json]   every migration with its phase, progress and version schema
+    $ zdm-tui latest [--json]        the version schema applications should use now
     $ zdm-tui plan PLAN              print every step's forward and rollback SQL; changes nothing
     $ zdm-tui lint PLAN [--json]     safety checks; exit 1 on an error
     $ zdm-tui seed [--rows N]        create the demo users table (alice, bob and N more)

@@ -1,3 +1,4 @@
+import {ident} from '../core/sql.js';
 import type {ExecutorEvent} from '../core/events.js';
 import type {Finding} from '../core/lint/index.js';
 import {progressPct, type Plan, type Step} from '../core/plan.js';
@@ -16,7 +17,10 @@ export function formatFinding(finding: Finding): string {
 const backfillLabels = ['first batch: where it ends', 'first batch: fill and record it', 'each next batch: where it ends', 'each next batch: fill and record it'];
 
 export function formatPlan(plan: Plan): string[] {
-	const lines = [`${plan.id}: ${plan.title}  (${plan.steps.length} steps, ${plan.phase}, ${progressPct(plan).toFixed(0)} %)`];
+	const lines = [
+		`${plan.id}: ${plan.title}  (${plan.steps.length} steps, ${plan.phase}, ${progressPct(plan).toFixed(0)} %)`,
+		`the new application version uses search_path ${ident(plan.versionSchema)}`,
+	];
 	let phase = '';
 	for (const step of plan.steps) {
 		if (step.phase !== phase) {

@@ -8,7 +8,7 @@ import type {Io} from './io.js';
 import {migrate} from './migrate.js';
 import {checkFlags, type CommandFlags} from './options.js';
 import {preparePlan} from './prepare.js';
-import {status} from './status.js';
+import {latest, status} from './status.js';
 
 import type {CommandName} from './names.js';
 
@@ -20,6 +20,7 @@ const needs: Record<CommandName, string | undefined> = {
 	complete: 'a migration id',
 	rollback: 'a migration id',
 	status: undefined,
+	latest: undefined,
 	plan: 'a plan file',
 	lint: 'a plan file',
 	seed: undefined,
@@ -44,6 +45,10 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 
 			case 'status': {
 				return await status(db, io, flags.json, target);
+			}
+
+			case 'latest': {
+				return await latest(db, io, flags.json);
 			}
 
 			case 'seed': {

@@ -1,6 +1,6 @@
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
-import {backfilledRows, hasStateSchema, listMigrations, readHistory} from '../db/state.js';
+import {backfilledRows, hasStateSchema, latestVersion, listMigrations, readHistory} from '../db/state.js';
 import {formatPlan} from './format.js';
 import type {Io} from './io.js';
 
@@ -14,7 +14,17 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 	if (json) {
 		io.out(JSON.stringify({
 			database: db.label,
-			migrations: migrations.map(m => ({id: m.id, title: m.title, phase: m.phase, progress: Math.round(progressPct(m) * 10) / 10, startedAt: m.startedAt, updatedAt: m.updatedAt, steps: m.steps.map(s => ({number: s.number, phase: s.phase, status: s.status, description: s.description, ...rowsDone(m, s)}))})),
+			migrations: migrations.map(m => ({
+				id: m.id,
+				title: m.title,
+				phase: m.phase,
+				progress: Math.round(progressPct(m) * 10) / 10,
+				schema: m.schema,
+				versionSchema: m.versionSchema,
+				startedAt: m.startedAt,
+				updatedAt: m.updatedAt,
+				...(m.completedAt ? {completedAt: m.completedAt} : {}),
+				steps: m.steps.map(s => ({number: s.number, phase: s.phase, status: s.status, description: s.description, ...rowsDone(m, s)}))})),
 		}));
 		return 0;
 	}
@@ -25,7 +35,7 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 	}
 
 	for (const m of migrations) {
-		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}`);
+		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}  [version schema ${m.versionSchema || '—'}${m.phase === 'ROLLED_BACK' ? ', dropped' : ''}]`);
 		for (const step of m.steps.filter(s => s.kind === 'backfill' && s.status === 'running')) {
 			io.out(`${''.padEnd(20)} step ${step.number} backfill stopped at ${rowsOf(m, step).toLocaleString('en-US')} rows; running it again resumes`);
 		}
@@ -37,5 +47,16 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 		for (const entry of migrations.length > 0 ? await readHistory(db, id) : []) io.out(`${entry.at} [${entry.phase}] ${entry.message}`);
 	}
 
+	return 0;
+}
+
+/**
+ * The schema applications should put on their search_path now: the newest started or complete
+ * migration's version schema, or the base schema. A deploy script reads it (`--json` for tools).
+ */
+export async function latest(db: Database, io: Io, json: boolean, schema = 'public'): Promise<number> {
+	const found = await latestVersion(db, schema);
+	if (json) io.out(JSON.stringify({schema: found.schema, ...(found.migration ? {migration: found.migration.id, phase: found.migration.phase} : {})}));
+	else io.out(found.schema);
 	return 0;
 }

@@ -1,5 +1,4 @@
-import type {Database, Queryable} from '../db/database.js';
-import {loadBackfillBatches, type BackfillBatch} from '../db/state.js';
+import type {BackfillBatch, Database, Queryable} from './ports.js';
 import {batchSettings, rangeKeys} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
@@ -94,7 +93,7 @@ export function unrecordedRanges(recorded: BackfillBatch[]): Array<{seq: number;
 export async function runBackfill(run: BackfillRun): Promise<void> {
 	const {db, step, control} = run;
 	const spec = step.backfill!;
-	const recorded = await loadBackfillBatches(db, run.migrationId, step.number);
+	const recorded = await db.state.backfillBatches(db, run.migrationId, step.number);
 	const counted = await db.query<{count: number | string}>(`SELECT count(*) AS count FROM ${qualified(spec.schema, spec.table)}`);
 	let rowsDone = recorded.reduce((sum, batch) => sum + batch.rows, 0);
 	let rowsTotal = Math.max(Number(counted.rows[0]!.count), rowsDone);

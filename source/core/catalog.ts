@@ -6,6 +6,13 @@ export interface ColumnInfo {
 	notNull: boolean;
 	/** pg_get_expr() of the default, or null. */
 	default: string | null;
+	/** GENERATED … AS IDENTITY: inserts may leave it out, as with a default. */
+	identity?: boolean;
+	/**
+	 * Compiling only: the physical column that holds this one's values until contract, when it
+	 * differs (a rename is a view alias until then; a type change fills a shadow column).
+	 */
+	physical?: string;
 }
 
 /** An index, or a constraint, and the columns it covers. */
@@ -28,13 +35,41 @@ export interface TableInfo {
 	primaryKey: string[];
 	/** What else hangs on the columns: dropping a column drops these with it. */
 	dependents?: DependentInfo[];
+	/** Table-level privileges, which the version schema's view of the table is given too. */
+	grants?: Array<{grantee: string; privilege: string}>;
+}
+
+/** The version schema a completed migration left for the application version still using it. */
+export interface VersionSchemaInfo {
+	name: string;
+	migrationId: string;
+	views: string[];
 }
 
 export interface Catalog {
 	schema: string;
 	table(name: string): TableInfo | undefined;
+	/** Every table of the schema, by name. */
+	tables(): string[];
+	/** server_version_num, e.g. 150004. */
+	serverVersion: number;
+	/** Whether a schema of this name exists in the database. */
+	schemaExists(name: string): boolean;
+	/** The newest completed migration's version schema: the old application uses it, contract drops it. */
+	previousVersion?: VersionSchemaInfo;
 }
 
 export function column(table: TableInfo, name: string): ColumnInfo | undefined {
 	return table.columns.find(c => c.name === name);
+}
+
+/** The column's name in the table itself during the migration. */
+export const physicalName = (column: ColumnInfo) => column.physical ?? column.name;
+
+/**
+ * The table as its rows are now, with the physical column names: what `up`, `down` and checks
+ * are written against and evaluated over (pgroll's convention), in triggers and backfills alike.
+ */
+export function physicalTable(table: TableInfo): TableInfo {
+	return {...structuredClone(table), columns: table.columns.map(({physical, ...column}) => ({...column, name: physical ?? column.name}))};
 }

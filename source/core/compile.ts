@@ -10,6 +10,7 @@ import {stepPhases} from './phase.js';
 import type {PlanFile, PlanOperation} from './plan-file.js';
 import {toSteps, type Plan, type StepSpec} from './plan.js';
 import {shortHash} from './sql.js';
+import {previousVersionDrop, versionSchemaName, versionSchemaStep} from './versions.js';
 
 function compileOperation(op: PlanOperation, ctx: CompileContext): Compiled {
 	switch (op.kind) {
@@ -43,7 +44,7 @@ function compileOperation(op: PlanOperation, ctx: CompileContext): Compiled {
 function workingCopy(catalog: Catalog): Catalog {
 	const copies = new Map<string, TableInfo>();
 	return {
-		schema: catalog.schema,
+		...catalog,
 		table(name) {
 			if (!copies.has(name)) {
 				const original = catalog.table(name);
@@ -63,17 +64,18 @@ function workingCopy(catalog: Catalog): Catalog {
 function mergeFinal(specs: StepSpec[]): StepSpec[] {
 	const finals = specs.filter(spec => spec.final);
 	if (finals.length <= 1) return [...specs.filter(spec => !spec.final), ...finals];
+	const main = finals.find(spec => spec.operation >= 0) ?? finals[0]!;
 	const merged: StepSpec = {
 		phase: 'CONTRACTING',
-		operation: finals[0]!.operation,
+		operation: main.operation,
 		kind: 'ddl',
 		final: true,
 		irreversible: finals.some(spec => spec.irreversible),
-		table: finals[0]!.table,
+		table: main.table,
 		description: `Finish ${finals.length} operations: ${finals.map(spec => spec.description).join('; ')}`,
 		forward: finals.flatMap(spec => spec.forward),
 		rollback: finals.toReversed().flatMap(spec => spec.rollback),
-		why: finals[0]!.why,
+		why: main.why,
 	};
 	return [...specs.filter(spec => !spec.final), merged];
 }
@@ -85,14 +87,33 @@ export interface CompiledPlan {
 
 /** Plan file + catalog → steps in expand, migrate, contract order. Pure: touches no database. */
 export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
+	const versionSchema = versionSchemaName(catalog.schema, file.id, file.versionSchema);
 	const working = workingCopy(catalog);
 	const specs: StepSpec[] = [];
 	const fragments: Fragment[] = [];
+	const previousDrop = previousVersionDrop(catalog.previousVersion);
+	// First in the contract's single transaction: the old version's views go before the columns they read.
+	if (previousDrop.length > 0) {
+		specs.push({
+			phase: 'CONTRACTING',
+			operation: -1,
+			kind: 'ddl',
+			final: true,
+			description: `Drop the previous version schema "${catalog.previousVersion!.name}"`,
+			forward: previousDrop,
+			rollback: [],
+			why: 'The application version that used it has been retired; its views would hold on to the old columns.',
+		});
+	}
+
 	for (const [index, op] of file.operations.entries()) {
-		const compiled = compileOperation(op, {migrationId: file.id, operation: index, catalog: working});
+		const compiled = compileOperation(op, {migrationId: file.id, operation: index, catalog: working, versionSchema});
 		specs.push(...compiled.steps);
 		fragments.push(...compiled.fragments);
 	}
+
+	// The working catalog now holds every table as the new version knows it.
+	specs.push(versionSchemaStep(working, catalog, versionSchema));
 
 	// WHY all expands before any contract? A later operation's expand must never follow an earlier
 	// one's contract: the old shape has to exist until every new shape is in place.
@@ -101,6 +122,8 @@ export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 		plan: {
 			id: file.id,
 			title: file.title,
+			schema: catalog.schema,
+			versionSchema,
 			steps: toSteps(mergeFinal(ordered)),
 			phase: 'PENDING',
 			fingerprint: shortHash(file.canonical),

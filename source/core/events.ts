@@ -1,4 +1,4 @@
-import type {HistoryEntry} from '../db/state.js';
+import type {HistoryEntry} from './ports.js';
 import type {Blocker} from './lock-retry.js';
 import type {MigrationPhase} from './phase.js';
 import type {Step} from './plan.js';

@@ -1,5 +1,4 @@
-import type {Database, Queryable} from '../db/database.js';
-import {addHistory, savePhase, type HistoryEntry} from '../db/state.js';
+import type {Database, HistoryEntry, Queryable} from './ports.js';
 import {defaultServerWorkers, defaultTargetBatchMs, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent, ExecutorListener} from './events.js';
@@ -120,7 +119,7 @@ export class Executor {
 	}
 
 	private async history(tx: Queryable, entry: Omit<HistoryEntry, 'at' | 'migrationId'>) {
-		const saved = await addHistory(tx, {...entry, migrationId: this.plan.id});
+		const saved = await this.db.state.addHistory(tx, {...entry, migrationId: this.plan.id});
 		this.emit({type: 'history', entry: saved});
 	}
 
@@ -226,7 +225,7 @@ export class Executor {
 
 	private async finish() {
 		await this.db.transaction(async tx => {
-			await savePhase(tx, this.plan.id, 'COMPLETE');
+			await this.db.state.savePhase(tx, this.plan.id, 'COMPLETE');
 			this.setPhase('COMPLETE');
 			await this.history(tx, {phase: 'COMPLETE', message: 'Migration finished successfully'});
 		});

@@ -1,4 +1,4 @@
-import {sqlState, type Queryable} from '../db/database.js';
+import {sqlState, type Queryable} from './ports.js';
 import {ZdmError} from './errors.js';
 
 export interface Blocker {

@@ -1,5 +1,4 @@
-import type {Database} from '../db/database.js';
-import {activeMigration, ensureStateSchema, loadMigration, saveNewMigration} from '../db/state.js';
+import type {Database} from './ports.js';
 import {ZdmError} from './errors.js';
 import {progressPct, type Plan} from './plan.js';
 
@@ -8,9 +7,9 @@ import {progressPct, type Plan} from './plan.js';
  * resumes from its stored steps (the SQL it was planned with); a rolled-back one starts afresh.
  */
 export async function openPlan(db: Database, compiled: Plan): Promise<Plan> {
-	await ensureStateSchema(db);
-	const stored = await loadMigration(db, compiled.id);
-	const active = await activeMigration(db);
+	await db.state.ensure(db);
+	const stored = await db.state.load(db, compiled.id);
+	const active = await db.state.active(db);
 	if (active && active.id !== compiled.id) {
 		throw new ZdmError('refused', `migration ${active.id} is already active (${active.phase}, ${progressPct(active).toFixed(0)} %) on this database`, `finish it first: zdm-tui complete ${active.id}, or zdm-tui rollback ${active.id}`);
 	}
@@ -20,18 +19,18 @@ export async function openPlan(db: Database, compiled: Plan): Promise<Plan> {
 			throw new ZdmError('bad-input', `migration ${compiled.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${compiled.id}), or give the new plan another id`);
 		}
 
-		return {...compiled, steps: stored.steps, phase: stored.phase};
+		return {...compiled, versionSchema: stored.versionSchema || compiled.versionSchema, steps: stored.steps, phase: stored.phase};
 	}
 
 	const plan: Plan = {...compiled, phase: 'PENDING', steps: compiled.steps.map(step => ({...step, status: 'pending'}))};
-	await db.transaction(async tx => saveNewMigration(tx, plan));
+	await db.transaction(async tx => db.state.saveNew(tx, plan));
 	return plan;
 }
 
 /** A stored migration by id alone (complete, rollback). */
 export async function openStoredPlan(db: Database, id: string): Promise<Plan> {
-	await ensureStateSchema(db);
-	const stored = await loadMigration(db, id);
+	await db.state.ensure(db);
+	const stored = await db.state.load(db, id);
 	if (!stored) throw new ZdmError('bad-input', `no migration "${id}" on this database`, 'see zdm-tui status for the ids');
-	return {id: stored.id, title: stored.title, steps: stored.steps, phase: stored.phase, fingerprint: stored.fingerprint};
+	return {id: stored.id, title: stored.title, schema: stored.schema, versionSchema: stored.versionSchema, steps: stored.steps, phase: stored.phase, fingerprint: stored.fingerprint};
 }

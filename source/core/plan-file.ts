@@ -61,6 +61,8 @@ export type PlanOperation = {[K in OperationKind]: {kind: K; body: OperationBody
 export interface PlanFile {
 	id: string;
 	title: string;
+	/** pgroll's field: the version schema's name, instead of `<schema>_<id>`. */
+	versionSchema?: string;
 	operations: PlanOperation[];
 	/** The file's meaning as canonical JSON: what the fingerprint is taken of. */
 	canonical: string;
@@ -93,9 +95,9 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 	}
 
 	const raw = document as Record<string, unknown>;
-	const known = new Set(['id', 'name', 'title', 'operations']);
+	const known = new Set(['id', 'name', 'title', 'version_schema', 'operations']);
 	for (const key of Object.keys(raw)) {
-		if (!known.has(key)) fail(source, shown(key), 'unknown field', 'a plan has id (or name), title and operations');
+		if (!known.has(key)) fail(source, shown(key), 'unknown field', 'a plan has id (or name), title, version_schema and operations');
 	}
 
 	const id = raw.id ?? raw.name;
@@ -105,6 +107,10 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 
 	if (raw.title !== undefined && (typeof raw.title !== 'string' || raw.title.length > 200)) {
 		fail(source, 'title', `expected a string of at most 200 characters, found ${describeValue(raw.title)}`, 'give the plan a short title');
+	}
+
+	if (raw.version_schema !== undefined && (typeof raw.version_schema !== 'string' || raw.version_schema.length === 0 || raw.version_schema.length > 63)) {
+		fail(source, 'version_schema', `expected a schema name of 1 to 63 characters, found ${describeValue(raw.version_schema)}`, 'e.g. version_schema: public_v2, or leave it out for <schema>_<id>');
 	}
 
 	if (!Array.isArray(raw.operations) || raw.operations.length === 0) {
@@ -136,8 +142,9 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 	});
 
 	const title = typeof raw.title === 'string' ? raw.title : operations.map(op => op.kind).join(', ');
-	const canonical = JSON.stringify({id, operations: operations.map(op => [op.kind, op.body])});
-	return {id, title, operations, canonical};
+	const versionSchema = raw.version_schema as string | undefined;
+	const canonical = JSON.stringify({id, ...(versionSchema === undefined ? {} : {versionSchema}), operations: operations.map(op => [op.kind, op.body])});
+	return {id, title, ...(versionSchema === undefined ? {} : {versionSchema}), operations, canonical};
 }
 
 /** Deeper than any plan; the YAML parser runs out of stack (and, repeated, of memory) long before 20,000. */

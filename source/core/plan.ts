@@ -60,6 +60,13 @@ export interface Step extends StepSpec {
 export interface Plan {
 	id: string;
 	title: string;
+	/** The schema whose tables the plan changes (the base schema). */
+	schema: string;
+	/**
+	 * The schema of views the new application version uses from expand on, with the final names
+	 * (see versions.ts); the old version keeps the previous one, or the base schema.
+	 */
+	versionSchema: string;
 	steps: Step[];
 	phase: MigrationPhase;
 	/** A hash of the plan file's meaning, so a resumed migration runs the plan it started with. */

@@ -1,5 +1,4 @@
-import type {Queryable} from '../db/database.js';
-import {savePhase, saveStepStatus} from '../db/state.js';
+import type {Queryable} from './ports.js';
 import {ZdmError} from './errors.js';
 import type {Step} from './plan.js';
 import type {StepContext} from './step-run.js';
@@ -10,7 +9,7 @@ export async function rollbackAfterFailure(run: StepContext, step: Step, message
 	// A step that was not one transaction may have left part of itself: undo it too.
 	if (step.kind === 'concurrent' || step.kind === 'backfill') await undo(run.sql, step);
 	await run.db.transaction(async tx => {
-		await saveStepStatus(tx, run.plan.id, step);
+		await run.db.state.saveStepStatus(tx, run.plan.id, step);
 		await run.history(tx, {phase: 'FAILED', message: `Step ${step.number} failed: ${message}`, durationMs: step.durationMs});
 	});
 	await rollbackExecuted(run);
@@ -29,14 +28,14 @@ export async function rollbackExecuted(run: StepContext): Promise<void> {
 		await inTransactionOrNot(run, step, async tx => {
 			step.status = 'rolled_back';
 			step.durationMs = performance.now() - started;
-			await saveStepStatus(tx, run.plan.id, step);
+			await run.db.state.saveStepStatus(tx, run.plan.id, step);
 			await run.history(tx, {phase: 'ROLLBACK', message: `Rolled back: ${step.description}`, durationMs: step.durationMs});
 		});
 		run.emit({type: 'step-rolled-back', step, durationMs: step.durationMs ?? 0});
 	}
 
 	await run.db.transaction(async tx => {
-		await savePhase(tx, run.plan.id, 'ROLLED_BACK');
+		await run.db.state.savePhase(tx, run.plan.id, 'ROLLED_BACK');
 		run.setPhase('ROLLED_BACK');
 		await run.history(tx, {phase: 'ROLLED_BACK', message: `Migration ${run.plan.id} rolled back`});
 	});

@@ -1,5 +1,4 @@
-import type {Database, Queryable} from '../db/database.js';
-import {savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
+import type {Database, HistoryEntry, Queryable} from './ports.js';
 import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
 import type {ExecutorEvent} from './events.js';
 import type {MigrationPhase} from './phase.js';
@@ -24,15 +23,15 @@ export async function runStep(run: StepContext, step: Step, inject: boolean, was
 	const markDone = async (tx: Queryable) => {
 		step.durationMs = performance.now() - started;
 		step.status = 'executed';
-		await saveStepStatus(tx, run.plan.id, step);
-		await savePhase(tx, run.plan.id, step.phase);
+		await run.db.state.saveStepStatus(tx, run.plan.id, step);
+		await run.db.state.savePhase(tx, run.plan.id, step.phase);
 		await run.history(tx, {phase: step.phase, message: step.description, durationMs: step.durationMs});
 	};
 
 	const markRunning = async () =>
 		run.db.transaction(async tx => {
-			await saveStepStatus(tx, run.plan.id, step);
-			await savePhase(tx, run.plan.id, step.phase);
+			await run.db.state.saveStepStatus(tx, run.plan.id, step);
+			await run.db.state.savePhase(tx, run.plan.id, step.phase);
 		});
 
 	switch (step.kind) {

@@ -1,4 +1,4 @@
-import {sqlState, type Database, type Queryable} from '../db/database.js';
+import {sqlState, type Database, type Queryable} from './ports.js';
 import {ZdmError} from './errors.js';
 import {withLockRetry, type LockPolicy} from './lock-retry.js';
 import type {Step} from './plan.js';

@@ -1,4 +1,4 @@
-import type {Database} from '../db/database.js';
+import type {Database} from './ports.js';
 import {ZdmError} from './errors.js';
 import type {Fragment} from './operations/operation.js';
 import {ident, printable, shown} from './sql.js';

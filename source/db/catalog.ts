@@ -1,11 +1,11 @@
-import type {Catalog, DependentInfo, TableInfo} from '../core/catalog.js';
+import type {Catalog, DependentInfo, TableInfo, VersionSchemaInfo} from '../core/catalog.js';
 import {ident} from '../core/sql.js';
 import type {Queryable} from './database.js';
 
 /** Read every table of a schema the way the operations need it. */
 export async function readCatalog(db: Queryable, schema = 'public'): Promise<Catalog> {
-	const {rows} = await db.query<{table: string; column: string | null; type: string | null; not_null: boolean | null; default: string | null; pk: boolean | null}>(
-		`SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
+	const {rows} = await db.query<{table: string; column: string | null; type: string | null; not_null: boolean | null; default: string | null; pk: boolean | null; identity: boolean | null}>(
+		`SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, a.attidentity <> '' AS identity,
 		        a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default,
 		        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)) AS pk
 		   FROM pg_class c
@@ -25,7 +25,7 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		}
 
 		if (row.column === null) continue;
-		table.columns.push({name: row.column, type: row.type!, notNull: Boolean(row.not_null), default: row.default});
+		table.columns.push({name: row.column, type: row.type!, notNull: Boolean(row.not_null), default: row.default, ...(row.identity ? {identity: true} : {})});
 		if (row.pk) table.primaryKey.push(row.column);
 	}
 
@@ -51,8 +51,7 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 	for (const row of dependents.rows) {
 		const table = tables.get(row.table);
 		if (!table) continue;
-		// node-postgres returns text[] as an array; PGlite may too, but parse the literal if not.
-		const columns = Array.isArray(row.columns) ? row.columns : String(row.columns).replace(/^{|}$/g, '').split(',').filter(Boolean).map(c => c.replace(/^"|"$/g, ''));
+		const columns = textArray(row.columns);
 		(table.dependents ??= []).push({
 			kind: row.kind,
 			name: row.name,
@@ -61,7 +60,44 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		});
 	}
 
-	return {schema, table: name => tables.get(name)};
+	const grants = await db.query<{table: string; grantee: string; privilege: string}>(
+		`SELECT c.relname AS table, CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END AS grantee, g.privilege_type AS privilege
+		   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) g
+		  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND g.grantee <> c.relowner`,
+		[schema],
+	);
+	for (const row of grants.rows) (tables.get(row.table)!.grants ??= []).push({grantee: row.grantee, privilege: row.privilege});
+	const server = await db.query<{version: string; schemas: string[] | string}>("SELECT current_setting('server_version_num') AS version, ARRAY(SELECT nspname::text FROM pg_namespace) AS schemas");
+	const schemas = new Set(textArray(server.rows[0]!.schemas));
+	const previousVersion = await readPreviousVersion(db, schema);
+	return {
+		schema,
+		table: name => tables.get(name),
+		tables: () => [...tables.keys()],
+		serverVersion: Number(server.rows[0]!.version),
+		schemaExists: name => schemas.has(name),
+		...(previousVersion ? {previousVersion} : {}),
+	};
+}
+
+// node-postgres returns text[] as an array; PGlite may too, but parse the literal if not.
+const textArray = (value: string[] | string) => (Array.isArray(value) ? value : String(value).replace(/^{|}$/g, '').split(',').filter(Boolean).map(c => c.replace(/^"|"$/g, '')));
+
+/** The newest completed migration's version schema over `schema`, if it still exists. */
+async function readPreviousVersion(db: Queryable, schema: string): Promise<VersionSchemaInfo | undefined> {
+	const {rows: ready} = await db.query<{ready: boolean}>("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('zdm.migrations') AND attname = 'base_schema') AS ready");
+	if (!ready[0]?.ready) return undefined;
+	const {rows} = await db.query<{id: string; version_schema: string; views: string[] | string}>(
+		`SELECT m.id, m.version_schema,
+		        ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = m.version_schema AND c.relkind = 'v' ORDER BY c.relname) AS views
+		   FROM zdm.migrations m
+		  WHERE m.phase = 'COMPLETE' AND m.base_schema = $1 AND m.version_schema IS NOT NULL
+		    AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = m.version_schema)
+		  ORDER BY m.completed_at DESC NULLS LAST, m.started_at DESC LIMIT 1`,
+		[schema],
+	);
+	const row = rows[0];
+	return row && {name: row.version_schema, migrationId: row.id, views: textArray(row.views)};
 }
 
 /**

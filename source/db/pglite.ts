@@ -1,5 +1,7 @@
 import {PGlite, type Transaction} from '@electric-sql/pglite';
-import type {Database, Queryable, QueryResult, Row, Session} from './database.js';
+import type {Database, Queryable, QueryResult, Row, Session, SessionOptions} from './database.js';
+import {ident} from '../core/sql.js';
+import {zdmState} from './state.js';
 
 function wrap(target: PGlite | Transaction): Queryable {
 	return {
@@ -43,12 +45,30 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
 		label: options.label ?? (options.dataDir ? `embedded (${options.dataDir})` : 'embedded (in memory)'),
 		// PGlite is one backend in this process: statements interleave, they never overlap.
 		concurrent: false,
+		state: zdmState,
 		...root,
 		async transaction(work) {
 			return pglite.transaction(async tx => work(wrap(tx)));
 		},
-		async session(): Promise<Session> {
-			return {...root, async release() {}};
+		async session(options: SessionOptions = {}): Promise<Session> {
+			if (options.schema === undefined) return {...root, async release() {}};
+			const searchPath = ident(options.schema);
+			// One backend serves every "session": each statement runs in a transaction of its own that
+			// sets the search_path for itself alone, as that application's own connection would.
+			const within = async <T>(work: (tx: Transaction) => Promise<T>) =>
+				pglite.transaction(async tx => {
+					await tx.query("SELECT set_config('search_path', $1, true)", [searchPath]);
+					return work(tx);
+				});
+			return {
+				async query<R extends Row = Row>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
+					return within(async tx => wrap(tx).query<R>(sql, params));
+				},
+				async script(sql: string) {
+					await within(async tx => wrap(tx).script(sql));
+				},
+				async release() {},
+			};
 		},
 		async close() {
 			await pglite.close();

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type {Database, Queryable, QueryResult, Row, Session} from './database.js';
+import type {Database, Queryable, QueryResult, Row, Session, SessionOptions} from './database.js';
+import {zdmState} from './state.js';
 
 // int8 and numeric stay strings (exact); the core converts what it counts.
 function wrap(target: pg.Pool | pg.PoolClient): Queryable {
@@ -40,6 +41,7 @@ export async function openPostgres(url: string, options: {max?: number} = {}): P
 		kind: 'server',
 		label: describeUrl(url),
 		concurrent: true,
+		state: zdmState,
 		...root,
 		async transaction(work) {
 			const client = await pool.connect();
@@ -64,9 +66,18 @@ export async function openPostgres(url: string, options: {max?: number} = {}): P
 				client.release(broken);
 			}
 		},
-		async session(): Promise<Session> {
+		async session(options: SessionOptions = {}): Promise<Session> {
 			const client = await pool.connect();
 			client.on('error', () => {});
+			// As an application does with `options: '-c search_path=…'`: for the whole session.
+			if (options.schema !== undefined) {
+				try {
+					await client.query("SELECT set_config('search_path', $1, false)", [pg.escapeIdentifier(options.schema)]);
+				} catch (error) {
+					client.release(true);
+					throw error;
+				}
+			}
 			let released = false;
 			return {
 				...wrap(client),

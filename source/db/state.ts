@@ -2,7 +2,9 @@ import {hostname} from 'node:os';
 import {ZdmError} from '../core/errors.js';
 import type {MigrationPhase} from '../core/phase.js';
 import type {Plan, Step, StepStatus} from '../core/plan.js';
-import type {Database, Queryable, Session} from './database.js';
+import type {BackfillBatch, Database, HistoryEntry, Queryable, Session, StateStore, StoredMigration} from '../core/ports.js';
+
+export type {BackfillBatch, HistoryEntry, StoredMigration} from '../core/ports.js';
 
 /**
  * zdm's own schema: what resume reads. Steps are stored with their SQL when a migration starts,
@@ -18,6 +20,12 @@ const schemaSql = [
 		started_at timestamptz NOT NULL DEFAULT now(),
 		updated_at timestamptz NOT NULL DEFAULT now()
 	)`,
+	// Added after the first release; IF NOT EXISTS upgrades a state schema an older zdm-tui made.
+	// WHY record the version schema? zdm owns it: a crash at any point can still drop it on
+	// rollback, and the next migration's contract drops it as the previous version's.
+	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS base_schema text',
+	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS version_schema text',
+	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS completed_at timestamptz',
 	// WHY a unique index on a constant? At most one migration may be active per database.
 	"CREATE UNIQUE INDEX IF NOT EXISTS migrations_one_active ON zdm.migrations ((true)) WHERE phase IN ('EXPANDING', 'MIGRATING', 'CONTRACTING')",
 	`CREATE TABLE IF NOT EXISTS zdm.steps (
@@ -66,8 +74,16 @@ export async function hasStateSchema(db: Queryable): Promise<boolean> {
 	return Boolean(rows[0]?.ready);
 }
 
+/** Whether the state schema has every column this version of zdm-tui writes. */
+async function stateSchemaCurrent(db: Queryable): Promise<boolean> {
+	const {rows} = await db.query<{ready: boolean}>(
+		"SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('zdm.migrations') AND attname = 'completed_at' AND NOT attisdropped) AND to_regclass('zdm.holder') IS NOT NULL AS ready",
+	);
+	return Boolean(rows[0]?.ready);
+}
+
 export async function ensureStateSchema(db: Database): Promise<void> {
-	if (await hasStateSchema(db)) return;
+	if (await stateSchemaCurrent(db)) return;
 	await db.transaction(async tx => {
 		// Two first runs racing to create the schema would collide; one waits for the other.
 		await tx.query('SELECT pg_advisory_xact_lock(7406211)');
@@ -75,25 +91,7 @@ export async function ensureStateSchema(db: Database): Promise<void> {
 	});
 }
 
-export interface StoredMigration {
-	id: string;
-	title: string;
-	phase: MigrationPhase;
-	fingerprint: string;
-	steps: Step[];
-	startedAt: string;
-	updatedAt: string;
-}
-
-export interface HistoryEntry {
-	migrationId: string;
-	phase: string;
-	message: string;
-	at: string;
-	durationMs?: number;
-}
-
-type MigrationRow = {id: string; title: string; phase: MigrationPhase; fingerprint: string; started_at: unknown; updated_at: unknown};
+type MigrationRow = {id: string; title: string; phase: MigrationPhase; fingerprint: string; base_schema?: string | null; version_schema?: string | null; started_at: unknown; updated_at: unknown; completed_at?: unknown};
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
 
@@ -109,7 +107,18 @@ async function stepsOf(db: Queryable, id: string): Promise<Step[]> {
 }
 
 function toMigration(row: MigrationRow, steps: Step[]): StoredMigration {
-	return {id: row.id, title: row.title, phase: row.phase, fingerprint: row.fingerprint, steps, startedAt: iso(row.started_at), updatedAt: iso(row.updated_at)};
+	return {
+		id: row.id,
+		title: row.title,
+		phase: row.phase,
+		fingerprint: row.fingerprint,
+		schema: row.base_schema ?? 'public',
+		versionSchema: row.version_schema ?? '',
+		steps,
+		startedAt: iso(row.started_at),
+		updatedAt: iso(row.updated_at),
+		...(row.completed_at ? {completedAt: iso(row.completed_at)} : {}),
+	};
 }
 
 export async function loadMigration(db: Queryable, id: string): Promise<StoredMigration | undefined> {
@@ -131,7 +140,7 @@ export async function activeMigration(db: Queryable): Promise<StoredMigration | 
 export async function saveNewMigration(tx: Queryable, plan: Plan): Promise<void> {
 	await tx.query('DELETE FROM zdm.migrations WHERE id = $1', [plan.id]);
 	await tx.query('DELETE FROM zdm.backfill_batch WHERE migration_id = $1', [plan.id]);
-	await tx.query('INSERT INTO zdm.migrations (id, title, phase, fingerprint) VALUES ($1, $2, $3, $4)', [plan.id, plan.title, plan.phase, plan.fingerprint]);
+	await tx.query('INSERT INTO zdm.migrations (id, title, phase, fingerprint, base_schema, version_schema) VALUES ($1, $2, $3, $4, $5, $6)', [plan.id, plan.title, plan.phase, plan.fingerprint, plan.schema, plan.versionSchema]);
 	for (const step of plan.steps) {
 		const {status: _status, durationMs: _duration, number, ...spec} = step;
 		await tx.query('INSERT INTO zdm.steps (migration_id, number, spec, status) VALUES ($1, $2, $3, $4)', [plan.id, number, JSON.stringify(spec), step.status]);
@@ -149,7 +158,7 @@ export async function saveStepStatus(tx: Queryable, id: string, step: Step): Pro
 
 export async function savePhase(tx: Queryable, id: string, phase: MigrationPhase): Promise<void> {
 	try {
-		await tx.query('UPDATE zdm.migrations SET phase = $2, updated_at = now() WHERE id = $1', [id, phase]);
+		await tx.query("UPDATE zdm.migrations SET phase = $2, updated_at = now(), completed_at = CASE WHEN $2 = 'COMPLETE' THEN now() END WHERE id = $1", [id, phase]);
 	} catch (error) {
 		if ((error as {code?: string}).code === '23505') throw new ZdmError('refused', `another migration is already active on this database`, 'run zdm-tui status, then complete or roll it back');
 		throw error;
@@ -174,14 +183,6 @@ export async function readHistory(db: Queryable, id?: string): Promise<HistoryEn
 	return rows.map(row => ({migrationId: row.migration_id, phase: row.phase, message: row.message, at: iso(row.at), durationMs: row.duration_ms ?? undefined}));
 }
 
-/** A committed backfill batch: the keys after `afterKey` (null: from the start) up to `lastKey`. */
-export interface BackfillBatch {
-	seq: number;
-	afterKey: string | null;
-	lastKey: string;
-	rows: number;
-}
-
 /** Rows each backfill step of a migration has filled so far, by step number. */
 export async function backfilledRows(db: Queryable, id: string): Promise<Map<number, number>> {
 	const {rows} = await db.query<{step: number; rows: string | number}>('SELECT step, sum(rows) AS rows FROM zdm.backfill_batch WHERE migration_id = $1 GROUP BY step', [id]);
@@ -196,6 +197,32 @@ export async function loadBackfillBatches(db: Queryable, id: string, step: numbe
 	);
 	return rows.map(row => ({seq: row.seq, afterKey: row.after_key, lastKey: row.last_key, rows: Number(row.rows)}));
 }
+
+/**
+ * The version schema applications should use now: the newest started or complete migration's,
+ * or the base schema when there is none.
+ */
+export async function latestVersion(db: Queryable, schema: string): Promise<{schema: string; migration?: StoredMigration}> {
+	if (!(await hasStateSchema(db))) return {schema};
+	const {rows} = await db.query<{id: string}>(
+		"SELECT id FROM zdm.migrations WHERE phase IN ('EXPANDING', 'MIGRATING', 'CONTRACTING', 'COMPLETE') AND version_schema IS NOT NULL AND version_schema <> '' AND base_schema = $1 ORDER BY started_at DESC, id DESC LIMIT 1",
+		[schema],
+	);
+	const migration = rows[0] && (await loadMigration(db, rows[0].id));
+	return migration ? {schema: migration.versionSchema, migration} : {schema};
+}
+
+/** The zdm schema as the core's state port. */
+export const zdmState: StateStore = {
+	ensure: ensureStateSchema,
+	load: loadMigration,
+	active: activeMigration,
+	saveNew: saveNewMigration,
+	saveStepStatus,
+	savePhase,
+	addHistory,
+	backfillBatches: loadBackfillBatches,
+};
 
 export interface Holder {
 	/**

@@ -15,7 +15,7 @@ export class KeyPool {
 
 	static async load(db: Queryable, shape: TableShape): Promise<KeyPool> {
 		const table = qualified(shape.schema, shape.table);
-		const key = ident(shape.key);
+		const key = ident(shape.v1.key);
 		const integer = /^(smallint|integer|bigint)$/.test(shape.keyType);
 		const pool = new KeyPool(integer);
 		if (integer) {
@@ -58,7 +58,8 @@ export class KeyPool {
 /** One table as one application version sees it. */
 export interface VersionTable {
 	shape: TableShape;
-	/** The columns the version reads and writes now. */
+	/** The key and the columns the version reads and writes, under its own names. */
+	key: string;
 	columns: ColumnUse[];
 	keys: KeyPool;
 }
@@ -70,12 +71,15 @@ export interface Written {
 
 /**
  * One application version's data access: reads, updates and inserts over the columns it knows.
- * Identifiers are quoted and every value is a parameter, as an application's ORM would send them.
+ * It names tables without a schema, as an application does: its connection's search_path picks
+ * its version schema. Identifiers are quoted and every value is a parameter, as an ORM sends them.
  */
 export class ApplicationVersion {
 	constructor(
 		readonly name: VersionName,
-		public tables: VersionTable[],
+		readonly tables: VersionTable[],
+		/** The schema this version's connections put on their search_path. */
+		readonly schema: string,
 		/** Makes this run's values its own (see valueFor). */
 		private readonly tag = runTag(),
 	) {}
@@ -92,8 +96,8 @@ export class ApplicationVersion {
 	}
 
 	async read(db: Queryable, table: VersionTable, key: string): Promise<Row | undefined> {
-		const columns = [table.shape.key, ...table.columns.map(column => column.name)].map(ident).join(', ');
-		const {rows} = await db.query(`SELECT ${columns} FROM ${qualified(table.shape.schema, table.shape.table)} WHERE ${ident(table.shape.key)} = $1`, [key]);
+		const columns = [table.key, ...table.columns.map(column => column.name)].map(ident).join(', ');
+		const {rows} = await db.query(`SELECT ${columns} FROM ${ident(table.shape.table)} WHERE ${ident(table.key)} = $1`, [key]);
 		return rows[0];
 	}
 
@@ -102,15 +106,15 @@ export class ApplicationVersion {
 		const names = Object.keys(values);
 		if (names.length === 0) return {key, values, found: false};
 		const assignments = names.map((name, index) => `${ident(name)} = $${index + 2}`).join(', ');
-		const result = await db.query(`UPDATE ${qualified(table.shape.schema, table.shape.table)} SET ${assignments} WHERE ${ident(table.shape.key)} = $1`, [key, ...Object.values(values)]);
+		const result = await db.query(`UPDATE ${ident(table.shape.table)} SET ${assignments} WHERE ${ident(table.key)} = $1`, [key, ...Object.values(values)]);
 		return {key, values, found: result.rowCount > 0};
 	}
 
 	async insert(db: Queryable, table: VersionTable, sequence: number, given?: Record<string, unknown>): Promise<Written> {
 		const values = this.values(table, sequence, given);
 		const names = Object.keys(values);
-		const target = qualified(table.shape.schema, table.shape.table);
-		const returning = `RETURNING ${ident(table.shape.key)}::text AS key`;
+		const target = ident(table.shape.table);
+		const returning = `RETURNING ${ident(table.key)}::text AS key`;
 		const sql =
 			names.length === 0
 				? `INSERT INTO ${target} DEFAULT VALUES ${returning}`

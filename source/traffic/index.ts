@@ -13,10 +13,14 @@ export type {VersionName} from './values.js';
 /** What the command line says of the traffic: the rate is the caller's (run and the dashboard default differently). */
 export const trafficOptions = (flags: CommandFlags, rate: number): TrafficOptions => ({rate, lockTimeoutMs: flags.lockTimeout, thresholdMs: flags.waitThreshold});
 
-/** Derive both versions from the plan and the catalog as it is now; nothing runs until start(). */
-export async function prepareTraffic(db: Database, file: PlanFile, plan: Pick<Plan, 'steps'>, options: TrafficOptions): Promise<Traffic> {
-	const shapes = trafficShapes(file, plan, await readCatalog(db));
-	return Traffic.create(db, shapes, options);
+/**
+ * Derive both versions from the plan and the catalog as it is now; nothing runs until start().
+ * v2 uses the plan's version schema; v1 the previous migration's, or the base schema.
+ */
+export async function prepareTraffic(db: Database, file: PlanFile, plan: Pick<Plan, 'schema' | 'versionSchema'>, options: TrafficOptions): Promise<Traffic> {
+	const catalog = await readCatalog(db, plan.schema);
+	const old = catalog.previousVersion && catalog.previousVersion.name !== plan.versionSchema ? catalog.previousVersion.name : plan.schema;
+	return Traffic.create(db, trafficShapes(file, catalog), {v1: old, v2: plan.versionSchema}, options);
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;

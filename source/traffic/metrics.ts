@@ -2,7 +2,7 @@ import {build, type Histogram} from 'hdr-histogram-js';
 import type {VersionName} from './values.js';
 
 /** Where a version is in its life: v2 waits for expand to finish, v1 is retired before contract. */
-export type VersionState = 'waiting' | 'live' | 'held' | 'retired';
+export type VersionState = 'waiting' | 'live' | 'retired';
 
 export interface VersionMetrics {
 	version: VersionName;

@@ -72,11 +72,12 @@ export class Traffic {
 	private publisher?: NodeJS.Timeout;
 	private dirty = false;
 	private running = false;
-	private v2Final = false;
 
 	private constructor(
 		private readonly db: Database,
 		readonly shapes: TableShape[],
+		/** The schema each version puts on its search_path: its version schema, or the base schema. */
+		readonly schemas: Record<VersionName, string>,
 		keys: KeyPool[],
 		private readonly options: TrafficOptions,
 	) {
@@ -84,19 +85,15 @@ export class Traffic {
 		const mix = {read: 6, update: 3, insert: 1, ...options.mix};
 		this.weights = (Object.entries(mix) as Array<[RequestKind, number]>).filter(([, weight]) => weight > 0);
 		this.thresholdMs = options.thresholdMs ?? (options.lockTimeoutMs ?? 500) + 1000;
-		const v1: VersionTable[] = shapes.map((shape, index) => ({shape, columns: shape.v1, keys: keys[index]!}));
-		this.runners = {v1: new VersionRunner(new ApplicationVersion('v1', v1)), v2: new VersionRunner(new ApplicationVersion('v2', this.v2Tables(keys, false)))};
+		const tables = (name: VersionName): VersionTable[] => shapes.map((shape, index) => ({shape, key: shape[name].key, columns: shape[name].columns, keys: keys[index]!}));
+		this.runners = {v1: new VersionRunner(new ApplicationVersion('v1', tables('v1'), schemas.v1)), v2: new VersionRunner(new ApplicationVersion('v2', tables('v2'), schemas.v2))};
 		this.snapshot = this.build();
 	}
 
 	/** Read the key ranges the versions pick from; nothing runs until start(). */
-	static async create(db: Database, shapes: TableShape[], options: TrafficOptions): Promise<Traffic> {
+	static async create(db: Database, shapes: TableShape[], schemas: Record<VersionName, string>, options: TrafficOptions): Promise<Traffic> {
 		const keys = await Promise.all(shapes.map(async shape => KeyPool.load(db, shape)));
-		return new Traffic(db, shapes, keys, options);
-	}
-
-	private v2Tables(keys: KeyPool[], final: boolean): VersionTable[] {
-		return this.shapes.map((shape, index) => ({shape, columns: shape.v2.map(column => (final ? {...column, name: column.finalName} : column)), keys: keys[index]!}));
+		return new Traffic(db, shapes, schemas, keys, options);
 	}
 
 	/** The application version objects, for writing a known row as v1 or v2 (tests, demos). */
@@ -118,7 +115,7 @@ export class Traffic {
 	/** Put a version in front of users: from now on it sends requests. */
 	deploy(name: VersionName) {
 		const runner = this.runners[name];
-		if (!this.running || runner.state === 'live' || runner.state === 'held' || runner.state === 'retired') return;
+		if (!this.running || runner.state === 'live' || runner.state === 'retired') return;
 		runner.state = 'live';
 		runner.clockStart = performance.now();
 		runner.issued = 0;
@@ -155,28 +152,10 @@ export class Traffic {
 		return runner.draining;
 	}
 
-	/** Hold a version's requests (they queue and their wait counts) while its columns are renamed. */
-	hold(name: VersionName, held: boolean) {
-		const runner = this.runners[name];
-		if (runner.state === 'retired' || runner.state === 'waiting') return;
-		runner.state = held ? 'held' : 'live';
-		if (!held) runner.wake();
-		this.publish();
-	}
-
-	/** After contract, v2 uses the final names (a shadow column has taken the old one's name). */
-	switchToFinalNames() {
-		if (this.v2Final) return;
-		this.v2Final = true;
-		const keys = this.runners.v2.app.tables.map(table => table.keys);
-		this.runners.v2.app.tables = this.v2Tables(keys, true);
-		this.publish();
-	}
-
 	/**
-	 * Follow a migration: v2 is deployed once expand is done, switches to the final names when
-	 * contract commits, and is retired when the migration fails (its rollback removes v2's
-	 * columns). With retireBeforeContract (what `run` does), v1 is retired as contract starts.
+	 * Follow a migration: v2 is deployed once expand is done (its version schema exists), and is
+	 * retired when the migration fails (its rollback removes v2's schema). With
+	 * retireBeforeContract (what `run` does), v1 is retired as contract starts.
 	 */
 	follow(executor: FollowedExecutor, options: {retireBeforeContract: boolean}): () => void {
 		return followMigration(this, executor, options);
@@ -232,7 +211,7 @@ export class Traffic {
 		const interval = 1000 / this.options.rate;
 		const cap = Math.max(100, this.options.rate * 10);
 		for (const runner of Object.values(this.runners)) {
-			if (runner.state !== 'live' && runner.state !== 'held') continue;
+			if (runner.state !== 'live') continue;
 			const due = Math.floor((now - runner.clockStart) / interval) + 1;
 			for (; runner.issued < due; runner.issued++) {
 				if (runner.backlog.length >= cap) {
@@ -243,7 +222,7 @@ export class Traffic {
 				}
 			}
 
-			if (runner.state === 'live' && runner.backlog.length > 0) runner.wake();
+			if (runner.backlog.length > 0) runner.wake();
 		}
 	}
 
@@ -262,7 +241,8 @@ export class Traffic {
 	private async work(runner: VersionRunner) {
 		let session: Session | undefined;
 		try {
-			session = await this.db.session();
+			// As a real application connects: its own connection, its version schema on the path.
+			session = await this.db.session({schema: runner.app.schema});
 		} catch (error) {
 			runner.recorder.record(0, error);
 			return;
@@ -271,7 +251,7 @@ export class Traffic {
 		const connection: Queryable = session;
 		try {
 			while (runner.state !== 'retired') {
-				if (runner.state === 'held' || runner.backlog.length === 0) {
+				if (runner.backlog.length === 0) {
 					await new Promise<void>(resolve => runner.wakers.push(resolve));
 					continue;
 				}

@@ -37,7 +37,7 @@ const brokenWhy = 'Done, but not without downtime: an application version failed
 /** Contract removes what v1 needs: while v1 is live before it, the dashboard asks for it to go. */
 export function retirePrompt(state: DashboardState): string | undefined {
 	const v1 = state.traffic?.versions.v1;
-	if (!v1 || (v1.state !== 'live' && v1.state !== 'held') || upcomingStep(state)?.phase !== 'CONTRACTING') return undefined;
+	if (!v1 || v1.state !== 'live' || upcomingStep(state)?.phase !== 'CONTRACTING') return undefined;
 	return 'v1 is still live: press v to retire it before contract, which may remove what v1 needs (space goes on anyway)';
 }
 

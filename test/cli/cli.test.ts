@@ -35,17 +35,17 @@ describe('zdm-tui on the embedded database', () => {
 		const result = await runCli(['run', 'samples/add-display-name.yaml', '--rows', '300', '--yes', '--json']);
 		expect(result.code, result.stderr).toBe(0);
 		const events = result.lines.map(line => JSON.parse(line) as {type: string});
-		expect(events.filter(event => event.type === 'step-executed')).toHaveLength(6);
+		expect(events.filter(event => event.type === 'step-executed')).toHaveLength(7);
 		expect(events.some(event => event.type === 'batch')).toBe(true);
 		expect(lastJson(result)).toMatchObject({type: 'summary', id: 'MIG-001', phase: 'COMPLETE', progress: 100});
 	});
 
 	it('--fail-at N rolls back and exits 1', async () => {
-		const result = await runCli(['run', 'samples/rename-email.yaml', '--rows', '300', '--yes', '--json', '--fail-at', '3']);
+		const result = await runCli(['run', 'samples/change-email-type.json', '--rows', '300', '--yes', '--json', '--fail-at', '4']);
 		expect(result.code).toBe(1);
 		const summary = lastJson(result);
 		expect(summary).toMatchObject({phase: 'ROLLED_BACK', progress: 0});
-		expect(summary.error).toMatch(/injected failure at step 3/);
+		expect(summary.error).toMatch(/injected failure at step 4/);
 	});
 
 	it('refuses to change a database without a terminal unless --yes (exit 2, one line)', async () => {
@@ -62,7 +62,7 @@ describe('zdm-tui on the embedded database', () => {
 		['a column that exists', ['run', '--yes', planFile('exists.yaml', 'id: A\noperations:\n  - add_column: {table: users, column: {name: email, type: text, nullable: true}}\n')], /column "email" already exists in "users"/],
 		['a bad number', ['run', 'samples/add-display-name.yaml', '--rows', 'lots', '--yes'], /--rows must be a whole number/],
 		['too many backfill sessions', ['run', 'samples/add-display-name.yaml', '--backfill-workers', '40', '--yes', '--rows', '5'], /--backfill-workers must be a whole number from 1 to 16, got 40 — e\.g\. --backfill-workers 1/],
-		['a step past the end', ['run', 'samples/drop-email.yaml', '--fail-at', '9', '--yes', '--rows', '5'], /--fail-at 9 is past the plan's last step \(2\)/],
+		['a step past the end', ['run', 'samples/drop-email.yaml', '--fail-at', '9', '--yes', '--rows', '5'], /--fail-at 9 is past the plan's last step \(3\)/],
 		['a missing argument', ['complete'], /zdm-tui complete needs a migration id/],
 		['an unknown command', ['explode', 'now'], /unknown command "explode"/],
 		['an up that is not one expression', ['run', '--yes', '--rows', '5', planFile('inject.yaml', 'id: A\noperations:\n  - add_column: {table: users, column: {name: x, type: text, nullable: true}, up: "1); DROP TABLE users; --"}\n')], /operations\[0\]\.add_column\.up: /],
@@ -90,39 +90,45 @@ describe('zdm-tui on the embedded database', () => {
 		expect((await runCli(['run', 'samples/unsafe-contract-only.yaml', '--yes', '--rows', '5', '--allow', 'contract-without-expand'])).code).toBe(0);
 	});
 
-	it('plan prints every step with forward and rollback SQL', async () => {
+	it('plan prints every step with forward and rollback SQL: a rename is a view alias, then one RENAME', async () => {
 		const result = await runCli(['plan', 'samples/rename-email.yaml', '--rows', '5']);
 		expect(result.code).toBe(0);
-		expect(result.stdout).toContain('ALTER TABLE "public"."users" ADD COLUMN "contact_email" text;');
-		expect(result.stdout).toContain('ALTER TABLE "public"."users" DROP COLUMN IF EXISTS "contact_email";');
-		expect(result.stdout).toContain('ALTER TABLE "public"."users" DROP COLUMN "email";');
-		expect(result.stdout.match(/rollback:/g)).toHaveLength(4);
-		// The backfill shows the four statements its batches run, each labelled.
+		expect(result.stdout).toContain('CREATE VIEW "public_MIG-002"."users" WITH (security_invoker = true) AS SELECT "id", "username", "email" AS "contact_email" FROM "public"."users";');
+		expect(result.stdout).toContain('DROP SCHEMA IF EXISTS "public_MIG-002";');
+		expect(result.stdout).toContain('ALTER TABLE "public"."users" RENAME COLUMN "email" TO "contact_email";');
+		expect(result.stdout).toContain('ALTER TABLE "public"."users" RENAME COLUMN "contact_email" TO "email";');
+		expect(result.stdout).not.toMatch(/ADD COLUMN|backfill|TRIGGER/i);
+		expect(result.stdout.match(/rollback:/g)).toHaveLength(2);
+	});
+
+	it('plan shows the four statements a backfill\'s batches run, each labelled', async () => {
+		const result = await runCli(['plan', 'samples/add-display-name.yaml', '--rows', '5']);
+		expect(result.code).toBe(0);
 		expect(result.stdout).toMatch(/-- each next batch: where it ends\n\s+SELECT count\(\*\)::int AS rows, max\(_zdm_key\)::text AS last_key FROM \(SELECT "id" AS _zdm_key FROM "public"\."users" WHERE "id" > \$1 ORDER BY "id" LIMIT \$2\) AS batch;/);
-		expect(result.stdout).toMatch(/-- each next batch: fill and record it\n\s+WITH filled AS \(UPDATE "public"\."users" SET "contact_email" = \(/);
+		expect(result.stdout).toMatch(/-- each next batch: fill and record it\n\s+WITH filled AS \(UPDATE "public"\."users" SET "display_name" = \(/);
 	});
 
 	it('keeps state in --data-dir: start, status, complete across processes', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'zdm-data-'));
-		const start = await runCli(['start', 'samples/rename-email.yaml', '--data-dir', dir, '--rows', '200', '--yes', '--json']);
+		const start = await runCli(['start', 'samples/change-email-type.json', '--data-dir', dir, '--rows', '200', '--yes', '--json']);
 		expect(start.code, start.stderr).toBe(0);
-		expect(lastJson(start)).toMatchObject({phase: 'MIGRATING', progress: 75});
+		expect(lastJson(start)).toMatchObject({phase: 'MIGRATING', progress: 80});
 		const status = await runCli(['status', '--json', '--data-dir', dir]);
-		expect(JSON.parse(status.stdout).migrations).toEqual([expect.objectContaining({id: 'MIG-002', phase: 'MIGRATING', progress: 75})]);
-		const complete = await runCli(['complete', 'MIG-002', '--data-dir', dir, '--yes', '--json']);
+		expect(JSON.parse(status.stdout).migrations).toEqual([expect.objectContaining({id: 'MIG-003', phase: 'MIGRATING', progress: 80, versionSchema: 'public_MIG-003'})]);
+		const complete = await runCli(['complete', 'MIG-003', '--data-dir', dir, '--yes', '--json']);
 		expect(lastJson(complete)).toMatchObject({phase: 'COMPLETE', progress: 100});
 	});
 
 	it('refuses to go on with a started migration from a changed plan file, changing nothing', async () => {
 		const dir = mkdtempSync(join(tmpdir(), 'zdm-data-'));
-		const start = await runCli(['start', 'samples/rename-email.yaml', '--data-dir', dir, '--rows', '50', '--yes', '--json']);
+		const start = await runCli(['start', 'samples/change-email-type.json', '--data-dir', dir, '--rows', '50', '--yes', '--json']);
 		expect(lastJson(start)).toMatchObject({phase: 'MIGRATING'});
-		const changed = planFile('changed.yaml', 'id: MIG-002\noperations:\n  - rename_column: {table: users, from: email, to: mail}\n');
+		const changed = planFile('changed.yaml', 'id: MIG-003\noperations:\n  - alter_column: {table: users, column: email, type: varchar(100)}\n');
 		const run = await runCli(['run', changed, '--data-dir', dir, '--yes']);
 		expect(run.code).toBe(2);
-		expectOneLineError(run.stderr, /migration MIG-002 was started from a different plan file — roll it back first \(zdm-tui rollback MIG-002\)/);
+		expectOneLineError(run.stderr, /migration MIG-003 was started from a different plan file — roll it back first \(zdm-tui rollback MIG-003\)/);
 		const status = await runCli(['status', '--json', '--data-dir', dir]);
-		expect(JSON.parse(status.stdout).migrations).toEqual([expect.objectContaining({id: 'MIG-002', phase: 'MIGRATING', progress: 75})]);
+		expect(JSON.parse(status.stdout).migrations).toEqual([expect.objectContaining({id: 'MIG-003', phase: 'MIGRATING', progress: 80})]);
 	});
 });
 
@@ -151,9 +157,9 @@ describe.skipIf(!serverUrl())('zdm-tui against a PostgreSQL server', () => {
 
 	it('start, then rollback, leaves the table exactly as before', async () => {
 		const before = [await tableDefinition(db, 'users'), await tableHash(db, 'users')];
-		const start = await runCli(['start', 'samples/rename-email.yaml', '--yes', '--json'], {DATABASE_URL: url});
+		const start = await runCli(['start', 'samples/change-email-type.json', '--yes', '--json'], {DATABASE_URL: url});
 		expect(lastJson(start)).toMatchObject({phase: 'MIGRATING'});
-		const rollback = await runCli(['rollback', 'MIG-002', '--yes', '--json', '--database-url', url]);
+		const rollback = await runCli(['rollback', 'MIG-003', '--yes', '--json', '--database-url', url]);
 		expect(rollback.code).toBe(0);
 		expect(lastJson(rollback)).toMatchObject({phase: 'ROLLED_BACK', progress: 0});
 		expect([await tableDefinition(db, 'users'), await tableHash(db, 'users')]).toEqual(before);

@@ -6,6 +6,7 @@ import {readPlanFile} from '../../source/core/plan-file.js';
 import {leftovers, readCatalog, tableDefinition, tableHash} from '../../source/db/catalog.js';
 import type {Database} from '../../source/db/database.js';
 import {backends, openBackend} from '../support/databases.js';
+import {resetMigrations} from '../support/reset.js';
 
 const runnable = readdirSync('samples')
 	.filter(name => !name.startsWith('unsafe-'))
@@ -29,7 +30,7 @@ describe.each(backends())('every sample on %s', backend => {
 
 	// Each sample runs in a savepoint-free way: we reset the users table between runs by recreating it.
 	async function reset() {
-		await db.query('DROP SCHEMA IF EXISTS zdm CASCADE');
+		await resetMigrations(db);
 		await db.query('DROP TABLE IF EXISTS users CASCADE');
 		const {seedUsers} = await import('../../source/db/seed.js');
 		await seedUsers(db, {rows: 500});
@@ -52,7 +53,7 @@ describe.each(backends())('every sample on %s', backend => {
 			await reset();
 			const count = (await compile(db, path)).steps.length;
 			for (let failAt = 1; failAt <= count; failAt++) {
-				await db.query('DROP SCHEMA IF EXISTS zdm CASCADE');
+				await resetMigrations(db);
 				const before = await snapshot(db);
 				const executor = await Executor.open(db, await compile(db, path), {failAt, batchSize: 100});
 				const result = await executor.run();

@@ -10,14 +10,15 @@ import {createServerDatabase, serverUrl} from '../support/databases.js';
 import {columnsOf, connect, isEvent, kill9, killStragglers, migrationPhase, rowsHash, seed, sleep, startCli, type CliProcess} from './support.js';
 
 /**
- * kill -9 at many moments of samples/rename-email.yaml (4 steps: add contact_email, sync triggers,
- * backfill, contract), then the same command again: it must resume and end COMPLETE with every
- * row exactly as the application left it, and nothing of zdm's left behind. Between the kill
- * and the resume the "application" writes through whichever column exists, as a real one would.
+ * kill -9 at many moments of samples/change-email-type.json (5 steps: add the shadow column, the
+ * sync trigger, the version schema, backfill, contract), then the same command again: it must
+ * resume and end COMPLETE with every row exactly as the application left it, and nothing of
+ * zdm's left behind. Between the kill and the resume the old application writes email, as a real
+ * one would (its values are lower case already, so `up`'s lower() leaves them as the model has them).
  */
 
 const rows = 20_000;
-const plan = 'samples/rename-email.yaml';
+const plan = 'samples/change-email-type.json';
 
 afterAll(killStragglers);
 
@@ -48,9 +49,8 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 
 	/** What the old (or, after contract, the new) application does while zdm is down. */
 	async function applicationWrites() {
-		const column = (await columnsOf(app)).includes('email') ? 'email' : 'contact_email';
 		const id = nextId++;
-		for (const [table, col] of [['users', column], ['expect.users', 'email']] as const) {
+		for (const [table, col] of [['users', 'email'], ['expect.users', 'email']] as const) {
 			await app.query(`UPDATE ${table} SET ${col} = 'changed' || id || '@example.org' WHERE id % 997 = $1`, [id % 997]);
 			await app.query(`UPDATE ${table} SET ${col} = NULL WHERE id = $1`, [(id % rows) + 1]);
 			await app.query(`INSERT INTO ${table} (id, username, ${col}) VALUES ($1::bigint, 'late' || $1::text, 'late' || $1::text || '@example.com')`, [id]);
@@ -85,9 +85,9 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		const code = await resumed.exited;
 		expect(code, resumed.stderr()).toBe(0);
 		expect(JSON.parse(resumed.lines.at(-1)!)).toMatchObject({type: 'summary', phase: 'COMPLETE', progress: 100});
-		expect(await columnsOf(app)).toEqual(['id', 'username', 'contact_email']);
+		expect(await columnsOf(app)).toEqual(['id', 'username', 'email']);
 		const expected = await app.query<{hash: string; count: string}>("SELECT md5(string_agg(t::text, E'\\n' ORDER BY t.id)) AS hash, count(*) AS count FROM expect.users t");
-		expect(await rowsHash(app, 'id, username, contact_email')).toBe(`${expected.rows[0]!.count}:${expected.rows[0]!.hash}`);
+		expect(await rowsHash(app, 'id, username, email')).toBe(`${expected.rows[0]!.count}:${expected.rows[0]!.hash}`);
 		expect(await leftovers(queryable())).toEqual([]);
 	}
 
@@ -109,12 +109,12 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 	};
 
 	const killPoints: Array<[string, () => Promise<void>]> = [
-		// Early lines: step 1 and 2 (each DDL and its mark commit together), the start of the backfill.
+		// Early lines: steps 1 to 3 (each DDL and its mark commit together), the start of the backfill.
 		...[1, 2, 3, 5, 7, 9, 11].map((n): [string, () => Promise<void>] => [`after output line ${n}`, async () => killAt(start(), nthLine(n))]),
 		// Mid-backfill, at batches spread over the 400.
 		...[1, 5, 30, 120, 260, 390].map((n): [string, () => Promise<void>] => [`after backfill batch ${n}`, async () => killAt(start(), nthBatch(n))]),
-		['between the backfill and the contract', async () => killAt(start(), isEvent('step-executed', 3))],
-		['as the contract starts', async () => killAt(start(), isEvent('step-started', 4))],
+		['between the backfill and the contract', async () => killAt(start(), isEvent('step-executed', 4))],
+		['as the contract starts', async () => killAt(start(), isEvent('step-started', 5))],
 		// Fixed delays land wherever node's start-up noise puts them.
 		...[250, 400, 550, 700].map((ms): [string, () => Promise<void>] => [
 			`${ms} ms after start`,
@@ -124,13 +124,13 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 				await kill9(cli);
 			},
 		]),
-		...[1, 2, 4].map((step): [string, () => Promise<void>] => [
+		...[1, 2, 3, 5].map((step): [string, () => Promise<void>] => [
 			`while step ${step}'s DDL waits for its lock`,
 			async () => {
 				// Get to just before the step, then hold the table so its DDL must queue, and kill it there.
 				// WHY `start` before the contract? It stops after the migrate phase by itself; a kill on
-				// reading "step 3 executed" can land after the quick contract step already committed.
-				if (step === 4) {
+				// reading "step 4 executed" can land after the quick contract step already committed.
+				if (step === 5) {
 					const first = startCli(['start', ...args().slice(1)]);
 					expect(await first.exited, first.stderr()).toBe(0);
 				} else if (step > 1) {
@@ -151,14 +151,14 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		[
 			'inside a backfill batch waiting on a row lock',
 			async () => {
-				await killAt(start(), isEvent('step-executed', 2));
+				await killAt(start(), isEvent('step-executed', 3));
 				await waitForZdmGone();
 				const blocker = await connect(url);
 				try {
 					await blocker.query('BEGIN');
 					await blocker.query('SELECT * FROM users WHERE id = 12345 FOR UPDATE');
 					const cli = start();
-					await cli.waitForLine(isEvent('lock-wait', 3));
+					await cli.waitForLine(isEvent('lock-wait', 4));
 					// The batch's UPDATE has done part of its range and waits: kill it in the middle.
 					await kill9(cli);
 				} finally {
@@ -190,8 +190,8 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 	}
 
 	it.each([
-		['while rolling back after an injected failure at the contract', '4', isEvent('step-rolled-back')],
-		['just as the backfill failed', '3', isEvent('step-failed', 3)],
+		['while rolling back after an injected failure at the contract', '5', isEvent('step-rolled-back')],
+		['just as the backfill failed', '4', isEvent('step-failed', 4)],
 	])('killed %s: the next run finishes the rollback exactly, the one after completes', async (_name, failAt, match) => {
 		await reset();
 		const before = await rowsHash(app, 'id, username, email');
@@ -206,7 +206,7 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		} else {
 			expect(code, resumed.stderr()).toBe(1);
 			expect(summary).toMatchObject({phase: 'ROLLED_BACK', progress: 0});
-			expect(await migrationPhase(app, 'MIG-002')).toBe('ROLLED_BACK');
+			expect(await migrationPhase(app, 'MIG-003')).toBe('ROLLED_BACK');
 			expect(await columnsOf(app)).toEqual(['id', 'username', 'email']);
 			expect(await rowsHash(app, 'id, username, email')).toBe(before);
 			expect(await leftovers(queryable())).toEqual([]);
@@ -218,7 +218,7 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 
 describe('kill -9 on the embedded database (--data-dir)', () => {
 	const dir = mkdtempSync(join(tmpdir(), 'zdm-crash-pglite-'));
-	const args = ['run', 'samples/rename-email.yaml', '--yes', '--json', '--batch-size', '20', '--data-dir', dir];
+	const args = ['run', 'samples/change-email-type.json', '--yes', '--json', '--batch-size', '20', '--data-dir', dir];
 
 	afterAll(async () => {
 		rmSync(dir, {recursive: true, force: true});
@@ -256,6 +256,6 @@ describe('kill -9 on the embedded database (--data-dir)', () => {
 		const resumed = startCli(args);
 		expect(await resumed.exited, resumed.stderr()).toBe(0);
 		expect(JSON.parse(resumed.lines.at(-1)!)).toMatchObject({phase: 'COMPLETE'});
-		expect(await hashIn('contact_email')).toEqual({hash: before.hash, leftovers: []});
+		expect(await hashIn('email')).toEqual({hash: before.hash, leftovers: []});
 	});
 });

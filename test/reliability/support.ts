@@ -7,6 +7,7 @@ import pg from 'pg';
 import {afterAll, beforeAll} from 'vitest';
 import {createServerDatabase} from '../support/databases.js';
 import {findPgBin} from '../support/pg-server.js';
+import {resetMigrationsSql} from '../support/reset.js';
 
 /**
  * Helpers for the reliability suite: the real CLI as a child process we can read line by line and
@@ -166,7 +167,8 @@ export async function connect(url: string): Promise<pg.Client> {
 
 /** The demo table, recreated: ids 1..rows, deterministic usernames and emails. */
 export async function seed(client: pg.Client, rows: number): Promise<void> {
-	await client.query('DROP SCHEMA IF EXISTS zdm CASCADE; DROP TABLE IF EXISTS users CASCADE');
+	await client.query(resetMigrationsSql);
+	await client.query('DROP TABLE IF EXISTS users CASCADE');
 	await client.query('CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, email text)');
 	await client.query("INSERT INTO users (username, email) SELECT 'user' || g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'user' || g || '@example.com' END FROM generate_series(1, $1::int) g", [rows]);
 	await client.query('ANALYZE users');

@@ -3,6 +3,7 @@ import {badInput} from '../errors.js';
 import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
 import {checkIdentifier, ident, qualified, shown} from '../sql.js';
+import {physicalTable} from '../catalog.js';
 import {constraintSteps, notNullCheck, type PendingConstraint} from './constraints.js';
 import {checkExpression, enclosed, requireColumn, requireNoColumn, requireSingleKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
@@ -33,12 +34,12 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 	const fill = up ?? defaultValue;
 	// Every type from the plan file is proved a type, even where no expression uses it.
 	fragments.push({what: `${at}.column.type`, table: structuredClone(table), expression: 'NULL', castTo: column.type});
-	if (up !== undefined) fragments.push({what: `${at}.up`, table: structuredClone(table), expression: up, castTo: column.type});
-	if (defaultValue !== undefined) fragments.push({what: `${at}.column.default`, table: structuredClone(table), expression: defaultValue, castTo: column.type});
+	if (up !== undefined) fragments.push({what: `${at}.up`, table: physicalTable(table), expression: up, castTo: column.type});
+	if (defaultValue !== undefined) fragments.push({what: `${at}.column.default`, table: physicalTable(table), expression: defaultValue, castTo: column.type});
 	if (column.check) {
 		checkIdentifier(column.check.name, `${at}.column.check.name`);
 		checkExpression(column.check.constraint, `${at}.column.check.constraint`);
-		const withColumn = structuredClone(table);
+		const withColumn = physicalTable(table);
 		withColumn.columns.push({name: column.name, type: column.type, notNull: false, default: null});
 		fragments.push({what: `${at}.column.check.constraint`, table: withColumn, expression: column.check.constraint, castTo: 'boolean'});
 	}
@@ -60,17 +61,11 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 		why: 'Adding a nullable column without a default only touches the catalog: no rewrite, a lock held for an instant.',
 	});
 
-	// WHY recompute on UPDATE? A writer that leaves the new column as it was is the old
-	// application (it does not know the column): its change to username must reach display_name.
-	const trigger =
-		up === undefined
-			? undefined
-			: rowTrigger(
-					ctx.migrationId,
-					ctx.operation,
-					table,
-					`\tIF (TG_OP = 'INSERT' AND NEW.${col} IS NULL) OR (TG_OP = 'UPDATE' AND NEW.${col} IS NOT DISTINCT FROM OLD.${col}) THEN\n${assignBlock(table, column.name, up)}\n\tEND IF;`,
-				);
+	// WHY only the old version's writes, and on UPDATE too? The old application does not know the
+	// column: its change to username must reach display_name. The new one sets it itself, and a
+	// value it sets is never recomputed.
+	const rows = physicalTable(table);
+	const trigger = up === undefined ? undefined : rowTrigger(ctx.migrationId, ctx.operation, rows, assignBlock(rows, column.name, up), 'old', ctx.versionSchema);
 	if (trigger) {
 		steps.push({
 			phase: 'EXPANDING',

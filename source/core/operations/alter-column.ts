@@ -3,17 +3,20 @@ import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
 import {ident, ownedName, qualified} from '../sql.js';
 import {compileDuplication} from './duplicate.js';
-import {checkExpression, enclosed, requireColumn, requireNoColumn, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {physicalTable} from '../catalog.js';
+import {checkExpression, enclosed, requireColumn, requireNoColumn, requireTable, requireUnchanged, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {renameAtContract} from './rename-column.js';
 
 /**
  * alter_column: a type change, or making a column NOT NULL, runs through a shadow column (see
  * duplicate.ts) so no row is rewritten under a lock; a default or dropping NOT NULL is an
- * instant catalog change done in place; a name alone is a rename.
+ * instant catalog change done in place; a name alone is a rename (a view alias until contract).
  */
 export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: CompileContext): Compiled {
 	const at = `operations[${ctx.operation}].alter_column`;
 	const table = requireTable(ctx, body.table, at);
 	const old = requireColumn(table, body.column, `${at}.column`);
+	requireUnchanged(old, `${at}.column`);
 	if (body.type === undefined && body.nullable === undefined && body.name === undefined && body.default === undefined) {
 		throw badInput(`${at}: nothing to change`, 'give at least one of type, nullable, name, default');
 	}
@@ -28,16 +31,16 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 	const needsShadow = (body.type !== undefined && body.type !== old.type) || (notNull && !old.notNull) || body.up !== undefined;
 	const defaultAfter = body.default === undefined ? old.default : body.default;
 	// A new default is proved one expression of the final type before anything runs.
-	const defaultFragments: Fragment[] = body.default ? [{what: `${at}.default`, table: structuredClone(table), expression: body.default, castTo: type}] : [];
+	const defaultFragments: Fragment[] = body.default ? [{what: `${at}.default`, table: physicalTable(table), expression: body.default, castTo: type}] : [];
 
 	if (needsShadow) {
-		const renamed = finalName !== old.name;
 		const duplicated = compileDuplication(
 			{
 				at,
 				table,
 				old,
-				shadow: renamed ? finalName : ownedName('_zdm', old.name, ctx.migrationId, 'new'),
+				// The new version sees it under its final name through the view, whatever its name here.
+				shadow: ownedName('_zdm', old.name, ctx.migrationId, 'new'),
 				finalName,
 				type,
 				notNull,
@@ -81,14 +84,7 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 
 	old.default = defaultAfter;
 	old.notNull = notNull;
-	if (finalName !== old.name) {
-		// A name alone (with in-place changes) still goes through the shadow column.
-		const renamed = compileDuplication(
-			{at, table, old, shadow: finalName, finalName, type: old.type, notNull: old.notNull, default: old.default, up: ident(old.name), down: ident(finalName), summary: `rename ${old.name}`},
-			ctx,
-		);
-		return {steps: [...steps, ...renamed.steps], fragments: [...renamed.fragments, ...defaultFragments]};
-	}
+	if (finalName !== old.name) steps.push(renameAtContract(ctx, table, old, finalName));
 
 	return {steps, fragments: defaultFragments};
 }

@@ -1,5 +1,6 @@
 import type {OperationBody} from '../plan-file.js';
 import {checkIdentifier, ident, qualified} from '../sql.js';
+import {physicalName} from '../catalog.js';
 import {requireColumn, requireTable, type CompileContext, type Compiled} from './operation.js';
 
 /**
@@ -10,7 +11,8 @@ export function compileCreateIndex(body: OperationBody<'create_index'>, ctx: Com
 	const at = `operations[${ctx.operation}].create_index`;
 	const table = requireTable(ctx, body.table, at);
 	checkIdentifier(body.name, `${at}.name`);
-	for (const [index, name] of body.columns.entries()) requireColumn(table, name, `${at}.columns[${index}]`);
+	// Built on the physical columns: a column renamed earlier in this plan keeps its old name until contract.
+	const columns = body.columns.map((name, index) => physicalName(requireColumn(table, name, `${at}.columns[${index}]`)));
 	return {
 		steps: [
 			{
@@ -19,7 +21,7 @@ export function compileCreateIndex(body: OperationBody<'create_index'>, ctx: Com
 				kind: 'concurrent',
 				table: table.name,
 				description: `Create ${body.unique ? 'unique ' : ''}index "${body.name}" on ${table.name} (${body.columns.join(', ')}) concurrently`,
-				forward: [`CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(body.name)} ON ${qualified(table.schema, table.name)} (${body.columns.map(c => ident(c)).join(', ')})`],
+				forward: [`CREATE ${body.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(body.name)} ON ${qualified(table.schema, table.name)} (${columns.map(c => ident(c)).join(', ')})`],
 				rollback: [`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(table.schema, body.name)}`],
 				why: 'CONCURRENTLY builds the index while writes go on; a plain CREATE INDEX would block them for the whole build.',
 			},

@@ -1,17 +1,20 @@
 import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
 import {ident, qualified} from '../sql.js';
-import {checkExpression, requireColumn, requireTable, type CompileContext, type Compiled} from './operation.js';
+import {physicalTable} from '../catalog.js';
+import {checkExpression, requireColumn, requireTable, requireUnchanged, type CompileContext, type Compiled} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
 
 /**
- * drop_column: nothing breaks until contract. With `down`, expand installs a trigger that fills the
- * column for rows the new application writes without it, so the old one keeps reading real values.
+ * drop_column: the new version's view leaves the column out at once; the column itself goes at
+ * contract. With `down`, expand installs a trigger that fills it for rows the new version writes
+ * (it cannot see the column), so the old version keeps reading real values.
  */
 export function compileDropColumn(body: OperationBody<'drop_column'>, ctx: CompileContext): Compiled {
 	const at = `operations[${ctx.operation}].drop_column`;
 	const table = requireTable(ctx, body.table, at);
 	const old = requireColumn(table, body.column, `${at}.column`);
+	requireUnchanged(old, `${at}.column`);
 	const target = qualified(table.schema, table.name);
 	const col = ident(old.name);
 	const steps: StepSpec[] = [];
@@ -19,7 +22,11 @@ export function compileDropColumn(body: OperationBody<'drop_column'>, ctx: Compi
 	let fragments: Compiled['fragments'] = [];
 	if (body.down !== undefined) {
 		const down = checkExpression(body.down, `${at}.down`);
-		const trigger = rowTrigger(ctx.migrationId, ctx.operation, table, `\tIF NEW.${col} IS NULL THEN\n${assignBlock(table, old.name, down)}\n\tEND IF;`);
+		const rows = physicalTable(table);
+		// WHY only a new row (or a NULL)? The new version cannot see the column, so its UPDATE leaves the
+		// value the old version reads as it was; recomputing it from down would replace real data.
+		const fill = `\tIF TG_OP = 'INSERT' OR NEW.${col} IS NULL THEN\n${assignBlock(rows, old.name, down)}\n\tEND IF;`;
+		const trigger = rowTrigger(ctx.migrationId, ctx.operation, rows, fill, 'new', ctx.versionSchema);
 		steps.push({
 			phase: 'EXPANDING',
 			operation: ctx.operation,
@@ -31,7 +38,7 @@ export function compileDropColumn(body: OperationBody<'drop_column'>, ctx: Compi
 			why: 'The new application no longer writes the column; the old one still reads it, so down fills it in meanwhile.',
 		});
 		finish.push(...trigger.drop);
-		fragments = [{what: `${at}.down`, table: structuredClone(table), expression: down, castTo: old.type}];
+		fragments = [{what: `${at}.down`, table: rows, expression: down, castTo: old.type}];
 	}
 
 	finish.push(`ALTER TABLE ${target} DROP COLUMN ${col}`);

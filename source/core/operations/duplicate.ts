@@ -1,11 +1,11 @@
 import {backfillForward, backfillSpec} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
-import type {ColumnInfo, TableInfo} from '../catalog.js';
+import {physicalTable, type ColumnInfo, type TableInfo} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
 import {ident, ownedName, qualified, shown} from '../sql.js';
 import {constraintSteps, notNullCheck} from './constraints.js';
 import {enclosed, requireSingleKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
-import {assignBlock, rowTrigger} from './triggers.js';
+import {assignBlock, byWriter, rowTrigger} from './triggers.js';
 
 export interface Duplication {
 	at: string;
@@ -27,9 +27,11 @@ export interface Duplication {
 }
 
 /**
- * Change a column without ever breaking a reader or a writer: a shadow column is added beside the
- * old one, two-way triggers keep both in step (old writers fill the new, new writers fill the
- * old), the backfill copies history across, and contract drops the old column in the last step.
+ * Change a column's type without ever breaking a reader or a writer: a shadow column is added
+ * beside the old one, and the new version's view shows it under the final name. A trigger keeps
+ * both in step by who wrote the row (the old version's writes fill the shadow through `up`, the
+ * new version's fill the old column through `down`), the backfill copies history across, and
+ * contract drops the old column and gives the shadow its name in the last step.
  */
 export function compileDuplication(d: Duplication, ctx: CompileContext): Compiled {
 	const {table, old, shadow} = d;
@@ -38,23 +40,10 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	const target = qualified(table.schema, table.name);
 	const oldCol = ident(old.name);
 	const newCol = ident(shadow);
+	const rows = physicalTable(table);
 	const downBind: Record<string, string> = {[old.name]: shadow, [d.finalName]: shadow};
-	const upBlock = assignBlock(table, shadow, d.up);
-	const downBlock = assignBlock(table, old.name, d.down, downBind);
-	const body = [
-		"\tIF TG_OP = 'INSERT' THEN",
-		`\t\tIF NEW.${newCol} IS NULL AND NEW.${oldCol} IS NOT NULL THEN`,
-		upBlock,
-		`\t\tELSIF NEW.${oldCol} IS NULL AND NEW.${newCol} IS NOT NULL THEN`,
-		downBlock,
-		'\t\tEND IF;',
-		`\tELSIF NEW.${oldCol} IS DISTINCT FROM OLD.${oldCol} THEN`,
-		upBlock,
-		`\tELSIF NEW.${newCol} IS DISTINCT FROM OLD.${newCol} THEN`,
-		downBlock,
-		'\tEND IF;',
-	].join('\n');
-	const trigger = rowTrigger(ctx.migrationId, ctx.operation, table, body);
+	const body = byWriter(ctx.versionSchema, assignBlock(rows, old.name, d.down, downBind), assignBlock(rows, shadow, d.up));
+	const trigger = rowTrigger(ctx.migrationId, ctx.operation, rows, body, 'both', ctx.versionSchema);
 	const backfill = backfillSpec(table, key, shadow, d.up, false);
 	const steps: StepSpec[] = [
 		{
@@ -72,10 +61,10 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 			operation: ctx.operation,
 			kind: 'ddl',
 			table: table.name,
-			description: `Keep "${old.name}" and "${shadow}" in sync both ways (triggers)`,
+			description: `Keep "${old.name}" and "${shadow}" in sync by writer (trigger)`,
 			forward: trigger.create,
 			rollback: trigger.drop,
-			why: 'Old writers fill the new column through up, new writers fill the old one through down: neither version sees stale data.',
+			why: 'The old version\'s writes fill the new column through up, the new version\'s fill the old one through down: neither sees stale data.',
 		},
 		{
 			phase: 'MIGRATING',
@@ -147,12 +136,10 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	});
 
 	const fragments: Fragment[] = [
-		{what: `${d.at}.up`, table: structuredClone(table), expression: d.up, castTo: d.type},
-		{what: `${d.at}.down`, table: structuredClone(table), expression: d.down, castTo: old.type, bind: {[old.name]: d.type, [d.finalName]: d.type}},
+		{what: `${d.at}.up`, table: rows, expression: d.up, castTo: d.type},
+		{what: `${d.at}.down`, table: rows, expression: d.down, castTo: old.type, bind: {[old.name]: d.type, [d.finalName]: d.type}},
 	];
-	// The working catalog now holds the final shape.
-	const index = table.columns.indexOf(old);
-	table.columns.splice(index, 1);
-	table.columns.push({name: d.finalName, type: d.type, notNull: d.notNull, default: d.default});
+	// The working catalog now holds the final shape, the shadow standing in for it until contract.
+	table.columns.splice(table.columns.indexOf(old), 1, {name: d.finalName, type: d.type, notNull: d.notNull, default: d.default, physical: shadow});
 	return {steps, fragments};
 }

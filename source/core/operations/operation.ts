@@ -1,4 +1,4 @@
-import type {Catalog, TableInfo} from '../catalog.js';
+import type {Catalog, ColumnInfo, TableInfo} from '../catalog.js';
 import {badInput} from '../errors.js';
 import type {StepSpec} from '../plan.js';
 import {checkIdentifier, shown} from '../sql.js';
@@ -12,6 +12,8 @@ export interface CompileContext {
 	/** Index of the operation in the plan file. */
 	operation: number;
 	catalog: Catalog;
+	/** The new version's schema: the sync triggers tell its writes from the old version's by it. */
+	versionSchema: string;
 }
 
 /**
@@ -50,9 +52,21 @@ export function requireColumn(table: TableInfo, name: string, at: string) {
 	return found;
 }
 
+/**
+ * One change per column per migration: a column an earlier operation of this plan renamed or
+ * retyped lives under another physical name until contract, and a second change would race the
+ * first one's contract statements.
+ */
+export function requireUnchanged(column: ColumnInfo, at: string) {
+	if (column.physical !== undefined && column.physical !== column.name) {
+		throw badInput(`${at}: column ${shown(column.name)} is already changed by an earlier operation of this migration`, 'change it again in a migration of its own');
+	}
+}
+
 export function requireNoColumn(table: TableInfo, name: string, at: string) {
 	checkIdentifier(name, `${at}: column`);
-	if (table.columns.some(c => c.name === name)) {
+	// A renamed column keeps its old name in the table until contract: that name is taken too.
+	if (table.columns.some(c => c.name === name || c.physical === name)) {
 		throw badInput(`${at}: column ${shown(name)} already exists in ${shown(table.name)}`, 'choose another name, or drop the existing column in an earlier migration');
 	}
 }

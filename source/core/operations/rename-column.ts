@@ -1,31 +1,39 @@
+import {physicalName, type ColumnInfo, type TableInfo} from '../catalog.js';
 import type {OperationBody} from '../plan-file.js';
-import {ident} from '../sql.js';
-import {compileDuplication} from './duplicate.js';
-import {requireColumn, requireNoColumn, requireTable, type CompileContext, type Compiled} from './operation.js';
+import type {StepSpec} from '../plan.js';
+import {ident, qualified} from '../sql.js';
+import {requireColumn, requireNoColumn, requireTable, requireUnchanged, type CompileContext, type Compiled} from './operation.js';
 
 /**
- * rename_column: the new name is a new column kept in step with the old through triggers, so the
- * old application keeps writing "from" while the new one already uses "to".
+ * The contract half of a rename: one `ALTER TABLE … RENAME COLUMN`. Until then the new name is
+ * only an alias in the version schema's view, so nothing is copied and no trigger is needed;
+ * the rename itself keeps identity, indexes, constraints, comments, grants, statistics and
+ * dependent views by construction, because it is the same column.
  */
+export function renameAtContract(ctx: CompileContext, table: TableInfo, column: ColumnInfo, to: string): StepSpec {
+	const target = qualified(table.schema, table.name);
+	const from = physicalName(column);
+	column.physical = from;
+	column.name = to;
+	return {
+		phase: 'CONTRACTING',
+		operation: ctx.operation,
+		kind: 'ddl',
+		table: table.name,
+		final: true,
+		description: `Rename column "${from}" to "${to}" in "${table.name}"`,
+		forward: [`ALTER TABLE ${target} RENAME COLUMN ${ident(from)} TO ${ident(to)}`],
+		rollback: [`ALTER TABLE ${target} RENAME COLUMN ${ident(to)} TO ${ident(from)}`],
+		why: 'The new version has used the new name through its view since expand; only the physical name moves now, in an instant.',
+	};
+}
+
+/** rename_column: a view alias from expand on, a physical rename at contract. */
 export function compileRenameColumn(body: OperationBody<'rename_column'>, ctx: CompileContext): Compiled {
 	const at = `operations[${ctx.operation}].rename_column`;
 	const table = requireTable(ctx, body.table, at);
-	const old = requireColumn(table, body.from, `${at}.from`);
+	const column = requireColumn(table, body.from, `${at}.from`);
+	requireUnchanged(column, `${at}.from`);
 	requireNoColumn(table, body.to, `${at}.to`);
-	return compileDuplication(
-		{
-			at,
-			table,
-			old,
-			shadow: body.to,
-			finalName: body.to,
-			type: old.type,
-			notNull: old.notNull,
-			default: old.default,
-			up: ident(body.from),
-			down: ident(body.to),
-			summary: `rename ${body.from} → ${body.to}`,
-		},
-		ctx,
-	);
+	return {steps: [renameAtContract(ctx, table, column, body.to)], fragments: []};
 }

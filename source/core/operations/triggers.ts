@@ -1,5 +1,5 @@
 import type {TableInfo} from '../catalog.js';
-import {ident, ownedName, qualified} from '../sql.js';
+import {ident, literal, ownedName, qualified} from '../sql.js';
 import {dollarTag} from './operation.js';
 
 /**
@@ -14,6 +14,7 @@ const reserved = new Set(['new', 'old', 'found', 'tg_op', 'tg_name', 'tg_when', 
 /**
  * Declare one variable per column holding the row's value, so an `up` or `down` expression
  * written against bare column names reads the row being written, as it would in an UPDATE.
+ * `table` is the physical table (physicalTable()): the names are the ones the rows have now.
  */
 export function declareColumns(table: TableInfo, bind: Record<string, string> = {}): string {
 	const lines = table.columns
@@ -37,15 +38,40 @@ export interface TriggerSql {
 	drop: string[];
 }
 
+/** Which application version's writes a sync trigger translates. */
+export type Writer = 'old' | 'new' | 'both';
+
+/**
+ * The trigger's WHEN: never for the backfill's own rows, and only for the writer it serves.
+ * WHY IS [NOT] DISTINCT FROM? current_schema() is NULL when no schema on the path exists.
+ */
+function firesFor(writer: Writer, versionSchema: string): string {
+	if (writer === 'both') return backfillFlag;
+	return `${backfillFlag} AND current_schema() IS ${writer === 'new' ? 'NOT ' : ''}DISTINCT FROM ${literal(versionSchema)}`;
+}
+
+/**
+ * The body of a trigger that serves both writers: the new version's write is translated to the
+ * old shape (`down`), anyone else's to the new shape (`up`); never the other way round, so a
+ * value a version sets itself is never overwritten.
+ */
+export function byWriter(versionSchema: string, fromNew: string, fromOld: string): string {
+	return `	IF current_schema() IS NOT DISTINCT FROM ${literal(versionSchema)} THEN
+${fromNew}
+	ELSE
+${fromOld}
+	END IF;`;
+}
+
 /** A BEFORE INSERT OR UPDATE row trigger with the given plpgsql body, and its exact undo. */
-export function rowTrigger(migrationId: string, operation: number, table: TableInfo, body: string): TriggerSql {
+export function rowTrigger(migrationId: string, operation: number, table: TableInfo, body: string, writer: Writer, versionSchema: string): TriggerSql {
 	const name = ownedName('_zdm', table.name, migrationId, String(operation));
 	const fn = qualified(table.schema, name);
 	return {
 		name,
 		create: [
 			`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${dollarTag}\nBEGIN\n${body}\n\tRETURN NEW;\nEND\n${dollarTag}`,
-			`CREATE TRIGGER ${ident(name)} BEFORE INSERT OR UPDATE ON ${qualified(table.schema, table.name)} FOR EACH ROW WHEN (${backfillFlag}) EXECUTE FUNCTION ${fn}()`,
+			`CREATE TRIGGER ${ident(name)} BEFORE INSERT OR UPDATE ON ${qualified(table.schema, table.name)} FOR EACH ROW WHEN (${firesFor(writer, versionSchema)}) EXECUTE FUNCTION ${fn}()`,
 		],
 		drop: [`DROP TRIGGER IF EXISTS ${ident(name)} ON ${qualified(table.schema, table.name)}`, `DROP FUNCTION IF EXISTS ${fn}()`],
 	};

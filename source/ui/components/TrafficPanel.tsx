@@ -15,7 +15,7 @@ const failing = (snapshot: TrafficSnapshot) => [snapshot.versions.v1, snapshot.v
 /** Lines the panel wants: a title, v1, v2, the last error if any, the verdict if shown. */
 export const trafficLines = (snapshot: TrafficSnapshot, showVerdict: boolean) => 3 + (failing(snapshot) ? 1 : 0) + (showVerdict ? 1 : 0);
 
-const stateLabel: Record<VersionMetrics['state'], string> = {waiting: 'WAITING', live: 'LIVE', held: 'HELD', retired: 'RETIRED'};
+const stateLabel: Record<VersionMetrics['state'], string> = {waiting: 'WAITING', live: 'LIVE', retired: 'RETIRED'};
 const ms = (value: number) => (value < 10 ? value.toFixed(1) : Math.round(value).toString());
 
 function VersionLine({v, shape}: {v: VersionMetrics; shape: string}) {
