@@ -34,16 +34,16 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		let first: CliProcess | undefined;
 		try {
 			// The first instance holds the database, waiting for its lock for up to a minute.
-			first = startCli(run('samples/rename-email.yaml', '--max-lock-wait', '60000'));
+			first = startCli(run('samples/change-email-type.json', '--max-lock-wait', '60000'));
 			await first.waitForLine(isEvent('lock-wait', 1));
-			for (const plan of ['samples/rename-email.yaml', 'samples/add-display-name.yaml']) {
+			for (const plan of ['samples/change-email-type.json', 'samples/add-display-name.yaml']) {
 				const started = Date.now();
 				const second = await runToEnd(run(plan));
 				expect(second.code, second.stderr).toBe(3);
 				expect(Date.now() - started, 'refused at once, not after waiting').toBeLessThan(15_000);
 				const stderr = second.stderr.trim();
 				expect(stderr.split('\n')).toHaveLength(1);
-				expect(stderr).toMatch(new RegExp(`^zdm-tui: the database is held by another zdm-tui running migration MIG-002 \\(pid ${first.child.pid} on .+, since .+\\) — `));
+				expect(stderr).toMatch(new RegExp(`^zdm-tui: the database is held by another zdm-tui running migration MIG-003 \\(pid ${first.child.pid} on .+, since .+\\) — `));
 			}
 
 			await kill9(first);
@@ -60,7 +60,7 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		}
 
 		expect(free, 'the advisory lock of a killed instance is still held after 5 s').toBe(true);
-		const third = await runToEnd(run('samples/rename-email.yaml'));
+		const third = await runToEnd(run('samples/change-email-type.json'));
 		expect(third.code, third.stderr).toBe(0);
 		expect(third.last()).toMatchObject({phase: 'COMPLETE'});
 		expect(await rowsHash(app, '*')).toBe(before);
@@ -74,7 +74,7 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		let readerMs = Number.NaN;
 		try {
 			const started = Date.now();
-			cli = startCli(run('samples/rename-email.yaml', '--lock-timeout', '100', '--max-lock-wait', '2000'));
+			cli = startCli(run('samples/change-email-type.json', '--lock-timeout', '100', '--max-lock-wait', '2000'));
 			await cli.waitForLine(isEvent('lock-wait', 1));
 			// The application's readers are not stuck behind the queued ALTER for more than a lock_timeout.
 			const reader = await connect(url);
@@ -110,13 +110,13 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 	it('the contract gives up behind a long transaction; once it ends, the rollback completes exactly', async () => {
 		await seed(app, 2000);
 		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
-		const start = await runToEnd(['start', ...run('samples/rename-email.yaml').slice(1)]);
+		const start = await runToEnd(['start', ...run('samples/change-email-type.json').slice(1)]);
 		expect(start.code, start.stderr).toBe(0);
 		const blocker = await longTransaction();
 		let cli: CliProcess;
 		try {
-			cli = startCli(['complete', 'MIG-002', '--yes', '--json', '--database-url', url, '--lock-timeout', '100', '--max-lock-wait', '1000']);
-			await cli.waitForLine(isEvent('step-failed', 4));
+			cli = startCli(['complete', 'MIG-003', '--yes', '--json', '--database-url', url, '--lock-timeout', '100', '--max-lock-wait', '1000']);
+			await cli.waitForLine(isEvent('step-failed', 5));
 		} finally {
 			// The long transaction ends while the rollback waits for the same lock.
 			await blocker.end();
@@ -131,11 +131,11 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 	it('a rollback that itself cannot get its lock stops in one line and finishes on the next run', async () => {
 		await seed(app, 2000);
 		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
-		const start = await runToEnd(['start', ...run('samples/rename-email.yaml').slice(1)]);
+		const start = await runToEnd(['start', ...run('samples/change-email-type.json').slice(1)]);
 		expect(start.code, start.stderr).toBe(0);
 		const blocker = await longTransaction();
 		try {
-			const stuck = await runToEnd(['rollback', 'MIG-002', '--yes', '--json', '--database-url', url, '--lock-timeout', '100', '--max-lock-wait', '800']);
+			const stuck = await runToEnd(['rollback', 'MIG-003', '--yes', '--json', '--database-url', url, '--lock-timeout', '100', '--max-lock-wait', '800']);
 			expect(stuck.code).toBe(1);
 			expect(stuck.stderr.trim().split('\n')).toHaveLength(1);
 			expect(stuck.stderr).toMatch(/^zdm-tui: could not get the lock after \d+ attempts/);
@@ -143,7 +143,7 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 			await blocker.end();
 		}
 
-		const again = await runToEnd(['rollback', 'MIG-002', '--yes', '--json', '--database-url', url]);
+		const again = await runToEnd(['rollback', 'MIG-003', '--yes', '--json', '--database-url', url]);
 		expect(again.code, again.stderr).toBe(0);
 		expect(again.last()).toMatchObject({phase: 'ROLLED_BACK'});
 		expect(await definition()).toBe(before.definition);
@@ -161,7 +161,7 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		let cli: CliProcess;
 		let cut: number;
 		try {
-			cli = startCli(run('samples/rename-email.yaml', '--lock-timeout', '100'));
+			cli = startCli(run('samples/change-email-type.json', '--lock-timeout', '100'));
 			await cli.waitForLine(isEvent('lock-wait', 1));
 			const {rows} = await app.query<{backend_pid: number}>('SELECT backend_pid FROM zdm.holder');
 			cut = rows[0]!.backend_pid;
@@ -182,7 +182,9 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 			if (takenMeanwhile) {
 				expect(code, cli.stderr()).toBe(3);
 				expect(cli.stderr().trim()).toMatch(/^zdm-tui: lost the hold on the database, and .* took it; stopped before the next step — the state is saved/);
-				expect(await columnsOf(app)).toEqual(['id', 'username', 'email', 'contact_email']);
+				const columns = await columnsOf(app);
+				expect(columns.slice(0, 3)).toEqual(['id', 'username', 'email']);
+				expect(columns[3]).toMatch(/^_zdm_email_/);
 			} else {
 				expect(code, cli.stderr()).toBe(0);
 				const {rows} = await app.query<{backend_pid: number}>('SELECT backend_pid FROM zdm.holder');
@@ -192,7 +194,7 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 			await other.end();
 		}
 
-		const resumed = await runToEnd(run('samples/rename-email.yaml'));
+		const resumed = await runToEnd(run('samples/change-email-type.json'));
 		expect(resumed.code, resumed.stderr).toBe(0);
 		expect(resumed.last()).toMatchObject({phase: 'COMPLETE'});
 		expect(await rowsHash(app, '*')).toBe(before);
@@ -203,7 +205,7 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		['gives up after --max-lock-wait and rolls back, leaving no INVALID index', true],
 	])('a concurrent index build behind an old snapshot %s', async (_what, tooLong) => {
 		await seed(app, 2000);
-		// Carried over to contact_email by a CREATE UNIQUE INDEX CONCURRENTLY step.
+		// Carried over to the new email column by a CREATE UNIQUE INDEX CONCURRENTLY step (step 5).
 		await app.query('ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)');
 		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
 		// Any open snapshot, even one that never touched users, holds back a concurrent build.
@@ -212,8 +214,8 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		try {
 			await snapshot.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
 			await snapshot.query('SELECT count(*) FROM pg_class');
-			cli = startCli(run('samples/rename-email.yaml', '--lock-timeout', '100', '--max-lock-wait', tooLong ? '800' : '30000'));
-			await cli.waitForLine(isEvent('step-started', 4));
+			cli = startCli(run('samples/change-email-type.json', '--lock-timeout', '100', '--max-lock-wait', tooLong ? '800' : '30000'));
+			await cli.waitForLine(isEvent('step-started', 5));
 			if (tooLong) await cli.exited;
 			else await sleep(500);
 		} finally {
@@ -225,14 +227,14 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		if (tooLong) {
 			expect(code, cli.stderr()).toBe(1);
 			expect(summary.phase).toBe('ROLLED_BACK');
-			expect(summary.error).toMatch(/^step 4 waited 0\.8 s for older transactions to end .* — end the long transactions, or raise --max-lock-wait$/);
+			expect(summary.error).toMatch(/^step 5 waited 0\.8 s for older transactions to end .* — end the long transactions, or raise --max-lock-wait$/);
 			expect(await definition()).toBe(before.definition);
 			expect(await rowsHash(app, '*')).toBe(before.rows);
 		} else {
 			expect(code, cli.stderr()).toBe(0);
 			expect(summary.phase).toBe('COMPLETE');
 			const {rows} = await app.query("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'users_email_key'");
-			expect(rows).toEqual([{def: 'UNIQUE (contact_email)'}]);
+			expect(rows).toEqual([{def: 'UNIQUE (email)'}]);
 		}
 
 		const {rows: invalid} = await app.query('SELECT count(*)::int AS n FROM pg_index WHERE NOT indisvalid');

@@ -19,7 +19,7 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 
 	useServerDatabase(server => ({url, app} = server));
 
-	const args = (...extra: string[]) => ['run', 'samples/rename-email.yaml', '--yes', '--json', '--batch-size', '50', '--database-url', url, ...extra];
+	const args = (...extra: string[]) => ['run', 'samples/change-email-type.json', '--yes', '--json', '--batch-size', '50', '--database-url', url, ...extra];
 
 	async function reset() {
 		await seed(app, rows);
@@ -34,17 +34,26 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 		expect(stderr.split('\n')).toHaveLength(1);
 		expect(stderr).toMatch(pattern);
 		expect(stderr).toMatch(/run the same command again to resume$/);
-		expect(JSON.parse(cli.lines.at(-1)!)).toMatchObject({type: 'summary', id: 'MIG-002'});
+		expect(JSON.parse(cli.lines.at(-1)!)).toMatchObject({type: 'summary', id: 'MIG-003'});
+	}
+
+	/** zdm's shadow column for the new email while the migration runs. */
+	async function shadowColumn(): Promise<string> {
+		const columns = await columnsOf(app);
+		const shadow = columns.find(column => column.startsWith('_zdm_email_'));
+		expect(shadow, `a shadow column among ${columns.join(', ')}`).toBeDefined();
+		return shadow!;
 	}
 
 	/** The recorded batches split the table exactly: filled inside their ranges, untouched outside. */
 	async function expectBackfillCutAtRecordedBatches() {
+		const shadow = `"${await shadowColumn()}"`;
 		const {rows: check} = await app.query<{recorded: number; keys: number; wrong_inside: number; filled_outside: number}>(
-			`WITH batch AS (SELECT after_key::bigint AS after_key, last_key::bigint AS last_key, rows FROM zdm.backfill_batch WHERE migration_id = 'MIG-002'),
-			 row AS (SELECT u.contact_email, u.email, EXISTS (SELECT 1 FROM batch b WHERE (b.after_key IS NULL OR u.id > b.after_key) AND u.id <= b.last_key) AS inside FROM users u)
+			`WITH batch AS (SELECT after_key::bigint AS after_key, last_key::bigint AS last_key, rows FROM zdm.backfill_batch WHERE migration_id = 'MIG-003'),
+			 row AS (SELECT u.${shadow} AS shadow, u.email, EXISTS (SELECT 1 FROM batch b WHERE (b.after_key IS NULL OR u.id > b.after_key) AND u.id <= b.last_key) AS inside FROM users u)
 			 SELECT (SELECT count(*) FROM row WHERE inside)::int AS recorded, (SELECT COALESCE(sum(rows), 0) FROM batch)::int AS keys,
-			        (SELECT count(*) FROM row WHERE inside AND contact_email IS DISTINCT FROM email)::int AS wrong_inside,
-			        (SELECT count(*) FROM row WHERE NOT inside AND contact_email IS NOT NULL)::int AS filled_outside`,
+			        (SELECT count(*) FROM row WHERE inside AND shadow IS DISTINCT FROM lower(email))::int AS wrong_inside,
+			        (SELECT count(*) FROM row WHERE NOT inside AND shadow IS NOT NULL)::int AS filled_outside`,
 		);
 		const {recorded, keys, ...mismatches} = check[0]!;
 		expect(recorded).toBeGreaterThan(0);
@@ -52,19 +61,19 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 		expect(keys).toBe(recorded);
 		expect(mismatches).toEqual({wrong_inside: 0, filled_outside: 0});
 		// status tells how far the stopped backfill got, in both forms.
-		const status = await runCli(['status', 'MIG-002', '--database-url', url]);
-		expect(status.stdout).toContain(`step 3 backfill stopped at ${recorded.toLocaleString('en-US')} rows; running it again resumes`);
+		const status = await runCli(['status', 'MIG-003', '--database-url', url]);
+		expect(status.stdout).toContain(`step 4 backfill stopped at ${recorded.toLocaleString('en-US')} rows; running it again resumes`);
 		const json = await runCli(['status', '--json', '--database-url', url]);
 		const [migration] = JSON.parse(json.stdout).migrations as Array<{steps: Array<{number: number; rowsDone?: number}>}>;
-		expect(migration!.steps.find(step => step.number === 3)).toMatchObject({rowsDone: recorded});
+		expect(migration!.steps.find(step => step.number === 4)).toMatchObject({rowsDone: recorded});
 	}
 
 	async function expectResumesToComplete() {
 		const resumed = startCli(args());
 		expect(await resumed.exited, resumed.stderr()).toBe(0);
 		expect(JSON.parse(resumed.lines.at(-1)!)).toMatchObject({phase: 'COMPLETE', progress: 100});
-		expect(await columnsOf(app)).toEqual(['id', 'username', 'contact_email']);
-		expect(await rowsHash(app, 'id, username, contact_email')).toBe(original);
+		expect(await columnsOf(app)).toEqual(['id', 'username', 'email']);
+		expect(await rowsHash(app, 'id, username, email')).toBe(original);
 	}
 
 	for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -74,8 +83,8 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 			let batches = 0;
 			await cli.waitForLine(line => isEvent('batch')(line) && ++batches === 20);
 			cli.child.kill(signal);
-			await expectInterrupted(cli, /^zdm-tui: interrupted during the backfill of step 3; its finished batches are saved/);
-			expect(await migrationPhase(app, 'MIG-002')).toBe('MIGRATING');
+			await expectInterrupted(cli, /^zdm-tui: interrupted during the backfill of step 4; its finished batches are saved/);
+			expect(await migrationPhase(app, 'MIG-003')).toBe('MIGRATING');
 			await expectBackfillCutAtRecordedBatches();
 			await expectResumesToComplete();
 		});
@@ -107,9 +116,9 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 		const cli = startCli(args());
 		await cli.waitForLine(isEvent('step-executed', 1));
 		cli.child.kill('SIGTERM');
-		await expectInterrupted(cli, /^zdm-tui: interrupted (after step [12]|during the backfill of step 3)/);
+		await expectInterrupted(cli, /^zdm-tui: interrupted (after step [123]|during the backfill of step 4)/);
 		const summary = JSON.parse(cli.lines.at(-1)!) as {steps: Array<{status: string}>};
-		expect(summary.steps[3]!.status).toBe('pending');
+		expect(summary.steps[4]!.status).toBe('pending');
 		await expectResumesToComplete();
 	});
 
@@ -131,19 +140,19 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 	it('the backfill connection terminated mid-batch: one clear line, the batch rolled back, resumable', async () => {
 		await reset();
 		const cli = startCli(args('--lock-timeout', '5000'));
-		await cli.waitForLine(isEvent('step-executed', 2));
+		await cli.waitForLine(isEvent('step-executed', 3));
 		const blocker = await connect(url);
 		try {
 			// A row the backfill will reach, locked: its batch waits there, half done, until we cut it.
 			await blocker.query('BEGIN');
 			await blocker.query('SELECT * FROM users WHERE id = 15000 FOR UPDATE');
 			await terminateWaitingZdmBackend();
-			await expectInterrupted(cli, /^zdm-tui: lost the connection to the database during step 3 \(terminating connection due to administrator command\); nothing half-done was kept and the state is saved/);
+			await expectInterrupted(cli, /^zdm-tui: lost the connection to the database during step 4 \(terminating connection due to administrator command\); nothing half-done was kept and the state is saved/);
 		} finally {
 			await blocker.end();
 		}
 
-		expect(await migrationPhase(app, 'MIG-002')).toBe('MIGRATING');
+		expect(await migrationPhase(app, 'MIG-003')).toBe('MIGRATING');
 		await expectBackfillCutAtRecordedBatches();
 		await expectResumesToComplete();
 	});
@@ -158,17 +167,18 @@ describe.skipIf(!serverUrl())('signals and lost connections', () => {
 			await blocker.query('BEGIN');
 			await blocker.query('SELECT 1 FROM users LIMIT 1');
 			cli = startCli(args('--lock-timeout', '5000'));
-			await cli.waitForLine(isEvent('step-started', 4));
+			await cli.waitForLine(isEvent('step-started', 5));
 			await terminateWaitingZdmBackend();
 			// The holder's session and the idle pool connections go too.
 			await app.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND datname = current_database()");
-			await expectInterrupted(cli, /^zdm-tui: lost the connection to the database during step 4 /);
+			await expectInterrupted(cli, /^zdm-tui: lost the connection to the database during step 5 /);
 		} finally {
 			await blocker.end();
 		}
 
-		expect(await migrationPhase(app, 'MIG-002')).toBe('MIGRATING');
-		expect(await columnsOf(app)).toEqual(['id', 'username', 'email', 'contact_email']);
+		expect(await migrationPhase(app, 'MIG-003')).toBe('MIGRATING');
+		expect((await columnsOf(app)).slice(0, 3)).toEqual(['id', 'username', 'email']);
+		await shadowColumn();
 		await expectResumesToComplete();
 	});
 });

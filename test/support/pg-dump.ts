@@ -22,3 +22,9 @@ export async function pgDumpSchema(url: string, schemas = ['public']): Promise<s
 	const {stdout} = await promisify(execFile)(pgDumpPath()!, args, {maxBuffer: 64 * 1024 * 1024});
 	return stdout.replace(/^-- Dumped (from|by) .*$/gm, '').replace(/^\\(un)?restrict .*$/gm, '');
 }
+
+/** `pg_dump --schema-only` of the whole database but zdm's own state: version schemas, leftover functions and all. */
+export async function pgDumpDatabase(url: string): Promise<string> {
+	const {stdout} = await promisify(execFile)(pgDumpPath()!, ['--schema-only', '--no-owner', '-N', 'zdm', '-d', url], {maxBuffer: 64 * 1024 * 1024});
+	return stdout.replace(/^-- Dumped (from|by) .*$/gm, '').replace(/^\\(un)?restrict .*$/gm, '');
+}

@@ -5,5 +5,6 @@ export const noSteps: Rule = {
 	severity: 'warning',
 	description: 'The plan compiles to no step at all.',
 	alternative: 'add an operation, or drop the plan',
-	check: ({plan}) => (plan && plan.steps.length === 0 ? [{message: 'migration plan has no steps', hint: 'add an operation, or drop the plan'}] : []),
+	// zdm's own steps (the version schema, operation -1) are not the plan's.
+	check: ({plan}) => (plan && plan.steps.every(step => step.operation < 0) ? [{message: 'migration plan has no steps', hint: 'add an operation, or drop the plan'}] : []),
 };

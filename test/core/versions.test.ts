@@ -1,0 +1,139 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {compilePlan} from '../../source/core/compile.js';
+import {Executor} from '../../source/core/executor.js';
+import {validatePlan, type PlanFile} from '../../source/core/plan-file.js';
+import {readCatalog, tableHash} from '../../source/db/catalog.js';
+import type {Database, Session} from '../../source/db/database.js';
+import {latestVersion} from '../../source/db/state.js';
+import {backends, openBackend} from '../support/databases.js';
+import {resetMigrations} from '../support/reset.js';
+
+/**
+ * Version schemas (#8), judged through applications that connect as real ones do: v2 puts the
+ * migration's version schema on its search_path and knows only the final names; v1 keeps the
+ * base schema (or the previous version schema).
+ */
+describe.each(backends())('version schemas (%s)', backend => {
+	let db: Database;
+	let close: () => Promise<void>;
+	const sessions: Session[] = [];
+	beforeAll(async () => {
+		({db, close} = await openBackend(backend, 50));
+	});
+	afterAll(async () => {
+		for (const session of sessions) await session.release();
+		await close();
+	});
+
+	async function fresh() {
+		await resetMigrations(db);
+		await db.query('DROP TABLE IF EXISTS users CASCADE');
+		const {seedUsers} = await import('../../source/db/seed.js');
+		await seedUsers(db, {rows: 50});
+	}
+
+	const open = async (file: PlanFile) => Executor.open(db, compilePlan(file, await readCatalog(db)).plan);
+	const app = async (schema: string) => {
+		const session = await db.session({schema});
+		sessions.push(session);
+		return session;
+	};
+
+	it('a version schema holds one view per table, with the final names, and nothing of zdm\'s', async () => {
+		await fresh();
+		await db.query('CREATE TABLE notes (id bigint PRIMARY KEY, body text)');
+		const executor = await open(validatePlan({id: 'V-1', operations: [{alter_column: {table: 'users', column: 'email', type: 'varchar(320)', name: 'contact_email'}}]}));
+		await executor.run('CONTRACTING');
+		const {rows} = await db.query<{view: string; columns: string}>(
+			`SELECT c.relname AS view, string_agg(a.attname, ',' ORDER BY a.attnum) AS columns FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 WHERE n.nspname = $1 GROUP BY c.relname ORDER BY 1`,
+			['public_V-1'],
+		);
+		expect(rows).toEqual([
+			{view: 'notes', columns: 'id,body'},
+			{view: 'users', columns: 'id,username,contact_email'},
+		]);
+		const v2 = await app(executor.plan.versionSchema);
+		const {rows: typed} = await v2.query<{type: string}>("SELECT pg_typeof(contact_email)::text AS type FROM users WHERE username = 'alice'");
+		expect(typed).toEqual([{type: 'character varying'}]);
+		await executor.rollback();
+		expect((await db.query("SELECT 1 FROM pg_namespace WHERE nspname = 'public_V-1'")).rows).toHaveLength(0);
+	});
+
+	it('a new-version INSERT that leaves a defaulted column out gets the new default, and keeps its value through a rollback', async () => {
+		await fresh();
+		const before = await tableHash(db, 'users');
+		const file = validatePlan({id: 'V-2', operations: [{alter_column: {table: 'users', column: 'email', type: 'varchar(320)', default: "'nobody@example.com'", up: 'lower(email)', down: 'email'}}]});
+		const executor = await open(file);
+		await executor.run('CONTRACTING');
+		const v2 = await app(executor.plan.versionSchema);
+		const {rows} = await v2.query<{id: string; email: string}>("INSERT INTO users (username) VALUES ('v2 only') RETURNING id::text, email");
+		expect(rows[0]!.email).toBe('nobody@example.com');
+		// The old version sees the same value in its own column (down), before and after a rollback.
+		const old = async () => (await db.query<{email: string}>('SELECT email FROM users WHERE id = $1', [rows[0]!.id])).rows[0]?.email;
+		expect(await old()).toBe('nobody@example.com');
+		await executor.rollback();
+		expect(await old()).toBe('nobody@example.com');
+		await db.query('DELETE FROM users WHERE id = $1', [rows[0]!.id]);
+		expect(await tableHash(db, 'users')).toBe(before);
+	});
+
+	it('a value the new version sets on an add_column column survives its later UPDATEs; the old version\'s writes get up()', async () => {
+		await fresh();
+		const executor = await open(validatePlan({id: 'V-3', operations: [{add_column: {table: 'users', column: {name: 'display_name', type: 'text', nullable: true}, up: 'initcap(username)'}}]}));
+		await executor.run('CONTRACTING');
+		const v2 = await app(executor.plan.versionSchema);
+		await v2.query("UPDATE users SET display_name = 'The Boss' WHERE username = 'alice'");
+		await v2.query("UPDATE users SET username = 'alice2' WHERE username = 'alice'");
+		const {rows: inserted} = await v2.query<{id: string}>("INSERT INTO users (username, display_name) VALUES ('carol', 'Mine') RETURNING id::text");
+		await v2.query("UPDATE users SET email = 'carol@example.com' WHERE id = $1", [inserted[0]!.id]);
+		await db.query("UPDATE users SET username = 'robert' WHERE username = 'bob'");
+		expect((await executor.run()).outcome).toBe('complete');
+		const {rows} = await db.query<{username: string; display_name: string}>("SELECT username, display_name FROM users WHERE username IN ('alice2', 'carol', 'robert') ORDER BY username");
+		expect(rows).toEqual([
+			{username: 'alice2', display_name: 'The Boss'},
+			{username: 'carol', display_name: 'Mine'},
+			{username: 'robert', display_name: 'Robert'},
+		]);
+	});
+
+	it('latest follows start, rollback and complete; the next migration\'s contract drops the previous version schema', async () => {
+		await fresh();
+		expect((await latestVersion(db, 'public')).schema).toBe('public');
+		const first = await open(validatePlan({id: 'V-4', operations: [{rename_column: {table: 'users', from: 'email', to: 'contact_email'}}]}));
+		await first.run('CONTRACTING');
+		expect((await latestVersion(db, 'public')).schema).toBe('public_V-4');
+		await first.rollback();
+		expect((await latestVersion(db, 'public')).schema).toBe('public');
+		const again = await open(validatePlan({id: 'V-4', operations: [{rename_column: {table: 'users', from: 'email', to: 'contact_email'}}]}));
+		await again.run();
+		expect((await latestVersion(db, 'public')).schema).toBe('public_V-4');
+
+		// The previous version's application goes on through its schema until the next contract.
+		const v1 = await app('public_V-4');
+		const second = await open(validatePlan({id: 'V-5', operations: [{rename_column: {table: 'users', from: 'contact_email', to: 'mail'}}]}));
+		await second.run('CONTRACTING');
+		expect((await latestVersion(db, 'public')).schema).toBe('public_V-5');
+		const v2 = await app('public_V-5');
+		expect((await v1.query("SELECT contact_email FROM users WHERE username = 'bob'")).rows).toEqual([{contact_email: 'bob@example.com'}]);
+		expect((await v2.query("SELECT mail FROM users WHERE username = 'bob'")).rows).toEqual([{mail: 'bob@example.com'}]);
+		expect(second.plan.steps.at(-1)!.forward).toContain('DROP SCHEMA IF EXISTS "public_V-4"');
+		await second.run();
+		expect((await db.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'public\\_V%' ORDER BY 1")).rows).toEqual([{nspname: 'public_V-5'}]);
+		expect((await v2.query("SELECT mail FROM users WHERE username = 'bob'")).rows).toEqual([{mail: 'bob@example.com'}]);
+	});
+
+	it('refuses, before anything runs, a version schema name that exists already or is too long', async () => {
+		await fresh();
+		await db.query('CREATE SCHEMA "public_V-6"');
+		const taken = validatePlan({id: 'V-6', operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
+		await expect(open(taken)).rejects.toThrow(/the version schema "public_V-6" already exists/);
+		const named = validatePlan({id: 'V-6', version_schema: 'app_v6', operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
+		const executor = await open(named);
+		expect(executor.plan.versionSchema).toBe('app_v6');
+		await executor.rollback();
+		const long = validatePlan({id: `V-${'x'.repeat(60)}`, operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
+		await expect(open(long)).rejects.toThrow(/PostgreSQL names hold at most 63/);
+		await db.query('DROP SCHEMA "public_V-6"');
+	});
+});
