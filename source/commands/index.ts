@@ -1,5 +1,4 @@
 import {ExitCode, ZdmError} from '../core/errors.js';
-import {findingJson, hasErrors} from '../core/lint/index.js';
 import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
 import {seedUsers} from '../db/seed.js';
@@ -21,7 +20,7 @@ const needs: Record<CommandName, string | undefined> = {
 	rollback: 'a migration id',
 	status: undefined,
 	plan: 'a plan file',
-	lint: 'a plan file',
+	lint: 'a plan file, .sql file or directory',
 	seed: undefined,
 };
 
@@ -29,7 +28,13 @@ const needs: Record<CommandName, string | undefined> = {
 export async function runCommand(name: CommandName, args: string[], rawFlags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	const flags = checkFlags(rawFlags);
 	const target = args[0];
-	if (needs[name] && !target) throw new ZdmError('bad-input', `zdm-tui ${name} needs ${needs[name]}`, `e.g. zdm-tui ${name} ${needs[name] === 'a plan file' ? 'samples/add-display-name.yaml' : 'MIG-001'}`);
+	if (needs[name] && !target) throw new ZdmError('bad-input', `zdm-tui ${name} needs ${needs[name]}`, `e.g. zdm-tui ${name} ${needs[name]?.startsWith('a plan file') ? 'samples/add-display-name.yaml' : 'MIG-001'}`);
+	if (name === 'lint') {
+		// WHY before opening a database? lint opens one only when --database-url asks for it.
+		const {lint} = await import('./lint.js');
+		return lint(args, flags, io);
+	}
+
 	if (args.length > (needs[name] ? 1 : name === 'status' ? 1 : 0)) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);
 	if (name === 'seed' && !flags.yes && !io.interactive) throw new ZdmError('bad-input', 'refusing to seed without a terminal to confirm it', 'pass --yes to confirm');
 	const db: Database = await openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: name === 'seed' ? 0 : flags.rows});
@@ -59,13 +64,6 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 				return ExitCode.ok;
 			}
 
-			case 'lint': {
-				const {findings} = await preparePlan(db, target!, flags.allow);
-				if (flags.json) io.out(JSON.stringify({file: target, findings: findings.map(findingJson)}));
-				else if (findings.length === 0) io.out(`${target}: no findings`);
-				else for (const finding of findings) io.out(formatFinding(finding));
-				return hasErrors(findings) ? 1 : 0;
-			}
 		}
 	} finally {
 		await db.close();

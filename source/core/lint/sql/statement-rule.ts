@@ -18,10 +18,14 @@ export function statementRule(spec: Omit<Rule, 'check'> & {visit(visit: Statemen
 	};
 }
 
-/** A finding about one statement: `step 3 (sql) "ALTER TABLE …": problem`. */
-export const about = ({unit, statement}: StatementVisit, problem: string, hint: string, severity?: RuleFinding['severity']): RuleFinding => ({
-	operation: unit.step.operation,
-	message: `${stepLabel(unit)} "${shortSql(statement.text)}": ${problem}`,
-	hint,
-	...(severity ? {severity} : {}),
-});
+/** A finding about one statement: `step 3 (sql) "ALTER TABLE …": problem` (in a .sql file, with its line). */
+export const about = ({unit, statement}: StatementVisit, problem: string, hint: string, severity?: RuleFinding['severity']): RuleFinding => {
+	const label = stepLabel(unit);
+	return {
+		...(unit.step ? {operation: unit.step.operation} : {}),
+		...unit.locate?.(statement.location),
+		message: `${label ? `${label} ` : ''}"${shortSql(statement.text)}": ${problem}`,
+		hint,
+		...(severity ? {severity} : {}),
+	};
+};
