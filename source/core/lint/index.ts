@@ -21,6 +21,15 @@ import {uniqueWithoutUsingIndex} from './rules/unique-without-using-index.js';
 import {unbatchedBackfill} from './rules/unbatched-backfill.js';
 import {validateInSameTransaction} from './rules/validate-in-same-transaction.js';
 import {workAfterAccessExclusive} from './rules/work-after-access-exclusive.js';
+import {cannotRunInTransaction} from './rules/cannot-run-in-transaction.js';
+import {disableTriggerAll} from './rules/disable-trigger-all.js';
+import {narrowingTypeChange} from './rules/narrowing-type-change.js';
+import {requireConcurrentDetach} from './rules/require-concurrent-detach.js';
+import {requireConcurrentRefresh} from './rules/require-concurrent-refresh.js';
+import {rewriteUnderLock} from './rules/rewrite-under-lock.js';
+import {setTablespace} from './rules/set-tablespace.js';
+import {identifierTooLong, preferBigintKey, preferText, preferTimestamptz} from './rules/style-advice.js';
+import {truncateTable} from './rules/truncate-table.js';
 import {analyseSql, analyseSqlFile} from './sql/analysis.js';
 import {loadSqlParser, sqlParserLoaded} from './sql/parser.js';
 
@@ -52,6 +61,19 @@ export const rules: Rule[] = [
 	renameOrDropOutsideContract,
 	workAfterAccessExclusive,
 	unbatchedBackfill,
+	cannotRunInTransaction,
+	truncateTable,
+	rewriteUnderLock,
+	setTablespace,
+	requireConcurrentRefresh,
+	requireConcurrentDetach,
+	disableTriggerAll,
+	narrowingTypeChange,
+	// Style: info, never a reason to fail.
+	preferText,
+	preferTimestamptz,
+	preferBigintKey,
+	identifierTooLong,
 ];
 
 const hasRawSql = (ctx: LintContext) => ctx.plan !== undefined && ctx.file.operations.some(op => op.kind === 'sql');

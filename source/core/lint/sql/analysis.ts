@@ -129,7 +129,7 @@ export interface StatementVisit {
 /** Visit every parsed statement in execution order, with the schema state before it. */
 export function walkStatements(ctx: LintContext, visit: (visit: StatementVisit) => void): void {
 	if (!ctx.sql) return;
-	const state = new SchemaState(ctx.catalog, ctx.file);
+	const state = new SchemaState(ctx.catalog, ctx.file, {pgVersion: ctx.pgVersion, volatility: ctx.volatility});
 	const {units} = ctx.sql;
 	for (const [unitIndex, unit] of units.entries()) {
 		state.enter(unit);

@@ -64,3 +64,16 @@ export function parseSql(sql: string): ParsedStatement[] {
 		return [{node: raw.stmt, text: whole.replace(leadingNoise, '').trim(), location: start + lead}];
 	});
 }
+
+/** The identifiers of a SQL text as PostgreSQL's own lexer reads them, before it cuts them to 63 bytes. */
+export function scanIdentifiers(sql: string): string[] {
+	if (!parser) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
+	try {
+		return parser
+			.scanSync(sql)
+			.tokens.filter(token => token.tokenName === 'IDENT')
+			.map(token => (token.text.startsWith('"') ? token.text.slice(1, -1).replaceAll('""', '"') : token.text.toLowerCase()));
+	} catch {
+		return [];
+	}
+}

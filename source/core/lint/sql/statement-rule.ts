@@ -18,14 +18,17 @@ export function statementRule(spec: Omit<Rule, 'check'> & {visit(visit: Statemen
 	};
 }
 
+/** A safe alternative, told apart for a plan's `sql` operation and for a plain .sql file. */
+export type Hint = string | {plan: string; file: string};
+
 /** A finding about one statement: `step 3 (sql) "ALTER TABLE …": problem` (in a .sql file, with its line). */
-export const about = ({unit, statement}: StatementVisit, problem: string, hint: string, severity?: RuleFinding['severity']): RuleFinding => {
+export const about = ({unit, statement}: StatementVisit, problem: string, hint: Hint, severity?: RuleFinding['severity']): RuleFinding => {
 	const label = stepLabel(unit);
 	return {
 		...(unit.step ? {operation: unit.step.operation} : {}),
 		...unit.locate?.(statement.location),
 		message: `${label ? `${label} ` : ''}"${shortSql(statement.text)}": ${problem}`,
-		hint,
+		hint: typeof hint === 'string' ? hint : unit.step ? hint.plan : hint.file,
 		...(severity ? {severity} : {}),
 	};
 };
