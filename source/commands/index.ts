@@ -1,13 +1,7 @@
 import {ExitCode, ZdmError} from '../core/errors.js';
 import type {Database} from '../db/database.js';
-import {openDatabase} from '../db/open.js';
-import {seedUsers} from '../db/seed.js';
-import {formatFinding, formatPlan} from './format.js';
 import type {Io} from './io.js';
-import {migrate} from './migrate.js';
 import {checkFlags, type CommandFlags} from './options.js';
-import {preparePlan} from './prepare.js';
-import {status} from './status.js';
 
 import type {CommandName} from './names.js';
 
@@ -37,6 +31,15 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 
 	if (args.length > (needs[name] ? 1 : name === 'status' ? 1 : 0)) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);
 	if (name === 'seed' && !flags.yes && !io.interactive) throw new ZdmError('bad-input', 'refusing to seed without a terminal to confirm it', 'pass --yes to confirm');
+	// WHY load these here? `lint` (above) needs none of them, and CI runs it on every push.
+	const [{openDatabase}, {seedUsers}, {formatFinding, formatPlan}, {migrate}, {preparePlan}, {status}] = await Promise.all([
+		import('../db/open.js'),
+		import('../db/seed.js'),
+		import('./format.js'),
+		import('./migrate.js'),
+		import('./prepare.js'),
+		import('./status.js'),
+	]);
 	const db: Database = await openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: name === 'seed' ? 0 : flags.rows});
 	try {
 		switch (name) {

@@ -1,13 +1,9 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import type {Catalog} from '../core/catalog.js';
-import {compilePlan} from '../core/compile.js';
 import {ZdmError} from '../core/errors.js';
-import {assumedCatalog} from '../core/lint/assumed-catalog.js';
 import {hasErrors, lintPlan, lintSqlFile, type Finding} from '../core/lint/index.js';
 import {defaultPgVersion, type LintContext} from '../core/lint/rule.js';
-import {parsePlanText} from '../core/plan-file.js';
-import {operationPositions} from '../core/plan-positions.js';
 import type {Database} from '../db/database.js';
 import type {Io} from './io.js';
 import {lintFormats, reportLines, type LintFormat} from './lint-report.js';
@@ -61,6 +57,13 @@ async function readKnown(flags: CommandFlags): Promise<Known | undefined> {
 }
 
 async function lintPlanFile(path: string, text: string, known: Known | undefined, context: Omit<LintContext, 'file'>, allow: string[]): Promise<Finding[]> {
+	// Loaded for plan files only: a run over .sql files needs neither the YAML nor the plan schema.
+	const [{parsePlanText}, {compilePlan}, {assumedCatalog}, {operationPositions}] = await Promise.all([
+		import('../core/plan-file.js'),
+		import('../core/compile.js'),
+		import('../core/lint/assumed-catalog.js'),
+		import('../core/plan-positions.js'),
+	]);
 	const file = parsePlanText(text, path);
 	let compiled;
 	try {

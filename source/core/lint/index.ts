@@ -1,4 +1,4 @@
-import type {Finding, LintContext, Rule} from './rule.js';
+import type {Finding, LintContext, Rule, RuleFinding} from './rule.js';
 import {addColumnGenerated} from './rules/add-column-generated.js';
 import {addColumnVolatileDefault} from './rules/add-column-volatile-default.js';
 import {concurrentlyInTransaction} from './rules/concurrently-in-transaction.js';
@@ -30,7 +30,8 @@ import {rewriteUnderLock} from './rules/rewrite-under-lock.js';
 import {setTablespace} from './rules/set-tablespace.js';
 import {identifierTooLong, preferBigintKey, preferText, preferTimestamptz} from './rules/style-advice.js';
 import {truncateTable} from './rules/truncate-table.js';
-import {analyseSql, analyseSqlFile} from './sql/analysis.js';
+import {analyseSql, analyseSqlFile, walkStatements} from './sql/analysis.js';
+import {isStatementRule} from './sql/statement-rule.js';
 import {loadSqlParser, sqlParserLoaded} from './sql/parser.js';
 
 export type {Finding, LintContext, Rule, Severity} from './rule.js';
@@ -87,13 +88,18 @@ const sqlOperations = (ctx: LintContext) => new Set(ctx.file.operations.flatMap(
  */
 export function lint(given: LintContext, allow: string[] = []): Finding[] {
 	const ctx = !given.sql && given.plan && hasRawSql(given) && sqlParserLoaded() ? {...given, sql: analyseSql(given.plan.steps, {sqlOperations: sqlOperations(given)})} : given;
-	const findings = rules.flatMap(rule =>
-		rule.check(ctx).map(found => {
-			const severity = found.severity ?? rule.severity;
-			// An acknowledged error becomes a warning; info stays info.
-			return {...found, rule: rule.id, severity: allow.includes(rule.id) && severity === 'error' ? 'warning' : severity} satisfies Finding;
-		}),
-	);
+	const finding = (rule: Rule, found: RuleFinding): Finding => {
+		const severity = found.severity ?? rule.severity;
+		// An acknowledged error becomes a warning; info stays info.
+		return {...found, rule: rule.id, severity: allow.includes(rule.id) && severity === 'error' ? 'warning' : severity};
+	};
+
+	const findings = rules.filter(rule => !isStatementRule(rule)).flatMap(rule => rule.check(ctx).map(found => finding(rule, found)));
+	// WHY one walk? Each walk rebuilds the schema state statement by statement; once serves every rule.
+	const statementRules = rules.filter(isStatementRule);
+	walkStatements(ctx, visit => {
+		for (const rule of statementRules) findings.push(...[rule.visit(visit) ?? []].flat().map(found => finding(rule, found)));
+	});
 	if (!ctx.sql && hasRawSql(ctx)) {
 		findings.push({rule: 'sql-not-analysed', severity: 'warning', message: 'the raw sql operations were not analysed', hint: 'lint with lintPlan(), which loads the SQL parser'});
 	}

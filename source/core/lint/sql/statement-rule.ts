@@ -2,11 +2,18 @@ import type {Rule, RuleFinding} from '../rule.js';
 import {stepLabel, walkStatements, type StatementVisit} from './analysis.js';
 import {shortSql} from './nodes.js';
 
-/** A rule over parsed SQL: `visit` sees each statement with the schema state before it. */
-export function statementRule(spec: Omit<Rule, 'check'> & {visit(visit: StatementVisit): RuleFinding | RuleFinding[] | undefined}): Rule {
-	const {visit, ...rule} = spec;
+export type StatementRule = Rule & {visit(visit: StatementVisit): RuleFinding | RuleFinding[] | undefined};
+
+export const isStatementRule = (rule: Rule): rule is StatementRule => 'visit' in rule;
+
+/**
+ * A rule over parsed SQL: `visit` sees each statement with the schema state before it. lint()
+ * walks the statements once for all such rules; `check` alone walks them for this rule.
+ */
+export function statementRule(spec: Omit<StatementRule, 'check'>): StatementRule {
+	const {visit} = spec;
 	return {
-		...rule,
+		...spec,
 		check(ctx) {
 			const found: RuleFinding[] = [];
 			walkStatements(ctx, statement => {
