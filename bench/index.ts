@@ -117,7 +117,7 @@ await guarded('lint', async () => {
 
 	figures.push(context(section, 'squawk, whole corpus', lint.squawk.best, 'ms', `${lint.squawk.version}, best of 7 (median ${lint.squawk.median.toFixed(0)} ms)`));
 	figures.push(below(section, 'time zdm ÷ squawk', lint.zdm.best / lint.squawk.best, 5, '×', 'issue 13: "no more than a few times squawk\'s"'));
-	figures.push(context(section, 'dangerous files caught, squawk', lint.squawk.dangerousCaught, '', `of ${lint.dangerous}; safe files flagged: ${lint.squawk.safeFlagged} of ${lint.safe} (not counting prefer-robust-stmts, require-timeout-settings: they flag nearly every statement)`));
+	figures.push(context(section, 'dangerous files caught, squawk', lint.squawk.dangerousCaught, '', `of ${lint.dangerous}; safe files flagged: ${lint.squawk.safeFlagged} of ${lint.safe} (not counting prefer-robust-stmts and the timeout-settings rules: they flag nearly every statement)`));
 });
 log('starting a throwaway PostgreSQL server …');
 const server = await startPgServer();
