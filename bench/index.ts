@@ -11,6 +11,7 @@ import {defaultTargetBatchMs} from '../source/core/backfill.js';
 import {startPgServer} from '../test/support/pg-server.js';
 import {blockedDdl} from './blocked-ddl.js';
 import {keypressLatency} from './keypress.js';
+import {lintCorpus} from './lint.js';
 import {peakRss} from './memory.js';
 import {compareOnPglite} from './pglite-backfill.js';
 import {atLeast, below, context, formatTable, type Figure} from './report.js';
@@ -101,6 +102,23 @@ async function guarded(scenario: string, work: () => Promise<void>) {
 
 log('building dist/ …');
 build();
+// Lint needs no database: measured first, before the server and PGlite load the machine.
+await guarded('lint', async () => {
+	log('lint: the corpus in one run, beside squawk …');
+	const lint = lintCorpus();
+	const section = `lint (${lint.files} files)`;
+	figures.push(context(section, 'zdm-tui lint, whole corpus', lint.zdm.best, 'ms', `best of 7 process starts (median ${lint.zdm.median.toFixed(0)} ms); no database`));
+	figures.push(context(section, 'dangerous files caught, zdm', lint.zdm.dangerousCaught, '', `of ${lint.dangerous}; safe files flagged: ${lint.zdm.safeFlagged} of ${lint.safe}`));
+	if (!lint.squawk) {
+		log('! squawk is not installed (npm install): the squawk comparison is SKIPPED');
+		figures.push(context(section, 'squawk, whole corpus', undefined, 'ms', 'SKIPPED: squawk-cli is not installed'));
+		return;
+	}
+
+	figures.push(context(section, 'squawk, whole corpus', lint.squawk.best, 'ms', `${lint.squawk.version}, best of 7 (median ${lint.squawk.median.toFixed(0)} ms)`));
+	figures.push(below(section, 'time zdm ÷ squawk', lint.zdm.best / lint.squawk.best, 5, '×', 'issue 13: "no more than a few times squawk\'s"'));
+	figures.push(context(section, 'dangerous files caught, squawk', lint.squawk.dangerousCaught, '', `of ${lint.dangerous}; safe files flagged: ${lint.squawk.safeFlagged} of ${lint.safe} (not counting prefer-robust-stmts and the timeout-settings rules: they flag nearly every statement)`));
+});
 log('starting a throwaway PostgreSQL server …');
 const server = await startPgServer();
 const cacheHome = mkdtempSync(join(tmpdir(), 'zdm-bench-cache-'));

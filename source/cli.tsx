@@ -17,7 +17,9 @@ const cli = meow(
     $ zdm-tui status [ID] [--json]   every migration with its phase, progress and version schema
     $ zdm-tui latest [--json]        the version schema applications should use now
     $ zdm-tui plan PLAN              print every step's forward and rollback SQL; changes nothing
-    $ zdm-tui lint PLAN [--json]     safety checks; exit 1 on an error
+    $ zdm-tui lint PATH…             safety checks of plan files, .sql files and directories
+                                     of them; exit 1 on an error (no database unless
+                                     --database-url is given)
     $ zdm-tui seed [--rows N]        create the demo users table (alice, bob and N more)
 
   Database (default: a throwaway copy of a cached, embedded PGlite demo database)
@@ -39,6 +41,10 @@ const cli = meow(
                           each, and report errors, latency and a zero-downtime verdict
                           (run/start: off by default; dashboard: 20; 0 turns it off)
     --wait-threshold MS   longest wait the verdict allows (default: lock timeout + 1000)
+    --format FORMAT       lint: text (default), json (= --json) or github (annotations)
+    --assume-in-transaction  lint: each .sql file runs in one transaction (as many
+                          migration tools run them); default: as psql runs it
+    --pg-version N        lint: the PostgreSQL major version (default: the server's, or 15)
     --autoplay            dashboard: run the steps by themselves
     --speed MS            dashboard: autoplay pause between steps (default 1200)
 
@@ -70,9 +76,18 @@ const cli = meow(
 			speed: {type: 'number'},
 			traffic: {type: 'number'},
 			waitThreshold: {type: 'number'},
+			format: {type: 'string'},
+			assumeInTransaction: {type: 'boolean', default: false},
+			pgVersion: {type: 'number'},
 		},
 	},
 );
+
+// WHY? `zdm-tui plan … | head` closes the pipe early: stop quietly, as cat does, not with a stack trace.
+process.stdout.on('error', error => {
+	if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.exit(process.exitCode ?? 0);
+	throw error;
+});
 
 const controller = new AbortController();
 let interrupts = 0;

@@ -1,14 +1,7 @@
 import {ExitCode, ZdmError} from '../core/errors.js';
-import {findingJson, hasErrors} from '../core/lint/index.js';
 import type {Database} from '../db/database.js';
-import {openDatabase} from '../db/open.js';
-import {seedUsers} from '../db/seed.js';
-import {formatFinding, formatPlan} from './format.js';
 import type {Io} from './io.js';
-import {migrate} from './migrate.js';
 import {checkFlags, type CommandFlags} from './options.js';
-import {preparePlan} from './prepare.js';
-import {latest, status} from './status.js';
 
 import type {CommandName} from './names.js';
 
@@ -22,7 +15,7 @@ const needs: Record<CommandName, string | undefined> = {
 	status: undefined,
 	latest: undefined,
 	plan: 'a plan file',
-	lint: 'a plan file',
+	lint: 'a plan file, .sql file or directory',
 	seed: undefined,
 };
 
@@ -30,9 +23,24 @@ const needs: Record<CommandName, string | undefined> = {
 export async function runCommand(name: CommandName, args: string[], rawFlags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	const flags = checkFlags(rawFlags);
 	const target = args[0];
-	if (needs[name] && !target) throw new ZdmError('bad-input', `zdm-tui ${name} needs ${needs[name]}`, `e.g. zdm-tui ${name} ${needs[name] === 'a plan file' ? 'samples/add-display-name.yaml' : 'MIG-001'}`);
+	if (needs[name] && !target) throw new ZdmError('bad-input', `zdm-tui ${name} needs ${needs[name]}`, `e.g. zdm-tui ${name} ${needs[name]?.startsWith('a plan file') ? 'samples/add-display-name.yaml' : 'MIG-001'}`);
+	if (name === 'lint') {
+		// WHY before opening a database? lint opens one only when --database-url asks for it.
+		const {lint} = await import('./lint.js');
+		return lint(args, flags, io);
+	}
+
 	if (args.length > (needs[name] ? 1 : name === 'status' ? 1 : 0)) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);
 	if (name === 'seed' && !flags.yes && !io.interactive) throw new ZdmError('bad-input', 'refusing to seed without a terminal to confirm it', 'pass --yes to confirm');
+	// WHY load these here? `lint` (above) needs none of them, and CI runs it on every push.
+	const [{openDatabase}, {seedUsers}, {formatFinding, formatPlan}, {migrate}, {preparePlan}, {latest, status}] = await Promise.all([
+		import('../db/open.js'),
+		import('../db/seed.js'),
+		import('./format.js'),
+		import('./migrate.js'),
+		import('./prepare.js'),
+		import('./status.js'),
+	]);
 	const db: Database = await openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: name === 'seed' ? 0 : flags.rows});
 	try {
 		switch (name) {
@@ -64,13 +72,6 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 				return ExitCode.ok;
 			}
 
-			case 'lint': {
-				const {findings} = await preparePlan(db, target!, flags.allow);
-				if (flags.json) io.out(JSON.stringify({file: target, findings: findings.map(findingJson)}));
-				else if (findings.length === 0) io.out(`${target}: no findings`);
-				else for (const finding of findings) io.out(formatFinding(finding));
-				return hasErrors(findings) ? 1 : 0;
-			}
 		}
 	} finally {
 		await db.close();

@@ -20,6 +20,12 @@ export interface CommandFlags {
 	traffic?: number;
 	/** The longest wait the zero-downtime verdict allows; default: the lock timeout + 1 s. */
 	waitThreshold?: number;
+	/** lint: text (default), json or github (workflow annotations). */
+	format?: string;
+	/** lint: a .sql file runs in one transaction the migration tool opens. */
+	assumeInTransaction?: boolean;
+	/** lint: the PostgreSQL major version the migration runs on. */
+	pgVersion?: number;
 }
 
 /** meow turns "--rows abc" into NaN: say which flag, and what it takes. */

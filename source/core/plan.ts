@@ -3,7 +3,8 @@ import type {MigrationPhase, StepPhase} from './phase.js';
 /**
  * How a step runs:
  * - `ddl`: its statements in one transaction under a short lock_timeout, retried with backoff;
- * - `concurrent`: statements that may not run in a transaction (CREATE INDEX CONCURRENTLY);
+ * - `concurrent`: statements that may not run in a transaction (CREATE INDEX CONCURRENTLY, or a
+ *   `sql` operation that is one CONCURRENTLY statement);
  * - `backfill`: a batch statement repeated over the primary key, each batch its own transaction;
  * - `script`: a plan's raw `sql` operation, trusted multi-statement SQL in one transaction.
  */

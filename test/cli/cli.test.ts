@@ -28,7 +28,7 @@ describe('zdm-tui on the embedded database', () => {
 	it('--help lists the commands and keys', async () => {
 		const result = await runCli(['--help']);
 		expect(result.code).toBe(0);
-		for (const word of ['run PLAN', 'start PLAN', 'complete ID', 'rollback ID', 'status', 'lint PLAN', '--database-url', '--fail-at', 'space/enter']) expect(result.stdout).toContain(word);
+		for (const word of ['run PLAN', 'start PLAN', 'complete ID', 'rollback ID', 'status', 'lint PATH…', '--database-url', '--fail-at', 'space/enter']) expect(result.stdout).toContain(word);
 	});
 
 	it('run --json: one JSON object per event, a summary last; exit 0 at COMPLETE', async () => {

@@ -16,7 +16,7 @@ describe('the README documents every lint rule', () => {
 		expect(new Set(rules.map(rule => rule.id)).size).toBe(rules.length);
 		for (const rule of rules) {
 			expect(rule.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
-			expect(['error', 'warning']).toContain(rule.severity);
+			expect(['error', 'warning', 'info']).toContain(rule.severity);
 			for (const line of [rule.description, rule.alternative]) expect(line).toMatch(/^[^\n]{5,200}$/);
 		}
 	});

@@ -47,14 +47,17 @@ describe('lint rules over raw sql', () => {
 		expect(await findings('require-concurrent-index', 'CREATE TABLE tags (name text); CREATE INDEX tags_name_idx ON tags (name)')).toEqual([]);
 	});
 
-	it('require-concurrent-drop-index: DROP INDEX without CONCURRENTLY', async () => {
-		expect(await findings('require-concurrent-drop-index', 'DROP INDEX IF EXISTS users_email_idx')).toMatchObject([{severity: 'warning'}]);
+	it('require-concurrent-drop-index: DROP INDEX without CONCURRENTLY is an error', async () => {
+		expect(await findings('require-concurrent-drop-index', 'DROP INDEX IF EXISTS users_email_idx')).toMatchObject([{severity: 'error'}]);
 		expect(await findings('require-concurrent-drop-index', 'DROP INDEX CONCURRENTLY IF EXISTS users_email_idx')).toEqual([]);
 	});
 
-	it('concurrently-in-transaction: CONCURRENTLY in a sql operation, which runs in a transaction', async () => {
-		expect(await findings('concurrently-in-transaction', 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email)')).toMatchObject([{severity: 'error'}]);
-		expect(await findings('concurrently-in-transaction', 'DROP INDEX CONCURRENTLY users_email_idx')).toHaveLength(1);
+	it('concurrently-in-transaction: CONCURRENTLY among other statements of a sql operation; alone it runs outside a transaction', async () => {
+		const [mixed] = await findings('concurrently-in-transaction', 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email); ANALYZE users');
+		expect(mixed).toMatchObject({severity: 'error', hint: expect.stringContaining('a sql operation of its own')});
+		expect(await findings('concurrently-in-transaction', 'SELECT 1; DROP INDEX CONCURRENTLY users_email_idx')).toHaveLength(1);
+		expect(await findings('concurrently-in-transaction', 'CREATE INDEX CONCURRENTLY users_email_idx ON users (email)')).toEqual([]);
+		expect(await findings('concurrently-in-transaction', '-- the lone statement\nDROP INDEX CONCURRENTLY users_email_idx;')).toEqual([]);
 		expect(await findings('concurrently-in-transaction', 'CREATE INDEX users_email_idx ON users (email)')).toEqual([]);
 	});
 

@@ -26,7 +26,7 @@ export const addColumnGenerated: Rule = {
 			for (const cmd of alterCommands(visit.statement.node)) {
 				const column = body<ColumnDef>(cmd.def, 'ColumnDef');
 				const rewrite = cmd.subtype === 'AT_AddColumn' && column ? generatedColumn(column) : undefined;
-				if (rewrite) found.push(about(visit, `${rewrite} of "${table}" under ACCESS EXCLUSIVE`, hint));
+				if (rewrite) found.push(about(visit, `${rewrite} of "${table}" under ACCESS EXCLUSIVE`, {plan: hint, file: 'add a plain bigint column, fill it in batches from a sequence, then SET DEFAULT nextval(…)'}));
 			}
 		});
 		return found;

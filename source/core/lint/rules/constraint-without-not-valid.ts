@@ -3,6 +3,7 @@ import {addedConstraints} from '../sql/nodes.js';
 import {about, statementRule} from '../sql/statement-rule.js';
 
 const hint = 'ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a later step (add_column check/references does this)';
+const fileHint = 'ADD CONSTRAINT … NOT VALID, then VALIDATE CONSTRAINT in a separate transaction';
 
 // WHY an error? Adding a CHECK or FOREIGN KEY checks every existing row while holding the lock
 // (ACCESS EXCLUSIVE for CHECK, SHARE ROW EXCLUSIVE for FOREIGN KEY: writes wait either way).
@@ -16,6 +17,6 @@ export const constraintWithoutNotValid = statementRule({
 		const added = addedConstraints(visit.statement.node, table => visit.state.isNew(table));
 		if (!added) return undefined;
 		const {table} = added;
-		return added.constraints.filter(scanningConstraint).map(c => about(visit, `${c.contype === 'CONSTR_CHECK' ? 'CHECK' : 'FOREIGN KEY'} ${c.conname ?? ''} checks every row of "${table}" while writes wait`.replace('  ', ' '), hint));
+		return added.constraints.filter(scanningConstraint).map(c => about(visit, `${c.contype === 'CONSTR_CHECK' ? 'CHECK' : 'FOREIGN KEY'} ${c.conname ?? ''} checks every row of "${table}" while writes wait`.replace('  ', ' '), {plan: hint, file: fileHint}));
 	},
 });

@@ -43,15 +43,16 @@ export const lockTimeout = statementRule({
 		if (!set) return undefined;
 		const ms = setting(set);
 		if (ms > 0 && ms <= maxLockTimeoutMs) return undefined;
-		// Reported once, on the SET, for the DDL that runs under it (until the next SET).
-		const after = unit.statements.slice(index + 1);
+		// Reported once, on the SET, for the DDL that runs under it (until the next SET). In a .sql
+		// file a plain SET lasts for the session, past the statement's own transaction.
+		const after = !unit.step && !set.is_local ? visit.later() : unit.statements.slice(index + 1);
 		const next = after.findIndex(s => lockTimeoutSet(s.node));
 		const ddl = (next === -1 ? after : after.slice(0, next)).filter(s => locksTable(s.node));
 		if (ddl.length === 0) return undefined;
 		return about(
 			visit,
 			`${ddl.length} DDL statement${ddl.length === 1 ? '' : 's'} then run${ddl.length === 1 ? 's' : ''} ${ms === 0 ? 'without lock_timeout' : `with lock_timeout ${ms} ms`}: each can wait in the lock queue while every query on its table waits behind it`,
-			`leave lock_timeout to zdm, or set it to at most ${maxLockTimeoutMs / 1000} s`,
+			{plan: `leave lock_timeout to zdm, or set it to at most ${maxLockTimeoutMs / 1000} s`, file: `SET lock_timeout to at most ${maxLockTimeoutMs / 1000} s before DDL, and retry the migration when it times out`},
 		);
 	},
 });

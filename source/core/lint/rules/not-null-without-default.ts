@@ -29,7 +29,7 @@ export const notNullWithoutDefault: Rule = {
 				if (cmd.subtype !== 'AT_AddColumn' || !column || !isNotNull(column) || columnDefault(column)) continue;
 				// Serial, identity and generated columns bring their own values (and their own rule).
 				if (generatedColumn(column)) continue;
-				found.push(about(visit, `ADD COLUMN ${column.colname ?? ''} NOT NULL without a default fails on "${table}" as soon as it has a row`, 'use an add_column operation with "up" (zdm backfills, then sets NOT NULL safely), or add a constant DEFAULT', 'error'));
+				found.push(about(visit, `ADD COLUMN ${column.colname ?? ''} NOT NULL without a default fails on "${table}" as soon as it has a row`, {plan: 'use an add_column operation with "up" (zdm backfills, then sets NOT NULL safely), or add a constant DEFAULT', file: 'add a constant DEFAULT, or add it nullable, backfill in batches, then add NOT NULL through a validated CHECK'}, 'error'));
 			}
 		});
 		return found;

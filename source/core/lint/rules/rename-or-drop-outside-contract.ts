@@ -41,8 +41,12 @@ export const renameOrDropOutsideContract = statementRule({
 	description: 'RENAME or DROP of a table or column before the contract phase breaks the running application.',
 	alternative: hint,
 	visit(visit) {
-		if (visit.unit.step.phase === 'CONTRACTING') return undefined;
+		const phase = visit.unit.step?.phase;
+		if (phase === 'CONTRACTING') return undefined;
 		const change = breakingChange(visit.statement.node, visit.state.isNew);
-		return change ? about(visit, `${change} in ${visit.unit.step.phase}, while the old application still uses it`, hint) : undefined;
+		if (!change) return undefined;
+		// A .sql migration has no phases: it breaks whatever version of the application still uses the old name.
+		if (!phase) return about(visit, `${change}: every running application that still uses it fails at once`, 'first deploy code that no longer uses it; with zdm, rename_column / drop_column keep both shapes working until contract');
+		return about(visit, `${change} in ${phase}, while the old application still uses it`, hint);
 	},
 });

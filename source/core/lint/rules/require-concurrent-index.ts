@@ -14,11 +14,11 @@ export const requireConcurrentIndex = statementRule({
 	visit(visit) {
 		const index = body<IndexStmt>(visit.statement.node, 'IndexStmt');
 		if (index && !index.concurrent && !visit.state.isNew(relationName(index.relation))) {
-			return about(visit, `blocks writes to "${relationName(index.relation)}" while the index builds`, 'use a create_index operation (built CONCURRENTLY, outside a transaction)');
+			return about(visit, `blocks writes to "${relationName(index.relation)}" while the index builds`, {plan: 'use a create_index operation (built CONCURRENTLY, outside a transaction)', file: 'CREATE INDEX CONCURRENTLY, outside BEGIN … COMMIT'});
 		}
 
 		const reindex = body<ReindexStmt>(visit.statement.node, 'ReindexStmt');
-		if (reindex && !concurrentReindex(reindex)) return about(visit, 'REINDEX without CONCURRENTLY blocks writes while it rebuilds', 'run REINDEX … CONCURRENTLY outside a migration');
+		if (reindex && !concurrentReindex(reindex)) return about(visit, 'REINDEX without CONCURRENTLY blocks writes while it rebuilds', {plan: 'run REINDEX … CONCURRENTLY outside a migration', file: 'REINDEX … CONCURRENTLY (PostgreSQL 12+), outside BEGIN … COMMIT'});
 		return undefined;
 	},
 });

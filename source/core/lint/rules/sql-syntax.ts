@@ -11,6 +11,7 @@ export const sqlSyntax: Rule = {
 		(sql?.units ?? []).flatMap(unit => {
 			if (!unit.syntaxError) return [];
 			const {message, position} = unit.syntaxError;
+			if (!unit.step) return [{...unit.syntaxErrorAt, message, hint: 'fix the SQL at the line and column shown'}];
 			return [{operation: unit.step.operation, message: `step ${unit.step.number} (sql): ${message}${position === undefined ? '' : ` at character ${position + 1}`}`, hint: 'fix the SQL at the position shown'}];
 		}),
 };

@@ -3,7 +3,7 @@ import {alterCommands, body, names, relationName, typeKey} from '../sql/nodes.js
 import {about, statementRule} from '../sql/statement-rule.js';
 import {typeChangeRewrite} from '../sql/types.js';
 
-const hint = 'use an alter_column operation with "type": zdm fills a new column in batches and swaps it in at contract';
+const hint = {plan: 'use an alter_column operation with "type": zdm fills a new column in batches and swaps it in at contract', file: 'add a new column of the new type, backfill it in batches, move the application over, then drop the old one'};
 
 /** USING that only restates the column (x, or x::newtype) leaves a binary-compatible change free. */
 function trivialUsing(using: Node | undefined, column: string): boolean {
@@ -20,7 +20,7 @@ export const typeChangeRewriteRule = statementRule({
 	id: 'type-change-rewrite',
 	severity: 'error',
 	description: 'ALTER COLUMN … TYPE that rewrites the table (anything but the binary-compatible changes).',
-	alternative: hint,
+	alternative: hint.plan,
 	visit(visit) {
 		const table = relationName(body<{relation?: {relname?: string}}>(visit.statement.node, 'AlterTableStmt')?.relation);
 		if (!table || visit.state.isNew(table)) return undefined;

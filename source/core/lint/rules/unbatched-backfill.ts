@@ -17,6 +17,6 @@ export const unbatchedBackfill = statementRule({
 		if (!change || change.whereClause) return undefined;
 		const table = relationName(change.relation);
 		if (visit.state.isNew(table)) return undefined;
-		return about(visit, `${'UpdateStmt' in node ? 'updates' : 'deletes'} every row of "${table}" in one transaction`, hint);
+		return about(visit, `${'UpdateStmt' in node ? 'updates' : 'deletes'} every row of "${table}" in one transaction`, {plan: hint, file: 'update in batches of a few thousand rows by primary key, each batch its own transaction'});
 	},
 });

@@ -12,7 +12,7 @@ export const validateInSameTransaction = statementRule({
 		if (!visit.unit.inTransaction) return undefined;
 		return alterCommands(visit.statement.node).flatMap(cmd =>
 			cmd.subtype === 'AT_ValidateConstraint' && cmd.name && visit.state.notValidHere.has(cmd.name)
-				? [about(visit, `validates ${cmd.name} in the transaction that added it: the scan runs under the ADD's lock`, 'VALIDATE in a later step (its own sql operation)')]
+				? [about(visit, `validates ${cmd.name} in the transaction that added it: the scan runs under the ADD's lock`, {plan: 'VALIDATE in a later step (its own sql operation)', file: 'COMMIT after ADD … NOT VALID; VALIDATE in a transaction of its own'})]
 				: [],
 		);
 	},

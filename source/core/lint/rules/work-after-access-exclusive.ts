@@ -20,6 +20,6 @@ export const workAfterAccessExclusive = statementRule({
 		const held = visit.state.accessExclusive;
 		if (!held) return undefined;
 		const work = tableWork(visit.statement.node, visit.state);
-		return work ? about(visit, `${work} while "${held.table}" is locked ACCESS EXCLUSIVE since "${shortSql(held.text, 40)}"`, hint) : undefined;
+		return work ? about(visit, `${work} while "${held.table}" is locked ACCESS EXCLUSIVE since "${shortSql(held.text, 40)}"`, {plan: hint, file: 'keep the ACCESS EXCLUSIVE statement alone in its transaction, or last: COMMIT before the slow work'}) : undefined;
 	},
 });

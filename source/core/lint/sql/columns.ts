@@ -1,35 +1,28 @@
 import type {ColumnDef, Constraint, FuncCall} from 'libpg-query';
-import {columnConstraints, findAll, lastName} from './nodes.js';
-
-/**
- * Built-in functions marked VOLATILE that people put in defaults. A volatile default must be
- * computed row by row, so ADD COLUMN … DEFAULT volatile() rewrites the table; a stable one such
- * as now() is computed once and stored in the catalog (PostgreSQL 11+). User functions are not
- * judged: their volatility is not in the SQL.
- */
-const volatileFunctions = new Set([
-	'random',
-	'random_normal',
-	'gen_random_uuid',
-	'uuidv4',
-	'uuidv7',
-	'uuid_generate_v1',
-	'uuid_generate_v1mc',
-	'uuid_generate_v4',
-	'clock_timestamp',
-	'timeofday',
-	'nextval',
-	'txid_current',
-	'pg_current_xact_id',
-]);
+import type {Volatility} from '../rule.js';
+import {steadyBuiltins, volatileBuiltins} from './builtin-functions.js';
+import {body, columnConstraints, findAll, lastName} from './nodes.js';
 
 export const serialTypes = new Set(['serial', 'serial2', 'serial4', 'serial8', 'smallserial', 'bigserial']);
 
-/** The volatile function a default expression calls, if any. */
-export function volatileCall(expression: unknown): string | undefined {
-	return findAll<FuncCall>(expression, 'FuncCall')
-		.map(call => lastName(call.funcname))
-		.find(name => volatileFunctions.has(name));
+/** How volatile a function is: from the database's catalog when there is one, else PostgreSQL's built-ins. */
+export type VolatilityOf = (name: string) => Volatility | undefined;
+
+export const builtinVolatility: VolatilityOf = name => (volatileBuiltins.has(name) ? 'volatile' : steadyBuiltins.has(name) ? 'stable' : undefined);
+
+/**
+ * The volatile function a default expression calls, if any. A function nobody knows (a user
+ * function, without a catalog to ask) is taken as volatile, PostgreSQL's own default for
+ * CREATE FUNCTION. A stable one such as now() is computed once and stored in the catalog (11+).
+ */
+export function volatileCall(expression: unknown, volatility: VolatilityOf = builtinVolatility): {name: string; user: boolean} | undefined {
+	for (const call of findAll<FuncCall>(expression, 'FuncCall')) {
+		const name = lastName(call.funcname);
+		const known = volatility(name);
+		if (known === undefined || known === 'volatile') return {name, user: known === undefined || !volatileBuiltins.has(name)};
+	}
+
+	return undefined;
 }
 
 export const columnDefault = (column: ColumnDef) => columnConstraints(column).find(c => c.contype === 'CONSTR_DEFAULT');
@@ -46,10 +39,14 @@ export function generatedColumn(column: ColumnDef): string | undefined {
 	return undefined;
 }
 
-/** Why adding this column must fill every existing row (a rewrite), or undefined. */
-export function addColumnRewrite(column: ColumnDef): string | undefined {
-	const volatile = volatileCall(columnDefault(column)?.raw_expr);
-	return generatedColumn(column) ?? (volatile ? `DEFAULT ${volatile}() is volatile: every existing row gets its own value` : undefined);
+/** Why adding this column must fill every existing row (a rewrite), or undefined. Before PostgreSQL 11 any default did. */
+export function addColumnRewrite(column: ColumnDef, volatility?: VolatilityOf, pgVersion = 15): string | undefined {
+	const expression = columnDefault(column)?.raw_expr;
+	const volatile = volatileCall(expression, volatility);
+	if (generatedColumn(column)) return generatedColumn(column);
+	if (volatile) return `DEFAULT ${volatile.name}() is ${volatile.user ? 'a function not known to be stable, so volatile' : 'volatile'}: every existing row gets its own value`;
+	if (pgVersion < 11 && expression && body<{isnull?: boolean}>(expression, 'A_Const')?.isnull !== true) return `before PostgreSQL 11 any DEFAULT fills every existing row`;
+	return undefined;
 }
 
 export const isNotNull = (column: ColumnDef) => column.is_not_null === true || columnConstraints(column).some(c => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');

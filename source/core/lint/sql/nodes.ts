@@ -18,18 +18,29 @@ export const names = (nodes: Node[] | undefined): string[] => (nodes ?? []).flat
 /** The last part of a possibly qualified name: DROP INDEX public.i → i. */
 export const lastName = (nodes: Node[] | undefined) => names(nodes).at(-1) ?? '';
 
+// WHY a cache? Several rules look for the same kind of node in every statement; the walk is the cost.
+const found = new WeakMap<object, Map<string, unknown[]>>();
+
 /** Every object under `key` anywhere below the node (e.g. every FuncCall in an expression). */
-export function findAll<T>(node: unknown, key: string, found: T[] = []): T[] {
+export function findAll<T>(node: unknown, key: string): T[] {
+	if (!node || typeof node !== 'object') return [];
+	let byKey = found.get(node);
+	if (!byKey) found.set(node, (byKey = new Map()));
+	if (!byKey.has(key)) byKey.set(key, collect(node, key, []));
+	return byKey.get(key) as T[];
+}
+
+function collect(node: unknown, key: string, into: unknown[]): unknown[] {
 	if (Array.isArray(node)) {
-		for (const item of node) findAll(item, key, found);
+		for (const item of node) collect(item, key, into);
 	} else if (node && typeof node === 'object') {
 		for (const [name, value] of Object.entries(node)) {
-			if (name === key) found.push(value as T);
-			findAll(value, key, found);
+			if (name === key) into.push(value);
+			collect(value, key, into);
 		}
 	}
 
-	return found;
+	return into;
 }
 
 export const alterCommands = (node: Node): AlterTableCmd[] =>

@@ -5,6 +5,8 @@ export interface ParsedStatement {
 	node: Node;
 	/** The statement's own text, for messages. */
 	text: string;
+	/** 0-based UTF-8 byte offset of its first character in the parsed text. */
+	location: number;
 }
 
 type LibPgQuery = typeof import('libpg-query');
@@ -36,6 +38,9 @@ export class SqlSyntaxError extends Error {
 	}
 }
 
+/** Whitespace and comments before a statement (the parser counts them as part of it). */
+const leadingNoise = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+
 /** Split and parse a SQL text into statements; throws SqlSyntaxError with PostgreSQL's message. */
 export function parseSql(sql: string): ParsedStatement[] {
 	if (!parser) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
@@ -53,6 +58,22 @@ export function parseSql(sql: string): ParsedStatement[] {
 		if (!raw.stmt) return [];
 		const start = raw.stmt_location ?? 0;
 		const end = raw.stmt_len ? start + raw.stmt_len : bytes.length;
-		return [{node: raw.stmt, text: bytes.subarray(start, end).toString('utf8').trim()}];
+		const whole = bytes.subarray(start, end).toString('utf8');
+		// The parser's location includes whitespace and comments before the statement: skip them.
+		const lead = Buffer.byteLength(whole) - Buffer.byteLength(whole.replace(leadingNoise, ''));
+		return [{node: raw.stmt, text: whole.replace(leadingNoise, '').trim(), location: start + lead}];
 	});
+}
+
+/** The identifiers of a SQL text as PostgreSQL's own lexer reads them, before it cuts them to 63 bytes. */
+export function scanIdentifiers(sql: string): string[] {
+	if (!parser) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
+	try {
+		return parser
+			.scanSync(sql)
+			.tokens.filter(token => token.tokenName === 'IDENT')
+			.map(token => (token.text.startsWith('"') ? token.text.slice(1, -1).replaceAll('""', '"') : token.text.toLowerCase()));
+	} catch {
+		return [];
+	}
 }

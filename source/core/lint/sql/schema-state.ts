@@ -2,7 +2,8 @@ import type {ColumnDef, Constraint, CreateStmt, Node, NullTest, RenameStmt, Type
 import type {Catalog} from '../../catalog.js';
 import type {PlanFile} from '../../plan-file.js';
 import type {SqlUnit} from './analysis.js';
-import {isNotNull} from './columns.js';
+import {defaultPgVersion} from '../rule.js';
+import {builtinVolatility, isNotNull, type VolatilityOf} from './columns.js';
 import {alterCommands, body, kindOf, names, relationName, typeKey, type TypeKey} from './nodes.js';
 import {accessExclusiveTable} from './locks.js';
 import {parseSql, type ParsedStatement} from './parser.js';
@@ -35,10 +36,18 @@ export class SchemaState {
 	/** The first statement of the current transaction that took ACCESS EXCLUSIVE on an existing table. */
 	accessExclusive?: {table: string; text: string};
 
+	/** The PostgreSQL major version the SQL will run on. */
+	readonly pgVersion: number;
+	/** How volatile a function is (the database's catalog, or PostgreSQL's built-ins). */
+	readonly volatility: VolatilityOf;
+
 	constructor(
 		private readonly catalog: Catalog | undefined,
 		file: PlanFile,
+		options: {pgVersion?: number; volatility?: VolatilityOf} = {},
 	) {
+		this.pgVersion = options.pgVersion ?? defaultPgVersion;
+		this.volatility = options.volatility ?? builtinVolatility;
 		for (const op of file.operations) {
 			if (op.kind === 'add_column') this.fileTypes.set(key(op.body.table, op.body.column.name), op.body.column.type);
 		}
@@ -65,8 +74,9 @@ export class SchemaState {
 	isNotNull = (table: string, column: string) =>
 		this.notNull.has(key(table, column)) || (!this.gone.has(key(table, column)) && this.catalog?.table(table)?.columns.find(c => c.name === column)?.notNull === true);
 
-	/** A validated CHECK (column IS NOT NULL) exists, so SET NOT NULL needs no scan. */
+	/** A validated CHECK (column IS NOT NULL) exists, so SET NOT NULL needs no scan (PostgreSQL 12+; before, it scans anyway). */
 	hasValidatedNotNullCheck = (table: string, column: string) =>
+		this.pgVersion >= 12 &&
 		[...this.checks.values()].some(check => check.table === table && check.column === column && check.validatedIn !== undefined);
 
 	apply(statement: ParsedStatement) {

@@ -38,3 +38,37 @@ export function typeChangeRewrite(from: TypeKey, to: TypeKey): string | undefine
 }
 
 const sameType = (a: TypeKey, b: TypeKey) => a.name === b.name && a.array === b.array && a.mods.join() === b.mods.join();
+
+const integerWidth: Record<string, number> = {int2: 2, int4: 4, int8: 8};
+const textual = new Set(['text', 'varchar', 'bpchar']);
+
+/**
+ * Whether a type change can lose data or fail on existing values: a shorter limit, a smaller
+ * integer, fewer digits, a float or date that drops precision, or text cast to anything else.
+ * Undefined when every old value fits the new type.
+ */
+export function typeChangeNarrows(from: TypeKey, to: TypeKey): string | undefined {
+	if (from.array !== to.array || sameType(from, to)) return undefined;
+	const change = `${showType(from)} → ${showType(to)}`;
+	const [fromLength, fromScale = 0] = from.mods;
+	const [toLength, toScale = 0] = to.mods;
+	if (textual.has(from.name) && textual.has(to.name)) {
+		// No limit (text, varchar) to a limit, or a smaller limit: longer values fail (or char pads and cuts).
+		if (toLength !== undefined && (fromLength === undefined || toLength < fromLength)) return `${change}: longer values fail`;
+		return undefined;
+	}
+
+	if (textual.has(from.name)) return `${change}: any value that does not parse as ${to.name} fails the whole statement`;
+	if (from.name in integerWidth && to.name in integerWidth) return integerWidth[to.name]! < integerWidth[from.name]! ? `${change}: values out of range fail` : undefined;
+	if ((from.name === 'numeric' || from.name.startsWith('float')) && to.name in integerWidth) return `${change}: fractions are rounded away`;
+	if (from.name === 'numeric' && to.name === 'numeric' && toLength !== undefined) {
+		if (fromLength === undefined || toScale < fromScale) return `${change}: digits are rounded away or values overflow`;
+		if (toLength - toScale < fromLength - fromScale) return `${change}: large values overflow`;
+		return undefined;
+	}
+
+	if (from.name === 'float8' && to.name === 'float4') return `${change}: precision is lost`;
+	if ((from.name === 'timestamp' || from.name === 'timestamptz') && to.name === 'date') return `${change}: the time of day is cut off`;
+	if (widenable.has(from.name) && from.name === to.name && toLength !== undefined && (fromLength === undefined || toLength < fromLength)) return `${change}: precision is rounded away`;
+	return undefined;
+}

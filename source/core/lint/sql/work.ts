@@ -36,7 +36,7 @@ export function tableWork(node: Node, state: SchemaState): string | undefined {
 		const column = body<ColumnDef>(cmd.def, 'ColumnDef');
 		const constraint = body<Constraint>(cmd.def, 'Constraint');
 		if (cmd.subtype === 'AT_AddColumn' && column) {
-			const rewrite = addColumnRewrite(column);
+			const rewrite = addColumnRewrite(column, state.volatility, state.pgVersion);
 			if (rewrite) return rewrite;
 			const inline = columnConstraints(column);
 			if (inline.some(scanningConstraint)) return 'checks every row against the new constraint';

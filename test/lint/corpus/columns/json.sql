@@ -1,0 +1,2 @@
+-- expect: warning prefer-jsonb at line 2
+ALTER TABLE users ADD COLUMN settings json;

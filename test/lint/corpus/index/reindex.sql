@@ -1,0 +1,2 @@
+-- expect: error require-concurrent-index at line 2
+REINDEX TABLE users;

@@ -1,0 +1,2 @@
+-- expect: error disable-trigger-all at line 2
+ALTER TABLE orders DISABLE TRIGGER ALL;

@@ -1,0 +1,2 @@
+-- expect: error truncate-table at line 2
+TRUNCATE users CASCADE;

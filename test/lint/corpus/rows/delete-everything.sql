@@ -1,0 +1,2 @@
+-- expect: warning unbatched-backfill at line 2
+DELETE FROM sessions;

@@ -1,0 +1,2 @@
+-- expect: warning unbatched-backfill at line 2
+UPDATE users SET locale = 'en';

@@ -1,0 +1,2 @@
+-- expect: nothing
+ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true;

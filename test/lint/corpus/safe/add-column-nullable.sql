@@ -1,0 +1,2 @@
+-- expect: nothing
+ALTER TABLE users ADD COLUMN nickname text;

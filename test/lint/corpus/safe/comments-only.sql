@@ -1,0 +1,3 @@
+-- expect: nothing
+-- nothing to run yet
+/* a block comment */

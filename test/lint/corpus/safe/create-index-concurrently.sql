@@ -1,0 +1,2 @@
+-- expect: nothing
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);

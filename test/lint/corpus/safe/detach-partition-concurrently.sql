@@ -1,0 +1,2 @@
+-- expect: nothing
+ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;

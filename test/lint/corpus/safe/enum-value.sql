@@ -1,0 +1,2 @@
+-- expect: nothing
+ALTER TYPE mood ADD VALUE 'content';

@@ -1,0 +1,2 @@
+-- expect: nothing
+REFRESH MATERIALIZED VIEW CONCURRENTLY order_totals;

@@ -1,0 +1,2 @@
+-- expect: nothing
+REINDEX INDEX CONCURRENTLY users_email_idx;

@@ -1,0 +1,2 @@
+-- expect: warning type-change-rewrite at line 2
+ALTER TABLE users ALTER COLUMN age TYPE bigint;
