@@ -17,6 +17,7 @@ import {compareOnPglite} from './pglite-backfill.js';
 import {atLeast, below, context, formatTable, type Figure} from './report.js';
 import {seededDatabase} from './server-db.js';
 import {compareOnServer, type BackfillComparison} from './server-backfill.js';
+import {compareRename} from './rename.js';
 import {median} from './stats.js';
 import {cli, embeddedReadyMs, firstFrame, helpMs} from './startup.js';
 
@@ -150,6 +151,22 @@ try {
 		const runs: BackfillComparison[] = [];
 		for (let round = 0; round < rounds; round++) runs.push(await compareOnServer(server, rows, serverLoad, targetBatchMs, round % 2 === 1));
 		comparisonFigures(`server ${rows / 1000}k rows`, runs, true);
+	});
+
+	await guarded('rename', async () => {
+		log(`rename: a version-schema alias vs the first release's column copy, on ${rows} rows …`);
+		const rename = await compareRename(server, rows);
+		const section = `rename ${rows / 1000}k rows`;
+		const mb = (bytes: number) => bytes / 2 ** 20;
+		figures.push(context(section, 'zdm start (expand: the version schema)', rename.zdm.startMs, 'ms', 'the new name is live for the new version from here'));
+		figures.push(context(section, 'zdm complete (one RENAME COLUMN)', rename.zdm.completeMs, 'ms'));
+		figures.push(context(section, 'hand-written ALTER TABLE … RENAME COLUMN', rename.plain.ms, 'ms'));
+		figures.push(context(section, 'copy-based rename (first release)', rename.copy.ms, 'ms', 'new column, sync trigger, batched backfill, drop: measured beside it'));
+		figures.push(context(section, 'time copy-based ÷ zdm start + complete', rename.copy.ms / (rename.zdm.startMs + rename.zdm.completeMs), '×'));
+		figures.push(context(section, 'table size before', mb(rename.sizeBefore), 'MB'));
+		figures.push(context(section, 'table size after, zdm', mb(rename.zdm.sizeAfter), 'MB'));
+		figures.push(below(section, 'table size after ÷ before, zdm', rename.zdm.sizeAfter / rename.sizeBefore, 1.01, '×', 'issue 8: the table does not grow'));
+		figures.push(context(section, 'table size after, copy-based', mb(rename.copy.sizeAfter), 'MB', `${(rename.copy.sizeAfter / rename.sizeBefore).toFixed(2)}× before`));
 	});
 
 	await guarded('blocked', async () => {

@@ -123,6 +123,27 @@ describe.each(backends())('version schemas (%s)', backend => {
 		expect((await v2.query("SELECT mail FROM users WHERE username = 'bob'")).rows).toEqual([{mail: 'bob@example.com'}]);
 	});
 
+	it.skipIf(backend !== 'server')('an application role granted the table reads and writes through the version schema, with its own privileges', async () => {
+		await fresh();
+		await db.query("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'zdm_test_app') THEN CREATE ROLE zdm_test_app; END IF; END $$");
+		await db.query('GRANT SELECT, UPDATE ON users TO zdm_test_app');
+		const executor = await open(validatePlan({id: 'V-7', operations: [{rename_column: {table: 'users', from: 'email', to: 'contact_email'}}]}));
+		await executor.run('CONTRACTING');
+		const v2 = await app(executor.plan.versionSchema);
+		await v2.query('SET ROLE zdm_test_app');
+		try {
+			await v2.query("UPDATE users SET contact_email = 'boss@example.com' WHERE username = 'alice'");
+			expect((await v2.query("SELECT contact_email FROM users WHERE username = 'alice'")).rows).toEqual([{contact_email: 'boss@example.com'}]);
+			// security_invoker: the view grants nothing the table does not.
+			await expect(v2.query("INSERT INTO users (username) VALUES ('intruder')")).rejects.toThrow(/permission denied/);
+		} finally {
+			await v2.query('RESET ROLE');
+		}
+
+		await executor.run();
+		await db.query('REVOKE ALL ON users FROM zdm_test_app');
+	});
+
 	it('refuses, before anything runs, a version schema name that exists already or is too long', async () => {
 		await fresh();
 		await db.query('CREATE SCHEMA "public_V-6"');
