@@ -111,8 +111,8 @@ await guarded('lint', async () => {
 	figures.push(context(section, 'zdm-tui lint, whole corpus', lint.zdm.best, 'ms', `best of 7 process starts (median ${lint.zdm.median.toFixed(0)} ms); no database`));
 	figures.push(context(section, 'dangerous files caught, zdm', lint.zdm.dangerousCaught, '', `of ${lint.dangerous}; safe files flagged: ${lint.zdm.safeFlagged} of ${lint.safe}`));
 	if (!lint.squawk) {
-		log('! squawk is not installed (npm install): the squawk comparison is SKIPPED');
-		figures.push(context(section, 'squawk, whole corpus', undefined, 'ms', 'SKIPPED: squawk-cli is not installed'));
+		log('! squawk is not installed (npm install --no-save squawk-cli): the squawk comparison is SKIPPED');
+		figures.push(context(section, 'squawk, whole corpus', undefined, 'ms', 'SKIPPED: squawk-cli is not installed (npm install --no-save squawk-cli)'));
 		return;
 	}
 
