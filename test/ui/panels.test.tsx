@@ -4,7 +4,8 @@ import {afterEach, describe, expect, it, vi} from 'vitest';
 import {Findings} from '../../source/ui/components/Findings.js';
 import {Footer} from '../../source/ui/components/Footer.js';
 import {Header} from '../../source/ui/components/Header.js';
-import {HelpOverlay, keymap} from '../../source/ui/components/HelpOverlay.js';
+import {HelpOverlay} from '../../source/ui/components/HelpOverlay.js';
+import {bindingFor, keymap} from '../../source/ui/keymap.js';
 import {HistoryFeed} from '../../source/ui/components/HistoryFeed.js';
 import {ProgressBar} from '../../source/ui/components/ProgressBar.js';
 import {SqlPanel} from '../../source/ui/components/SqlPanel.js';
@@ -145,8 +146,21 @@ describe('WhyLine, Findings, HelpOverlay, Footer', () => {
 
 	it('lists every key in the help overlay', () => {
 		const frame = shown(render(<HelpOverlay height={20} width={100} />));
-		for (const [key] of keymap) expect(frame).toContain(key);
-		for (const key of ['space', 'r', 'f', 'a', 's', '?', 'q']) expect(keymap.some(([keys]) => keys.split(/ \/ | /).includes(key))).toBe(true);
+		for (const {keys, label} of keymap) expect(frame).toContain(`${keys.padEnd(15)}${label.slice(0, 40)}`);
+		for (const key of ['space', 'r', 'f', 'a', 's', '?', 'q']) expect(keymap.some(({keys}) => keys.split(/ \/ | /).includes(key))).toBe(true);
+	});
+
+	it('binds each key to one action only, and the footer lists the keymap in 100 columns', () => {
+		const presses = keymap.flatMap(binding => binding.presses.map(press => ({binding, press})));
+		for (const {binding, press} of presses) {
+			const key = press.special ? {[press.special]: true} : {ctrl: press.ctrl};
+			expect(bindingFor(press.input ?? '', key)?.binding).toBe(binding);
+		}
+
+		const footer = shown(render(<Footer state={initialState()} />));
+		expect(footer).toMatch(/^space next · r rollback · .* · \? help · q quit$/);
+		expect(footer).not.toContain('retire v1');
+		expect(footer.length).toBeLessThanOrEqual(100);
 	});
 
 	it('shows armed modes and errors in the footer', () => {
