@@ -2,10 +2,10 @@ import {ZdmError} from '../core/errors.js';
 import {maxBatch, minBatch} from '../core/backfill.js';
 import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
-import {acquireHolder, ensureStateSchema, readHistory, type Holder} from '../db/state.js';
+import {readHistory} from '../db/state.js';
 import {readPlanFile} from '../core/plan-file.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
-import {startedMigration} from '../commands/prepare.js';
+import {lintRefusal, openMigration, type OpenMigration} from '../services/open-migration.js';
 import {TableView} from './data/table-view.js';
 import {DashboardTraffic} from './data/dashboard-traffic.js';
 import {DashboardExecutor} from './data/dashboard-executor.js';
@@ -28,7 +28,7 @@ export interface SessionOptions {
  */
 export class DashboardSession {
 	private db?: Database;
-	private holder?: Holder;
+	private migration?: OpenMigration;
 	private link?: DashboardExecutor;
 	private readonly controller = new AbortController();
 	private readonly commands: CommandQueue;
@@ -76,15 +76,11 @@ export class DashboardSession {
 		const file = readPlanFile(this.options.planPath);
 		this.db = await (this.options.open ?? defaultOpen)(flags);
 		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
-		this.link = new DashboardExecutor(this.db, this.store, this.options.planPath, this.options.flags, this.controller.signal, this.tableView);
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
-		const resuming = (await startedMigration(this.db, file)) !== undefined;
-
-		const findings = resuming ? [] : (await this.link.prepare()).findings;
-		await ensureStateSchema(this.db);
-		this.holder = await acquireHolder(this.db, file.id);
-		if (resuming) await this.link.resume(file.id);
-		else await this.link.open();
+		// The same service as `run`; lint errors are shown now and refused at the first step.
+		this.migration = await openMigration(this.db, {path: this.options.planPath, file, flags: this.options.flags, signal: this.controller.signal, refuseLintErrors: false});
+		const {findings} = this.migration;
+		this.link = new DashboardExecutor(this.migration, this.db.label, this.store, this.controller.signal, this.tableView);
 		this.traffic = new DashboardTraffic(this.db, file, this.options.flags, this.store);
 		await this.traffic.begin(this.executor!);
 		dispatch({type: 'ready', ...this.link.readyFields(), findings, history: await readHistory(this.db, file.id)});
@@ -115,7 +111,7 @@ export class DashboardSession {
 				return dispatch({type: 'notice', message: 'COMPLETE: nothing left to run. q quits'});
 			} else {
 				// As `run` does: a plan with a lint error never touches the database unless allowed.
-				const lintError = phase === 'PENDING' || phase === 'ROLLED_BACK' ? this.state.findings.find(finding => finding.severity === 'error') : undefined;
+				const lintError = phase === 'PENDING' || phase === 'ROLLED_BACK' ? lintRefusal(this.state.findings) : undefined;
 				if (lintError) {
 					this.commands.stopAutoplay();
 					return dispatch({type: 'error', message: `lint ${lintError.rule} refuses this plan (--allow ${lintError.rule} accepts it): ${lintError.hint}`});
@@ -216,7 +212,7 @@ export class DashboardSession {
 		// Requests in flight finish before the hold is released and the database closes.
 		await this.traffic?.end();
 		await this.tableView?.close();
-		await this.holder?.release().catch(() => {});
+		await this.migration?.release().catch(() => {});
 		await this.db?.close();
 		return this.exitCode();
 	}
