@@ -3,7 +3,7 @@
  * list them, and the CLI's --help prints them. No React or Ink here, so the CLI can load it cheaply.
  */
 
-export type KeyAction = 'quit' | 'next' | 'rollback' | 'retire-v1' | 'arm-failure' | 'autoplay' | 'sql' | 'pause' | 'batch-size' | 'scroll' | 'help';
+export type KeyAction = 'quit' | 'next' | 'rollback' | 'retire-v1' | 'switch-view' | 'arm-failure' | 'autoplay' | 'sql' | 'pause' | 'batch-size' | 'scroll' | 'help';
 
 /** The keys Ink names rather than types (a subset of Ink's Key flags). */
 export type SpecialKey = 'return' | 'tab' | 'escape' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown';
@@ -37,6 +37,7 @@ export interface KeyBinding {
 export const keymap: KeyBinding[] = [
 	{action: 'next', keys: 'space / enter', label: 'run the next step (queued while one runs)', footer: 'next', footerKeys: 'space', presses: [{input: ' '}, {special: 'return'}]},
 	{action: 'retire-v1', keys: 'v', label: 'retire v1, the old app, before contract removes what it needs', footer: 'retire v1', presses: [{input: 'v'}]},
+	{action: 'switch-view', keys: 'tab', label: 'the table as v1 sees it, or as v2 does (its version schema)', footer: 'v1/v2', presses: [{special: 'tab'}]},
 	{action: 'rollback', keys: 'r', label: 'roll back everything executed so far, newest first', footer: 'rollback', presses: [{input: 'r'}]},
 	{action: 'arm-failure', keys: 'f', label: 'arm a failure on the next step, to watch the rollback', footer: 'fail', presses: [{input: 'f'}]},
 	{action: 'autoplay', keys: 'a', label: 'autoplay on/off (--autoplay, --speed MS)', footer: 'auto', presses: [{input: 'a'}]},

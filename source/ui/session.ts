@@ -6,6 +6,8 @@ import {readHistory} from '../db/state.js';
 import {readPlanFile} from '../core/plan-file.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
 import {lintRefusal, openMigration, type OpenMigration} from '../services/open-migration.js';
+import {readApplicationSchemas} from '../services/version-schemas.js';
+import type {VersionName} from '../traffic/index.js';
 import {TableView} from './data/table-view.js';
 import {DashboardTraffic} from './data/dashboard-traffic.js';
 import {DashboardExecutor} from './data/dashboard-executor.js';
@@ -38,6 +40,8 @@ export class DashboardSession {
 	private tableView?: TableView;
 	private closed = false;
 	private traffic?: DashboardTraffic;
+	/** The schema each application version uses, as the migration was opened. */
+	private versions?: Record<VersionName, string>;
 
 	constructor(
 		private readonly store: DashboardStore,
@@ -81,9 +85,10 @@ export class DashboardSession {
 		this.migration = await openMigration(this.db, {path: this.options.planPath, file, flags: this.options.flags, signal: this.controller.signal, refuseLintErrors: false});
 		const {findings} = this.migration;
 		this.link = new DashboardExecutor(this.migration, this.db.label, this.store, this.controller.signal, this.tableView);
+		this.versions = await readApplicationSchemas(this.db, this.executor!.plan);
 		this.traffic = new DashboardTraffic(this.db, file, this.options.flags, this.store);
 		await this.traffic.begin(this.executor!);
-		dispatch({type: 'ready', ...this.link.readyFields(), findings, history: await readHistory(this.db, file.id)});
+		dispatch({type: 'ready', ...this.link.readyFields(), versions: this.versions, findings, history: await readHistory(this.db, file.id)});
 		await this.refreshUsers();
 		if (this.state.autoplay) this.commands.scheduleAutoplay(0);
 	}
@@ -147,7 +152,8 @@ export class DashboardSession {
 		await this.link!.restart();
 		// v2 was retired by the rollback: both versions start again with the fresh run.
 		await this.traffic?.begin(this.executor!);
-		this.store.dispatch({type: 'ready', ...this.link!.readyFields(), findings: this.state.findings, history: this.state.history});
+		this.versions = await readApplicationSchemas(this.db!, this.executor!.plan);
+		this.store.dispatch({type: 'ready', ...this.link!.readyFields(), versions: this.versions, findings: this.state.findings, history: this.state.history});
 	}
 
 	toggleAutoplay() {
@@ -181,6 +187,13 @@ export class DashboardSession {
 		this.store.dispatch({type: 'batch-size', size: control.batchSize, fixed: true});
 	}
 
+	/** Tab: the table as the other version sees it, read afresh (its columns differ). */
+	async switchView(): Promise<void> {
+		this.store.dispatch({type: 'switch-view'});
+		this.tableView?.columnsMayChange();
+		await this.refreshUsers();
+	}
+
 	scroll(by: number): Promise<void> {
 		return this.tableView?.scroll(by) ?? Promise.resolve();
 	}
@@ -189,9 +202,15 @@ export class DashboardSession {
 		await this.tableView?.refresh();
 	}
 
-	/** The table the plan changes (the demo's users by default). */
-	private tableShown(): string {
-		return this.executor?.plan.steps.find(step => step.table)?.table ?? 'users';
+	/**
+	 * The table the plan changes (the demo's users by default), as the version the panel shows sees
+	 * it: v1 in its old schema, v2 through its version schema's view once expand has made it.
+	 */
+	private tableShown() {
+		const table = this.executor?.plan.steps.find(step => step.table)?.table ?? 'users';
+		const {tableVersion} = this.state;
+		const schema = this.versions?.[tableVersion] ?? this.executor?.plan.schema ?? 'public';
+		return {table, schema, missing: tableVersion === 'v2' ? "v2's schema appears at the end of expand (tab: v1's view)" : undefined};
 	}
 
 	/**

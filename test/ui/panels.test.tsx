@@ -35,6 +35,7 @@ describe('Header', () => {
 		expect(frame).toContain('MIG-001');
 		expect(frame).toContain('[MIGRATING]');
 		expect(frame).toContain('embedded (in memory)');
+		expect(shown(render(<Header id="MIG-002" title="Rename" phase="EXPANDING" database="embedded (in memory)" versionSchema="public_MIG-002" width={100} />))).toMatch(/\[EXPANDING\] v2 uses "public_MIG-002" · embedded/);
 		expect(frame.length).toBeLessThanOrEqual(80);
 	});
 });
@@ -107,6 +108,13 @@ describe('UsersTable', () => {
 	it('says why when the table cannot be shown', () => {
 		expect(shown(render(<UsersTable window={{...window, unavailable: 'no table "users" yet'}} changed={new Set()} newColumns={[]} height={3} width={80} />))).toContain('no table "users" yet');
 	});
+
+	it('names whose view it shows and its schema, even when the columns fill the line', () => {
+		const wide = usersWindow(['id', 'a_long_column_name', 'another_long_column', 'and_a_third_long_one'], [{id: '1', a_long_column_name: 'x'.repeat(30), another_long_column: 'y'.repeat(30), and_a_third_long_one: 'z'}]);
+		const frame = shown(render(<UsersTable window={{...wide, schema: 'public_MIG-002'}} version="v2" changed={new Set()} newColumns={[]} height={1} width={100} />));
+		expect(lines(frame)[0]).toMatch(/^id\s+a_long_column_name.* v2 sees "public_MIG-002"\.users/);
+		expect(shown(render(<UsersTable window={{...window, unavailable: "v2's schema appears at the end of expand"}} version="v2" changed={new Set()} newColumns={[]} height={3} width={100} />))).toContain("v2 sees public.users: v2's schema appears at the end of expand");
+	});
 });
 
 describe('ProgressBar', () => {
@@ -158,7 +166,7 @@ describe('WhyLine, Findings, HelpOverlay, Footer', () => {
 		}
 
 		const footer = shown(render(<Footer state={initialState()} />));
-		expect(footer).toMatch(/^space next · r rollback · .* · \? help · q quit$/);
+		expect(footer).toMatch(/^space next · tab v1\/v2 · r rollback · .* · \? help · q quit$/);
 		expect(footer).not.toContain('retire v1');
 		expect(footer.length).toBeLessThanOrEqual(100);
 	});

@@ -28,6 +28,10 @@ function act(action: KeyAction, press: KeyPress, {state, session, dispatch, page
 			return session.retireV1();
 		}
 
+		case 'switch-view': {
+			return void session.switchView();
+		}
+
 		case 'arm-failure': {
 			return session.toggleFailure();
 		}
