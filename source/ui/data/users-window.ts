@@ -17,7 +17,7 @@ export interface Shape {
 /**
  * Where each column of a simple view comes from: its stored query's target list names, for each
  * view column (resno), the table and column it reads (resorigtbl, resorigcol). PostgreSQL offers
- * no catalog view of this mapping; the node tree's field order has been stable for decades.
+ * no catalog view of this mapping; these fields of the node tree have long kept their order.
  */
 export function viewColumnOrigins(tree: string): Array<{column: number; table: number; tableColumn: number}> {
 	return [...tree.matchAll(/:resno (\d+) :resname (?:\\.|\S)+ :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)/g)].map(match => ({column: Number(match[1]), table: Number(match[2]), tableColumn: Number(match[3])}));
