@@ -18,11 +18,13 @@ wait_for() {
 }
 
 wait_for '\[PENDING\]'
-tmux send-keys -t "$session" Space Space
-wait_for '✔ 2\.'
+# Expand: the column, its sync trigger, the version schema.
+tmux send-keys -t "$session" Space Space Space
+wait_for '✔ 3\.'
 tmux send-keys -t "$session" Space
-# Caught in the middle of the backfill: pause (p) once a quarter or more of the rows are done.
-wait_for ' (1[0-9]{2}|2[0-9]{2}),[0-9]{3}/400,002 rows'
+# Caught in the middle of the backfill: pause (p) once a quarter or more of the rows are done
+# (v1 inserts a few rows before the backfill counts them).
+wait_for ' (1[0-9]{2}|2[0-9]{2}),[0-9]{3}/400,0[0-9]{2} rows'
 tmux send-keys -t "$session" p
 wait_for 'PAUSED'
 sleep 0.5

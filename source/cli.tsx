@@ -4,6 +4,7 @@ import {ExitCode, ZdmError} from './core/errors.js';
 import {commands, type CommandName} from './commands/names.js';
 import {processIo} from './commands/io.js';
 import type {CommandFlags} from './commands/options.js';
+import {cliKeyLines} from './ui/keymap.js';
 
 const cli = meow(
 	`
@@ -49,10 +50,7 @@ const cli = meow(
     --speed MS            dashboard: autoplay pause between steps (default 1200)
 
   Dashboard keys
-    space/enter  next step        r  roll back          f  fail the next step
-    a  autoplay on/off            s  forward/rollback SQL   ↑↓ PgUp/PgDn  scroll rows
-    v  retire v1 before contract  p  pause backfill      +/-  batch size
-    ?  help                       q / ctrl-c  quit (state is saved; the next start resumes)
+${cliKeyLines('    ').join('\n')}
 
   Exit codes: 0 complete, 1 failed and rolled back, 2 bad input, 3 refused (database busy), 130 interrupted
 `,

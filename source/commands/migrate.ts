@@ -1,14 +1,14 @@
 import {ExitCode, ZdmError} from '../core/errors.js';
-import {Executor, type ExecutorOptions, type StepOutcome} from '../core/executor.js';
+import type {Executor, StepOutcome} from '../core/executor.js';
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
-import {readPlanFile, type PlanFile} from '../core/plan-file.js';
+import type {PlanFile} from '../core/plan-file.js';
 import {shown} from '../core/sql.js';
-import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration, type Holder} from '../db/state.js';
+import {hasStateSchema, loadMigration} from '../db/state.js';
+import {openMigration, openStoredMigration, type OpenMigration} from '../services/open-migration.js';
 import {formatEvent, formatFinding, seconds} from './format.js';
 import type {Io} from './io.js';
 import type {CommandFlags} from './options.js';
-import {preparePlan, refuseOnLintErrors, startedMigration} from './prepare.js';
 import type {Traffic} from '../traffic/traffic.js';
 
 export type MigrateCommand = 'run' | 'start' | 'complete' | 'rollback';
@@ -19,20 +19,6 @@ async function confirm(io: Io, flags: CommandFlags, db: Database, what: string) 
 	if (!io.interactive || !io.ask) throw new ZdmError('bad-input', `refusing to ${what} without a terminal to confirm it`, 'pass --yes to confirm');
 	if (db.kind === 'embedded' && !flags.dataDir) return;
 	if (!(await io.ask(`${what} on ${db.label}?`))) throw new ZdmError('bad-input', 'not confirmed; nothing changed', 'answer y, or pass --yes');
-}
-
-function executorOptions(flags: CommandFlags, signal: AbortSignal, holder: Holder): ExecutorOptions {
-	return {
-		beforeStep: async () => holder.verify(),
-		failAt: flags.failAt,
-		batchSize: flags.batchSize,
-		backfillWorkers: flags.backfillWorkers,
-		signal,
-		lock: {
-			...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),
-			...(flags.maxLockWait === undefined ? {} : {maxLockWaitMs: flags.maxLockWait}),
-		},
-	};
 }
 
 /** Print events as they come: JSON lines, or one human line per step and a progress line now and then. */
@@ -70,39 +56,32 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		throw new ZdmError('bad-input', `--traffic works with run and start, not ${command}`, 'drop --traffic, or give run or start a plan file');
 	}
 
-	/** Hold the database for this migration while the executor `open` makes runs; traffic needs the plan file. */
-	const holdAndDrive = async (id: string, open: (options: ExecutorOptions) => Promise<Executor>, file?: PlanFile): Promise<number> => {
-		const holder = await acquireHolder(db, id);
+	/** Drive the opened migration, then let go of the database whatever happens; traffic needs the plan file. */
+	const driveAndRelease = async (opened: Pick<OpenMigration, 'executor' | 'release'>, file?: PlanFile): Promise<number> => {
 		try {
-			const executor = await open(executorOptions(flags, signal, holder));
-			return await drive(command, executor, io, flags, db, file && (await trafficFor(flags, db, file, executor)));
+			return await drive(command, opened.executor, io, flags, db, file && (await trafficFor(flags, db, file, opened.executor)));
 		} finally {
-			await holder.release();
+			await opened.release();
 		}
 	};
 
 	if (command === 'run' || command === 'start') {
-		const file = readPlanFile(target);
-		if (await startedMigration(db, file)) {
-			await confirm(io, flags, db, `${command} migration ${file.id}`);
-			return holdAndDrive(file.id, async options => Executor.resume(db, file.id, options), file);
-		}
-
-		const prepared = await preparePlan(db, target, flags.allow);
-		for (const finding of prepared.findings) if (!flags.json) io.err(formatFinding(finding));
-		refuseOnLintErrors(target, prepared.findings);
-		if (flags.failAt !== undefined && flags.failAt > prepared.plan.steps.length) {
-			throw new ZdmError('bad-input', `--fail-at ${flags.failAt} is past the plan's last step (${prepared.plan.steps.length})`, `choose a step from 1 to ${prepared.plan.steps.length}`);
-		}
-
-		await confirm(io, flags, db, `${command} migration ${prepared.plan.id}`);
-		await ensureStateSchema(db);
-		return holdAndDrive(prepared.plan.id, async options => Executor.open(db, prepared.plan, options), prepared.file);
+		const opened = await openMigration(db, {
+			path: target,
+			flags,
+			signal,
+			refuseLintErrors: true,
+			onFindings(findings) {
+				for (const finding of findings) if (!flags.json) io.err(formatFinding(finding));
+			},
+			confirm: async id => confirm(io, flags, db, `${command} migration ${id}`),
+		});
+		return driveAndRelease(opened, opened.file);
 	}
 
 	await confirm(io, flags, db, `${command} migration ${shown(target)}`);
 	if (!(await hasStateSchema(db)) || !(await loadMigration(db, target))) throw new ZdmError('bad-input', `no migration ${shown(target)} on this database`, 'see zdm-tui status for the ids');
-	return holdAndDrive(target, async options => Executor.resume(db, target, options));
+	return driveAndRelease(await openStoredMigration(db, target, flags, signal));
 }
 
 async function drive(command: MigrateCommand, executor: Executor, io: Io, flags: CommandFlags, db: Database, traffic?: Traffic): Promise<number> {

@@ -14,9 +14,8 @@ export interface PreparedPlan extends CompiledPlan {
 	findings: Finding[];
 }
 
-/** Plan file → validated, compiled, linted plan. Reads the catalog; changes nothing. */
-export async function preparePlan(db: Database, path: string, allow: string[] = []): Promise<PreparedPlan> {
-	const file = readPlanFile(path);
+/** Plan file → validated, compiled, linted plan. Reads the catalog; changes nothing. `file`: already read from `path`. */
+export async function preparePlan(db: Database, path: string, allow: string[] = [], file: PlanFile = readPlanFile(path)): Promise<PreparedPlan> {
 	const catalog: Catalog = await readCatalog(db);
 	let compiled: CompiledPlan;
 	try {

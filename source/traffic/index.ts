@@ -3,6 +3,7 @@ import type {PlanFile} from '../core/plan-file.js';
 import type {Plan} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {readCatalog} from '../db/catalog.js';
+import {applicationSchemas} from '../services/version-schemas.js';
 import {trafficShapes} from './shape.js';
 import {Traffic, type TrafficOptions, type TrafficSnapshot} from './traffic.js';
 
@@ -19,8 +20,7 @@ export const trafficOptions = (flags: CommandFlags, rate: number): TrafficOption
  */
 export async function prepareTraffic(db: Database, file: PlanFile, plan: Pick<Plan, 'schema' | 'versionSchema'>, options: TrafficOptions): Promise<Traffic> {
 	const catalog = await readCatalog(db, plan.schema);
-	const old = catalog.previousVersion && catalog.previousVersion.name !== plan.versionSchema ? catalog.previousVersion.name : plan.schema;
-	return Traffic.create(db, trafficShapes(file, catalog), {v1: old, v2: plan.versionSchema}, options);
+	return Traffic.create(db, trafficShapes(file, catalog), applicationSchemas(catalog, plan), options);
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;

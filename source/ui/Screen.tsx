@@ -52,7 +52,7 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 	const showFindings = plan.phase === 'PENDING' && state.findings.length > 0;
 	return (
 		<Box flexDirection="column" width={width}>
-			<Header id={plan.id} title={plan.title} phase={plan.phase} database={state.database} width={width} />
+			<Header id={plan.id} title={plan.title} phase={plan.phase} database={state.database} versionSchema={state.versions?.v2} width={width} />
 			<WhyLine phase={plan.phase} stepWhy={(running ?? next)?.why ?? (plan.phase === 'COMPLETE' && state.traffic?.verdict.zeroDowntime === false ? brokenWhy : undefined)} />
 			<ProgressBar executed={executed} total={steps.length} backfill={state.backfill} batchSize={state.batchSize} batchFixed={state.batchFixed} paused={state.paused} width={width} />
 			<StepsPanel steps={steps} next={next} busy={state.busy} height={layout.steps} width={width} />
@@ -62,7 +62,7 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 			) : (
 				<>
 					<SqlPanel step={next} rollback={state.showRollbackSql} height={layout.sql} width={width} />
-					<UsersTable window={state.users} changed={state.changed} newColumns={state.newColumns} height={layout.table} width={width} />
+					<UsersTable window={state.users} changed={state.changed} newColumns={state.newColumns} version={state.tableVersion} height={layout.table} width={width} />
 					{showFindings ? <Findings findings={state.findings} height={layout.feed} width={width} /> : <HistoryFeed entries={state.history} height={layout.feed} width={width} />}
 				</>
 			)}

@@ -2,10 +2,12 @@ import {ZdmError} from '../core/errors.js';
 import {maxBatch, minBatch} from '../core/backfill.js';
 import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
-import {acquireHolder, ensureStateSchema, readHistory, type Holder} from '../db/state.js';
+import {readHistory} from '../db/state.js';
 import {readPlanFile} from '../core/plan-file.js';
 import {checkFlags, type CommandFlags} from '../commands/options.js';
-import {startedMigration} from '../commands/prepare.js';
+import {lintRefusal, openMigration, type OpenMigration} from '../services/open-migration.js';
+import {readApplicationSchemas} from '../services/version-schemas.js';
+import type {VersionName} from '../traffic/index.js';
 import {TableView} from './data/table-view.js';
 import {DashboardTraffic} from './data/dashboard-traffic.js';
 import {DashboardExecutor} from './data/dashboard-executor.js';
@@ -28,7 +30,7 @@ export interface SessionOptions {
  */
 export class DashboardSession {
 	private db?: Database;
-	private holder?: Holder;
+	private migration?: OpenMigration;
 	private link?: DashboardExecutor;
 	private readonly controller = new AbortController();
 	private readonly commands: CommandQueue;
@@ -38,6 +40,8 @@ export class DashboardSession {
 	private tableView?: TableView;
 	private closed = false;
 	private traffic?: DashboardTraffic;
+	/** The schema each application version uses, as the migration was opened. */
+	private versions?: Record<VersionName, string>;
 
 	constructor(
 		private readonly store: DashboardStore,
@@ -76,18 +80,15 @@ export class DashboardSession {
 		const file = readPlanFile(this.options.planPath);
 		this.db = await (this.options.open ?? defaultOpen)(flags);
 		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
-		this.link = new DashboardExecutor(this.db, this.store, this.options.planPath, this.options.flags, this.controller.signal, this.tableView);
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
-		const resuming = (await startedMigration(this.db, file)) !== undefined;
-
-		const findings = resuming ? [] : (await this.link.prepare()).findings;
-		await ensureStateSchema(this.db);
-		this.holder = await acquireHolder(this.db, file.id);
-		if (resuming) await this.link.resume(file.id);
-		else await this.link.open();
+		// The same service as `run`; lint errors are shown now and refused at the first step.
+		this.migration = await openMigration(this.db, {path: this.options.planPath, file, flags: this.options.flags, signal: this.controller.signal, refuseLintErrors: false});
+		const {findings} = this.migration;
+		this.link = new DashboardExecutor(this.migration, this.db.label, this.store, this.controller.signal, this.tableView);
+		this.versions = await readApplicationSchemas(this.db, this.executor!.plan);
 		this.traffic = new DashboardTraffic(this.db, file, this.options.flags, this.store);
 		await this.traffic.begin(this.executor!);
-		dispatch({type: 'ready', ...this.link.readyFields(), findings, history: await readHistory(this.db, file.id)});
+		dispatch({type: 'ready', ...this.link.readyFields(), versions: this.versions, findings, history: await readHistory(this.db, file.id)});
 		await this.refreshUsers();
 		if (this.state.autoplay) this.commands.scheduleAutoplay(0);
 	}
@@ -115,7 +116,7 @@ export class DashboardSession {
 				return dispatch({type: 'notice', message: 'COMPLETE: nothing left to run. q quits'});
 			} else {
 				// As `run` does: a plan with a lint error never touches the database unless allowed.
-				const lintError = phase === 'PENDING' || phase === 'ROLLED_BACK' ? this.state.findings.find(finding => finding.severity === 'error') : undefined;
+				const lintError = phase === 'PENDING' || phase === 'ROLLED_BACK' ? lintRefusal(this.state.findings) : undefined;
 				if (lintError) {
 					this.commands.stopAutoplay();
 					return dispatch({type: 'error', message: `lint ${lintError.rule} refuses this plan (--allow ${lintError.rule} accepts it): ${lintError.hint}`});
@@ -151,7 +152,8 @@ export class DashboardSession {
 		await this.link!.restart();
 		// v2 was retired by the rollback: both versions start again with the fresh run.
 		await this.traffic?.begin(this.executor!);
-		this.store.dispatch({type: 'ready', ...this.link!.readyFields(), findings: this.state.findings, history: this.state.history});
+		this.versions = await readApplicationSchemas(this.db!, this.executor!.plan);
+		this.store.dispatch({type: 'ready', ...this.link!.readyFields(), versions: this.versions, findings: this.state.findings, history: this.state.history});
 	}
 
 	toggleAutoplay() {
@@ -185,6 +187,13 @@ export class DashboardSession {
 		this.store.dispatch({type: 'batch-size', size: control.batchSize, fixed: true});
 	}
 
+	/** Tab: the table as the other version sees it, read afresh (its columns differ). */
+	async switchView(): Promise<void> {
+		this.store.dispatch({type: 'switch-view'});
+		this.tableView?.columnsMayChange();
+		await this.refreshUsers();
+	}
+
 	scroll(by: number): Promise<void> {
 		return this.tableView?.scroll(by) ?? Promise.resolve();
 	}
@@ -193,9 +202,15 @@ export class DashboardSession {
 		await this.tableView?.refresh();
 	}
 
-	/** The table the plan changes (the demo's users by default). */
-	private tableShown(): string {
-		return this.executor?.plan.steps.find(step => step.table)?.table ?? 'users';
+	/**
+	 * The table the plan changes (the demo's users by default), as the version the panel shows sees
+	 * it: v1 in its old schema, v2 through its version schema's view once expand has made it.
+	 */
+	private tableShown() {
+		const table = this.executor?.plan.steps.find(step => step.table)?.table ?? 'users';
+		const {tableVersion} = this.state;
+		const schema = this.versions?.[tableVersion] ?? this.executor?.plan.schema ?? 'public';
+		return {table, schema, missing: tableVersion === 'v2' ? "v2's schema appears at the end of expand (tab: v1's view)" : undefined};
 	}
 
 	/**
@@ -216,7 +231,7 @@ export class DashboardSession {
 		// Requests in flight finish before the hold is released and the database closes.
 		await this.traffic?.end();
 		await this.tableView?.close();
-		await this.holder?.release().catch(() => {});
+		await this.migration?.release().catch(() => {});
 		await this.db?.close();
 		return this.exitCode();
 	}

@@ -27,7 +27,7 @@ describe('dashboard in a real terminal (tmux)', () => {
 		const tmux = open('--rows 2000 --wait-threshold 60000');
 		let screen = await tmux.waitFor(text => text.includes('[PENDING]'));
 		expect(screen).toContain('❯ · 1.');
-		for (let executed = 1; executed <= 6; executed++) {
+		for (let executed = 1; executed <= 7; executed++) {
 			tmux.keys('Space');
 			screen = await tmux.waitFor(text => executedSteps(text) === executed && !/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d\./.test(text));
 		}
@@ -58,7 +58,9 @@ describe('dashboard in a real terminal (tmux)', () => {
 		tmux.keys('f');
 		await tmux.waitFor(text => text.includes('[FAILURE ARMED]'));
 		tmux.keys('Space');
-		const screen = await tmux.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2 && text.includes('Migration MIG-001 rolled back'));
+		// 80×24 has no room for all seven steps: the history lists both rollbacks.
+		const screen = await tmux.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, 'Rolled back:') === 2 && text.includes('Migration MIG-001 rolled back'));
+		expect(screen).toContain('↺ 2.');
 		expect(screen).toContain('✗ 3.');
 		expect(screen).toMatch(/ROLLED_BACK\s+Migration MIG-001 rolled back/);
 		expect(frameHeight(screen)).toBeLessThan(24);
@@ -71,7 +73,7 @@ describe('dashboard in a real terminal (tmux)', () => {
 	it('takes keys during a backfill: p pauses it, q stops it after its batch with exit 130', async () => {
 		const tmux = open('--rows 50000 --batch-size 200');
 		await tmux.waitFor(text => text.includes('[PENDING]'));
-		tmux.keys('Space', 'Space', 'Space');
+		tmux.keys('Space', 'Space', 'Space', 'Space');
 		// v1 inserts a few rows before the backfill counts them: 50,002 and then some.
 		await tmux.waitFor(text => /[\d,]+\/50,0\d\d rows/.test(text));
 		tmux.keys('p');
@@ -84,6 +86,27 @@ describe('dashboard in a real terminal (tmux)', () => {
 		expect(rowsAt(tmux.screen())).toBe(done);
 		tmux.keys('q');
 		await tmux.waitFor(text => text.includes('EXIT=130'));
+	});
+
+	it('switches the table between v1\'s and v2\'s view with tab: the rename shows in v2\'s at once, in v1\'s at contract', async () => {
+		const tmux = open('samples/rename-email.yaml --rows 2000 --wait-threshold 60000');
+		let screen = await tmux.waitFor(text => text.includes('[PENDING]') && /^id\s+username\s+email\s+v1 sees public\.users/m.test(text));
+		expect(screen.split('\n')[0]).toMatch(/\[PENDING\] v2 uses "public_MIG-002"/);
+		tmux.keys('Tab');
+		await tmux.waitFor(text => text.includes('v2\'s schema appears at the end of expand'));
+		tmux.keys('Space');
+		screen = await tmux.waitFor(text => executedSteps(text) === 1 && /^id\s+username\s+contact_email\s+v2 sees "public_MIG-002"\.users/m.test(text));
+		tmux.keys('Tab');
+		await tmux.waitFor(text => /^id\s+username\s+email\s+v1 sees public\.users/m.test(text));
+		// Contract renames the column v1 uses: it goes first.
+		tmux.keys('v');
+		await tmux.waitFor(text => /^ v1 old RETIRED/m.test(text));
+		tmux.keys('Space');
+		screen = await tmux.waitFor(text => text.includes('[COMPLETE]') && /^id\s+username\s+contact_email\s+v1 sees public\.users/m.test(text));
+		expect(screen).toContain('✔ zero downtime');
+		expect(frameHeight(screen)).toBeLessThan(30);
+		tmux.keys('q');
+		await tmux.waitFor(text => text.includes('EXIT=0'));
 	});
 
 	it('refuses a database another zdm-tui holds with one line and exit 3', async () => {

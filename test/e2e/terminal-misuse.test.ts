@@ -35,7 +35,7 @@ describe('terminal misuse (tmux)', () => {
 		for (let round = 0; round < 10; round++) tmux.keys(...burst);
 		for (let held = 0; held < 40; held++) tmux.keys('Space');
 		screen = await tmux.waitFor(text => text.includes('[COMPLETE]') && text.includes('Migration finished successfully'), 60_000);
-		expect(count(screen, '✔')).toBe(6);
+		expect(count(screen, '✔')).toBe(7);
 		expect(screen).not.toMatch(/already running|Error|failed/);
 		expectWholeFrame(screen, 100, 30);
 		tmux.keys('q');

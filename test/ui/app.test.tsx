@@ -53,9 +53,9 @@ describe('dashboard app', () => {
 		frame = await app.waitFor(text => text.includes('✔ 1.') && /display_name/.test(text.split('\n').find(line => /^id\s/.test(line)) ?? ''));
 		expect(frame).toContain('[EXPANDING]');
 		// Pressed faster than the steps run: queued, one at a time, none lost.
-		for (let index = 0; index < 5; index++) app.stdin.write(' ');
+		for (let index = 0; index < 6; index++) app.stdin.write(' ');
 		// The phase changes a moment before its history entry is written: wait for both.
-		frame = await app.waitFor(text => text.includes('[COMPLETE]') && count(text, '✔') === 6 && text.includes('Migration finished successfully'));
+		frame = await app.waitFor(text => text.includes('[COMPLETE]') && count(text, '✔') === 7 && text.includes('Migration finished successfully'));
 		expect(frame).toContain('100 %');
 		expect(frame).toContain('302/302 rows');
 		expect(frame).toMatch(/COMPLETE\s+Migration finished successfully/);
@@ -72,27 +72,56 @@ describe('dashboard app', () => {
 		await demo.db.close();
 	});
 
+	it('shows the table as v1 and as v2 see it (tab): a rename is visible to v2 after one keypress, and contract only moves the physical name', async () => {
+		const demo = await demoDatabase(300);
+		const app = start(demo.open, {traffic: 0}, fileURLToPath(new URL('../../samples/rename-email.yaml', import.meta.url)));
+		let frame = await app.waitFor(text => text.includes('[PENDING]') && /^id\s+username\s+email\s+v1 sees public\.users/m.test(text));
+		expect(frame).toMatch(/\[PENDING\] v2 uses "public_MIG-002"/);
+		app.stdin.write('\t');
+		frame = await app.waitFor(text => text.includes('v2 sees "public_MIG-002".users: v2\'s schema appears at the end of expand'));
+		// One keypress: the version schema's view, with the new name, over the unchanged table.
+		app.stdin.write(' ');
+		frame = await app.waitFor(text => text.includes('✔ 1.') && /^id\s+username\s+contact_email\s+v2 sees "public_MIG-002"\.users/m.test(text));
+		expect(frame).toMatch(/^1\s+alice\s+alice@example\.com/m);
+		expect(frame).toContain('❯ · 2.');
+		app.stdin.write('\t');
+		await app.waitFor(text => /^id\s+username\s+email\s+v1 sees public\.users/m.test(text));
+		// Contract renames the physical column: v1's schema (the table) has the new name now; v2 sees no change.
+		app.stdin.write(' ');
+		frame = await app.waitFor(text => text.includes('[COMPLETE]') && /^id\s+username\s+contact_email\s+v1 sees public\.users/m.test(text));
+		app.stdin.write('\t');
+		frame = await app.waitFor(text => /^id\s+username\s+contact_email\s+v2 sees "public_MIG-002"\.users/m.test(text));
+		expect(frame).toMatch(/^1\s+alice\s+alice@example\.com/m);
+		expect(count(frame, '✔')).toBe(2);
+		app.stdin.write('q');
+		await waitForFrame(() => String(app.exits.length), text => text === '1');
+		expect(app.exits[0]).toEqual({code: 0});
+		await demo.db.close();
+	});
+
 	it('with a failure armed (f), rolls every executed step back and ends ROLLED_BACK', async () => {
 		const demo = await demoDatabase(300);
 		const app = start(demo.open);
 		await app.waitFor(text => text.includes('[PENDING]'));
-		app.stdin.write(' ');
-		app.stdin.write(' ');
-		await app.waitFor(text => count(text, '✔') === 2);
+		// Expand (column, trigger, version schema) and the backfill: the failure comes at contract.
+		app.stdin.write('    ');
+		await app.waitFor(text => text.includes('✔ 4.'));
 		app.stdin.write('f');
 		await app.waitFor(text => text.includes('[FAILURE ARMED]'));
 		app.stdin.write('s');
-		await app.waitFor(text => text.includes('step 3 rollback SQL'));
+		await app.waitFor(text => text.includes('step 5 rollback SQL'));
 		// Keys queued behind the failing step are dropped, not used to start the migration again.
 		app.stdin.write('   ');
-		const frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, '↺') === 2 && text.includes('Migration MIG-001 rolled back'));
-		expect(frame).toContain('✗ 3.');
+		const frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && text.includes('✗ 5.') && text.includes('Migration MIG-001 rolled back'));
+		// The steps panel shows the steps that fit: the stored state has them all.
+		expect((await loadMigration(demo.db, 'MIG-001'))?.steps.map(step => step.status)).toEqual(['rolled_back', 'rolled_back', 'rolled_back', 'rolled_back', 'failed', 'pending', 'pending']);
 		expect(frame).toContain('0 %');
 		// The backfill's bar tells how far it got, and that the rollback undid it: not a live figure.
 		expect(frame).toMatch(/^backfill \S+ stopped at [1-9][\d,]*\/[\d,]+ rows, undone by the rollback · batch/m);
 		expect(frame).toMatch(/ROLLED_BACK\s+Migration MIG-001 rolled back/);
 		// The column added at expand is gone again.
-		expect(frame).toMatch(/^id\s+username\s+email\s+users/m);
+		expect(frame).toMatch(/^id\s+username\s+email\s+v1 sees public\.users/m);
+		expect((await demo.db.query("SELECT 1 FROM pg_namespace WHERE nspname = 'public_MIG-001'")).rows).toHaveLength(0);
 		expect((await loadMigration(demo.db, 'MIG-001'))?.phase).toBe('ROLLED_BACK');
 		await new Promise(resolve => setTimeout(resolve, 300));
 		expect(app.lastFrame()).toContain('[ROLLED_BACK]');
@@ -108,15 +137,15 @@ describe('dashboard app', () => {
 		// --traffic 0: the row counts below are exact.
 		const first = start(demo.open, {batchSize: 100, traffic: 0});
 		await first.waitFor(text => text.includes('[PENDING]'));
-		first.stdin.write('  ');
-		await first.waitFor(text => text.includes('❯ · 3.'));
+		first.stdin.write('   ');
+		await first.waitFor(text => text.includes('❯ · 4.'));
 		first.stdin.write(' ');
 		// Quit once batches commit: the batch in hand finishes, and the cursor says how far it got.
 		const shown = await first.waitFor(text => /[1-9][\d,]*\/20,002 rows/.test(text));
 		first.stdin.write('q');
 		await waitForFrame(() => String(first.exits.length), text => text === '1');
 		expect(first.exits[0]).toEqual({code: 130});
-		const saved = (await loadBackfillBatches(demo.db, 'MIG-001', 3)).reduce((sum, batch) => sum + batch.rows, 0);
+		const saved = (await loadBackfillBatches(demo.db, 'MIG-001', 4)).reduce((sum, batch) => sum + batch.rows, 0);
 		expect(saved).toBeGreaterThanOrEqual(Number(/([\d,]+)\/20,002 rows/.exec(shown)![1]!.replaceAll(',', '')));
 		expect(saved % 100).toBe(0);
 		expect(saved).toBeLessThan(20_002);
@@ -124,9 +153,9 @@ describe('dashboard app', () => {
 
 		const second = start(demo.open, {batchSize: 5000, traffic: 0});
 		let frame = await second.waitFor(text => text.includes('[MIGRATING]'));
-		expect(frame).toContain('❯ · 3. [interrupted, space resumes] Backfill');
+		expect(frame).toContain('❯ · 4. [interrupted, space resumes] Backfill');
 		second.stdin.write(' ');
-		frame = await second.waitFor(text => text.includes('✔ 3.'));
+		frame = await second.waitFor(text => text.includes('✔ 4.'));
 		expect(frame).toContain('20,002/20,002 rows');
 		const {rows} = await demo.db.query<{missing: number}>('SELECT count(*)::int AS missing FROM users WHERE display_name IS NULL');
 		expect(rows[0]!.missing).toBe(0);
@@ -139,7 +168,7 @@ describe('dashboard app', () => {
 		const demo = await demoDatabase(200);
 		const app = start(demo.open, {autoplay: true, speed: 10});
 		const frame = await app.waitFor(text => text.includes('[COMPLETE]') && text.includes('Migration finished successfully'));
-		expect(count(frame, '✔')).toBe(6);
+		expect(frame).toContain('(7/7 steps)');
 		await app.waitFor(text => !text.includes('[AUTOPLAY]'));
 		app.stdin.write('q');
 		await waitForFrame(() => String(app.exits.length), text => text === '1');

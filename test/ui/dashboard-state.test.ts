@@ -105,6 +105,17 @@ describe('dashboard reducer', () => {
 		expect(state.changed.size).toBe(0);
 	});
 
+	it('switches the table between v1\'s and v2\'s view; a view of another schema is not compared with the baseline', () => {
+		let state = run(ready(), {type: 'users', window: usersWindow(['id', 'email'], [{id: '1', email: 'a@x'}])}, {type: 'baseline'});
+		expect(state.tableVersion).toBe('v1');
+		state = dashboardReducer(state, {type: 'switch-view'});
+		expect(state.tableVersion).toBe('v2');
+		state = dashboardReducer(state, {type: 'users', window: {...usersWindow(['id', 'contact_email'], [{id: '1', contact_email: 'a@x'}]), schema: 'public_MIG-002'}});
+		expect(state.newColumns).toEqual([]);
+		expect(state.changed.size).toBe(0);
+		expect(dashboardReducer(state, {type: 'switch-view'}).tableVersion).toBe('v1');
+	});
+
 	it('toggles the SQL view, help, autoplay, pause and the armed failure', () => {
 		let state = run(ready(), {type: 'toggle-sql'}, {type: 'toggle-help'}, {type: 'autoplay', on: true}, {type: 'paused', on: true}, {type: 'fail-armed', on: true}, {type: 'batch-size', size: 2000, fixed: true});
 		expect(state).toMatchObject({showRollbackSql: true, help: true, autoplay: true, paused: true, failArmed: true, batchSize: 2000, batchFixed: true});

@@ -4,7 +4,8 @@ import {afterEach, describe, expect, it, vi} from 'vitest';
 import {Findings} from '../../source/ui/components/Findings.js';
 import {Footer} from '../../source/ui/components/Footer.js';
 import {Header} from '../../source/ui/components/Header.js';
-import {HelpOverlay, keymap} from '../../source/ui/components/HelpOverlay.js';
+import {HelpOverlay} from '../../source/ui/components/HelpOverlay.js';
+import {bindingFor, keymap} from '../../source/ui/keymap.js';
 import {HistoryFeed} from '../../source/ui/components/HistoryFeed.js';
 import {ProgressBar} from '../../source/ui/components/ProgressBar.js';
 import {SqlPanel} from '../../source/ui/components/SqlPanel.js';
@@ -34,6 +35,7 @@ describe('Header', () => {
 		expect(frame).toContain('MIG-001');
 		expect(frame).toContain('[MIGRATING]');
 		expect(frame).toContain('embedded (in memory)');
+		expect(shown(render(<Header id="MIG-002" title="Rename" phase="EXPANDING" database="embedded (in memory)" versionSchema="public_MIG-002" width={100} />))).toMatch(/\[EXPANDING\] v2 uses "public_MIG-002" · embedded/);
 		expect(frame.length).toBeLessThanOrEqual(80);
 	});
 });
@@ -106,6 +108,13 @@ describe('UsersTable', () => {
 	it('says why when the table cannot be shown', () => {
 		expect(shown(render(<UsersTable window={{...window, unavailable: 'no table "users" yet'}} changed={new Set()} newColumns={[]} height={3} width={80} />))).toContain('no table "users" yet');
 	});
+
+	it('names whose view it shows and its schema, even when the columns fill the line', () => {
+		const wide = usersWindow(['id', 'a_long_column_name', 'another_long_column', 'and_a_third_long_one'], [{id: '1', a_long_column_name: 'x'.repeat(30), another_long_column: 'y'.repeat(30), and_a_third_long_one: 'z'}]);
+		const frame = shown(render(<UsersTable window={{...wide, schema: 'public_MIG-002'}} version="v2" changed={new Set()} newColumns={[]} height={1} width={100} />));
+		expect(lines(frame)[0]).toMatch(/^id\s+a_long_column_name.* v2 sees "public_MIG-002"\.users/);
+		expect(shown(render(<UsersTable window={{...window, unavailable: "v2's schema appears at the end of expand"}} version="v2" changed={new Set()} newColumns={[]} height={3} width={100} />))).toContain("v2 sees public.users: v2's schema appears at the end of expand");
+	});
 });
 
 describe('ProgressBar', () => {
@@ -145,8 +154,21 @@ describe('WhyLine, Findings, HelpOverlay, Footer', () => {
 
 	it('lists every key in the help overlay', () => {
 		const frame = shown(render(<HelpOverlay height={20} width={100} />));
-		for (const [key] of keymap) expect(frame).toContain(key);
-		for (const key of ['space', 'r', 'f', 'a', 's', '?', 'q']) expect(keymap.some(([keys]) => keys.split(/ \/ | /).includes(key))).toBe(true);
+		for (const {keys, label} of keymap) expect(frame).toContain(`${keys.padEnd(15)}${label.slice(0, 40)}`);
+		for (const key of ['space', 'r', 'f', 'a', 's', '?', 'q']) expect(keymap.some(({keys}) => keys.split(/ \/ | /).includes(key))).toBe(true);
+	});
+
+	it('binds each key to one action only, and the footer lists the keymap in 100 columns', () => {
+		const presses = keymap.flatMap(binding => binding.presses.map(press => ({binding, press})));
+		for (const {binding, press} of presses) {
+			const key = press.special ? {[press.special]: true} : {ctrl: press.ctrl};
+			expect(bindingFor(press.input ?? '', key)?.binding).toBe(binding);
+		}
+
+		const footer = shown(render(<Footer state={initialState()} />));
+		expect(footer).toMatch(/^space next · tab v1\/v2 · r rollback · .* · \? help · q quit$/);
+		expect(footer).not.toContain('retire v1');
+		expect(footer.length).toBeLessThanOrEqual(100);
 	});
 
 	it('shows armed modes and errors in the footer', () => {

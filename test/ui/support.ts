@@ -15,6 +15,7 @@ export const step = (number: number, overrides: Partial<Step> = {}): Step => ({
 });
 
 export const usersWindow = (columns: string[], rows: Array<Record<string, string | null>>, after: string | null = null): UsersWindow => ({
+	schema: 'public',
 	table: 'users',
 	key: 'id',
 	columns,

@@ -44,16 +44,15 @@ describe('dashboard traffic', () => {
 		let frame = await app.waitFor(text => (version(text, 'v1')?.requests ?? 0) > 0);
 		expect(frame).toMatch(/^traffic 20 req\/s each · interleaved with the migration/m);
 		expect(version(frame, 'v2')).toMatchObject({state: 'WAITING', requests: 0});
-		// Expand done: v2 is deployed and answers too.
-		app.stdin.write(' ');
-		app.stdin.write(' ');
-		frame = await app.waitFor(text => text.includes('✔ 2.') && (version(text, 'v2')?.requests ?? 0) > 0);
+		// Expand done (its last step makes v2's version schema): v2 is deployed and answers too.
+		app.stdin.write('   ');
+		frame = await app.waitFor(text => text.includes('✔ 3.') && (version(text, 'v2')?.requests ?? 0) > 0);
 		expect(version(frame, 'v1')?.state).toBe('LIVE');
 		expect(frame).not.toContain(prompt);
 		// Migrate, up to the contract: the dashboard asks, and waits for the person.
 		app.stdin.write(' ');
 		frame = await app.waitFor(text => text.includes(prompt));
-		expect(frame).toContain('❯ · 4.');
+		expect(frame).toContain('❯ · 5.');
 		app.stdin.write('v');
 		frame = await app.waitFor(text => version(text, 'v1')?.state === 'RETIRED' && !text.includes(prompt));
 		for (let index = 0; index < 3; index++) app.stdin.write(' ');
@@ -82,9 +81,8 @@ describe('dashboard traffic', () => {
 	it('retires v2 before a rollback, and a fresh start brings both versions back', async () => {
 		const app = await start(samples('add-display-name.yaml'));
 		await app.waitFor(text => text.includes('[PENDING]'));
-		app.stdin.write(' ');
-		app.stdin.write(' ');
-		await app.waitFor(text => text.includes('✔ 2.') && (version(text, 'v2')?.requests ?? 0) > 0);
+		app.stdin.write('   ');
+		await app.waitFor(text => text.includes('✔ 3.') && (version(text, 'v2')?.requests ?? 0) > 0);
 		app.stdin.write('r');
 		let frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && version(text, 'v2')?.state === 'RETIRED');
 		// v2 left before its columns did: none of its requests failed.

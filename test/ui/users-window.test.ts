@@ -64,6 +64,28 @@ describe('users window', () => {
 		}
 	});
 
+	it('reads a version schema\'s view under its names, paging by the table\'s key as the view names it, through the index', async () => {
+		await db.script(`CREATE SCHEMA "public_MIG-9"; CREATE VIEW "public_MIG-9".users AS SELECT id AS user_id, username, email AS contact_email FROM public.users`);
+		try {
+			let window = await readUsersWindow(db, {schema: 'public_MIG-9', table: 'users', after: null, limit: 3});
+			expect(window).toMatchObject({schema: 'public_MIG-9', key: 'user_id', columns: ['user_id', 'username', 'contact_email']});
+			expect(window.rows[0]!.cells).toEqual({user_id: '1', username: 'alice', contact_email: 'alice@example.com'});
+			expect(window.estimatedRows).toBeGreaterThan(900);
+			const after = await moveWindow(db, window, 3);
+			window = await readUsersWindow(db, {schema: 'public_MIG-9', table: 'users', after, limit: 3});
+			expect(window.rows.map(row => row.key)).toEqual(['4', '5', '6']);
+			await db.query('SET enable_seqscan = off');
+			const {rows} = await db.query<{'QUERY PLAN': string}>('EXPLAIN SELECT t."contact_email"::text FROM "public_MIG-9"."users" AS t WHERE t."user_id" > $1 ORDER BY t."user_id" LIMIT $2', ['500', 10]);
+			const plan = rows.map(row => row['QUERY PLAN']).join('\n');
+			expect(plan).toMatch(/Index (Only )?Scan using users_pkey/);
+			expect(plan).not.toMatch(/Sort/);
+			expect((await readUsersWindow(db, {schema: 'public_MIG-10', table: 'users', after: null, limit: 3, missing: 'not there yet'})).unavailable).toBe('not there yet');
+		} finally {
+			await db.query('RESET enable_seqscan');
+			await db.script('DROP VIEW "public_MIG-9".users; DROP SCHEMA "public_MIG-9"');
+		}
+	});
+
 	it('says why when there is nothing to page by', async () => {
 		await db.query('CREATE TABLE no_key (a int)');
 		expect((await readUsersWindow(db, {table: 'no_key', after: null, limit: 5})).unavailable).toMatch(/no single-column primary key/);

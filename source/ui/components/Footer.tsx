@@ -1,4 +1,5 @@
 import {Text} from 'ink';
+import {keymap} from '../keymap.js';
 import type {DashboardState} from '../state/dashboard-state.js';
 import {theme} from '../theme.js';
 
@@ -8,14 +9,16 @@ export function Footer({state, prompt}: {state: DashboardState; prompt?: string}
 	const modes = [state.autoplay ? 'AUTOPLAY' : '', state.failArmed ? 'FAILURE ARMED' : '', state.paused ? 'PAUSED' : '', state.queued > 0 ? `${state.queued} queued` : ''].filter(Boolean);
 	const ended = state.plan?.phase === 'ROLLED_BACK' ? 'rolled back: space starts again with step 1 · q quits' : state.plan?.phase === 'COMPLETE' ? 'COMPLETE · q quits' : undefined;
 	const message = state.error ?? state.lockWait ?? state.notice ?? prompt ?? ended;
-	const retire = state.traffic?.versions.v1.state === 'live' ? 'v retire v1 · ' : '';
+	// Retiring v1 is offered only while it is live.
+	const v1Live = state.traffic?.versions.v1.state === 'live';
+	const keys = keymap.filter(binding => binding.footer && (binding.action !== 'retire-v1' || v1Live)).map(binding => `${binding.footerKeys ?? binding.keys} ${binding.footer}`);
 	return (
 		<Text wrap="truncate-end">
 			{modes.length > 0 ? <Text {...theme.warning}>[{modes.join('] [')}] </Text> : null}
 			{message ? (
 				<Text {...(state.error ? theme.error : theme.warning)}>{message}</Text>
 			) : (
-				<Text {...theme.muted}>space next · {retire}r rollback · f fail · a auto · s sql · p pause · +/- batch · ? help · q quit</Text>
+				<Text {...theme.muted}>{keys.join(' · ')}</Text>
 			)}
 		</Text>
 	);

@@ -7,11 +7,13 @@ export interface HeaderProps {
 	title: string;
 	phase: MigrationPhase;
 	database: string;
+	/** The schema the new application version (v2) puts on its search_path. */
+	versionSchema?: string;
 	width: number;
 }
 
-/** Migration, phase badge (brackets keep it readable without colour), and where the rows are. */
-export function Header({id, title, phase, database, width}: HeaderProps) {
+/** Migration, phase badge (brackets keep it readable without colour), v2's schema, and where the rows are. */
+export function Header({id, title, phase, database, versionSchema, width}: HeaderProps) {
 	const badge = `[${phase}]`;
 	return (
 		<Box width={width}>
@@ -22,7 +24,8 @@ export function Header({id, title, phase, database, width}: HeaderProps) {
 			</Box>
 			<Box flexShrink={0} marginLeft={1}>
 				<Text {...theme.phaseBadge(phase)}>{badge}</Text>
-				<Text {...theme.muted}> {database}</Text>
+				{versionSchema ? <Text> v2 uses "{versionSchema}"</Text> : null}
+				<Text {...theme.muted}> · {database}</Text>
 			</Box>
 		</Box>
 	);

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import type {VersionName} from '../../traffic/index.js';
 import {cellId, type UsersWindow} from '../state/users-window.js';
 import {fit, int} from '../format.js';
 import {theme} from '../theme.js';
@@ -7,6 +8,8 @@ export interface UsersTableProps {
 	window?: UsersWindow;
 	changed: Set<string>;
 	newColumns: string[];
+	/** Whose view of the table this is: v1's (its old schema) or v2's (its version schema). */
+	version?: VersionName;
 	/** Rows under the header. */
 	height: number;
 	width: number;
@@ -26,15 +29,23 @@ export function columnWidths(window: UsersWindow, rows: UsersWindow['rows'], wid
 	});
 }
 
-/** The first rows by primary key, as the database has them now; cells the last step changed stand out. */
-export function UsersTable({window, changed, newColumns, height, width}: UsersTableProps) {
+/** A name as SQL would need it written: bare when it can be, else quoted. */
+const sqlName = (name: string) => (/^[a-z_][\d_a-z]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`);
+
+/**
+ * The first rows by primary key, as the database has them now and as one application version
+ * sees them (the title names the schema); cells the last step changed stand out.
+ */
+export function UsersTable({window, changed, newColumns, version, height, width}: UsersTableProps) {
 	if (height <= 0) return null;
 	if (!window) return <Text wrap="truncate-end" {...theme.muted}>reading the table…</Text>;
-	if (window.unavailable) return <Text wrap="truncate-end" {...theme.muted}>{window.unavailable}</Text>;
+	const where = `${version ? `${version} sees ` : ''}${sqlName(window.schema)}.${sqlName(window.table)}`;
+	if (window.unavailable) return <Text wrap="truncate-end" {...theme.muted}>{where}: {window.unavailable}</Text>;
 	const rows = window.rows.slice(0, height);
-	const widths = columnWidths(window, rows, width);
+	// The columns leave room for the title's schema: which view this is matters more than a last column.
+	const widths = columnWidths(window, rows, width - Math.min(where.length + 2, Math.floor(width / 2)));
 	const first = window.rows[0]?.key;
-	const title = `${window.table} · ~${int(window.estimatedRows)} rows${first === undefined ? '' : ` · from ${window.key} ${first}`} · ↑↓ PgUp/PgDn`;
+	const title = `${where} · ~${int(window.estimatedRows)} rows${first === undefined ? '' : ` · from ${window.key} ${first}`} · ↑↓ PgUp/PgDn`;
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text wrap="truncate-end">

@@ -1,6 +1,6 @@
 import type {Queryable} from '../../db/database.js';
 import type {DashboardStore} from '../state/store.js';
-import {moveWindow, readUsersWindow, type Shape} from './users-window.js';
+import {moveWindow, readUsersWindow, type Shape, type WindowRequest} from './users-window.js';
 
 /** Rows read per refresh: more than any terminal shows, few enough to cost nothing. */
 export const windowRows = 60;
@@ -9,7 +9,8 @@ const refreshEveryMs = 200;
 
 /**
  * Keeps the store's table window in step with the database: after each step (refresh), during a
- * backfill (refreshSoon, throttled), and as the person scrolls. One read at a time.
+ * backfill (refreshSoon, throttled), as the person scrolls or switches between v1's and v2's view
+ * (columnsMayChange, then refresh). One read at a time.
  */
 export class TableView {
 	private refreshing?: Promise<void>;
@@ -25,7 +26,8 @@ export class TableView {
 	constructor(
 		private readonly db: Queryable,
 		private readonly store: DashboardStore,
-		private readonly table: () => string,
+		/** Which table, as which schema shows it: read afresh on every refresh. */
+		private readonly shown: () => Pick<WindowRequest, 'schema' | 'table' | 'missing'>,
 	) {}
 
 	/** A step ran DDL (or may have): the next read looks at the columns again. */
@@ -60,7 +62,7 @@ export class TableView {
 		this.refreshing = (async () => {
 			try {
 				const generation = this.shapeGeneration;
-				const {shape, ...window} = await readUsersWindow(this.db, {table: this.table(), after, limit: windowRows}, this.shape);
+				const {shape, ...window} = await readUsersWindow(this.db, {...this.shown(), after, limit: windowRows}, this.shape);
 				if (generation === this.shapeGeneration) this.shape = shape;
 				this.store.dispatch({type: 'users', window});
 			} catch (error) {

@@ -3,8 +3,9 @@ import type {Queryable} from '../../db/database.js';
 import type {UsersWindow} from '../state/users-window.js';
 
 /*
- * Read-only queries for the table view. Each reads at most a page of rows by keyset on the
- * primary key (an index range scan), so a million rows cost what ten do.
+ * Read-only queries for the table view, of a table or of a version schema's view of it. Each
+ * reads at most a page of rows by keyset on the primary key (an index range scan), so a million
+ * rows cost what ten do.
  */
 
 export interface Shape {
@@ -13,25 +14,54 @@ export interface Shape {
 	estimatedRows: number;
 }
 
+/**
+ * Where each column of a simple view comes from: its stored query's target list names, for each
+ * view column (resno), the table and column it reads (resorigtbl, resorigcol). PostgreSQL offers
+ * no catalog view of this mapping; these fields of the node tree have long kept their order.
+ */
+export function viewColumnOrigins(tree: string): Array<{column: number; table: number; tableColumn: number}> {
+	return [...tree.matchAll(/:resno (\d+) :resname (?:\\.|\S)+ :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)/g)].map(match => ({column: Number(match[1]), table: Number(match[2]), tableColumn: Number(match[3])}));
+}
+
+/**
+ * A table's columns, single-column primary key and estimated rows. For a view (a version schema's),
+ * the key is the base table's, under the name the view gives it: paging by it through a simple
+ * view is the same index range scan on the table.
+ */
 export async function shapeOf(db: Queryable, schema: string, table: string): Promise<Shape | undefined> {
-	const {rows} = await db.query<{column: string; is_key: boolean; estimate: number | string}>(
-		`SELECT a.attname AS column,
+	const {rows} = await db.query<{column: string; attnum: number; is_key: boolean; estimate: number | string; relkind: string; tree: string | null}>(
+		`SELECT a.attname AS column, a.attnum,
 		        EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1 AND i.indkey[0] = a.attnum) AS is_key,
-		        c.reltuples AS estimate
+		        c.reltuples AS estimate, c.relkind::text AS relkind,
+		        (SELECT r.ev_action::text FROM pg_rewrite r WHERE r.ev_class = c.oid AND c.relkind = 'v' LIMIT 1) AS tree
 		   FROM pg_class c
 		   JOIN pg_namespace n ON n.oid = c.relnamespace
 		   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-		  WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
+		  WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v')
 		  ORDER BY a.attnum`,
 		[schema, table],
 	);
 	if (rows.length === 0) return undefined;
-	return {key: rows.find(row => row.is_key)?.column, columns: rows.map(row => row.column), estimatedRows: Math.max(0, Number(rows[0]!.estimate))};
+	const columns = rows.map(row => row.column);
+	if (rows[0]!.relkind !== 'v') return {key: rows.find(row => row.is_key)?.column, columns, estimatedRows: Math.max(0, Number(rows[0]!.estimate))};
+	const origins = viewColumnOrigins(rows[0]!.tree ?? '');
+	const tables = [...new Set(origins.map(origin => origin.table))];
+	const {rows: keys} = await db.query<{table: number | string; key: number; estimate: number | string}>(
+		`SELECT c.oid::bigint AS table, i.indkey[0]::int AS key, c.reltuples AS estimate
+		   FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
+		  WHERE c.oid = ANY($1::oid[])`,
+		[tables.map(String)],
+	);
+	const base = keys[0];
+	const keyColumn = base && origins.find(origin => origin.table === Number(base.table) && origin.tableColumn === base.key)?.column;
+	return {key: rows.find(row => row.attnum === keyColumn)?.column, columns, estimatedRows: Math.max(0, Number(base?.estimate ?? 0))};
 }
 
 export interface WindowRequest {
 	schema?: string;
 	table: string;
+	/** What to say when there is no such table or view (default: not yet). */
+	missing?: string;
 	/** Show rows after this key (null: from the first row). */
 	after: string | null;
 	limit: number;
@@ -41,8 +71,8 @@ export interface WindowRequest {
 export async function readUsersWindow(db: Queryable, request: WindowRequest, known?: Shape): Promise<UsersWindow & {shape?: Shape}> {
 	const schema = request.schema ?? 'public';
 	const shape = known ?? (await shapeOf(db, schema, request.table));
-	const empty = {table: request.table, key: '', columns: [], rows: [], estimatedRows: 0, after: null};
-	if (!shape) return {...empty, unavailable: `no table "${request.table}" yet`};
+	const empty = {schema, table: request.table, key: '', columns: [], rows: [], estimatedRows: 0, after: null};
+	if (!shape) return {...empty, unavailable: request.missing ?? `no table "${request.table}" yet`};
 	if (!shape.key) return {...empty, columns: shape.columns, unavailable: `"${request.table}" has no single-column primary key to page by`};
 	// Qualified with the alias: ORDER BY "id" alone would sort by the text output column.
 	const key = `t.${ident(shape.key)}`;
@@ -51,6 +81,7 @@ export async function readUsersWindow(db: Queryable, request: WindowRequest, kno
 	const params: unknown[] = request.after === null ? [request.limit] : [request.limit, request.after];
 	const {rows} = await db.query<Record<string, string | null>>(`SELECT ${select} FROM ${qualified(schema, request.table)} AS t ${where} ORDER BY ${key} LIMIT $1`, params);
 	return {
+		schema,
 		table: request.table,
 		key: shape.key,
 		columns: shape.columns,
@@ -68,7 +99,7 @@ export async function readUsersWindow(db: Queryable, request: WindowRequest, kno
 export async function moveWindow(db: Queryable, window: UsersWindow, by: number): Promise<string | null> {
 	if (!window.key || by === 0) return window.after;
 	const key = `t.${ident(window.key)}`;
-	const table = `${qualified('public', window.table)} AS t`;
+	const table = `${qualified(window.schema, window.table)} AS t`;
 	if (by > 0) {
 		// A parameter compared with the key takes the key's type, so the index range scan is kept.
 		const {rows} = await db.query<{key: string}>(

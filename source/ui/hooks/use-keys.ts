@@ -1,5 +1,6 @@
 import {useInput, useStdin, type Key} from 'ink';
 import {useCallback, useRef} from 'react';
+import {bindingFor, type KeyAction, type KeyPress} from '../keymap.js';
 import type {DashboardSession} from '../session.js';
 import type {DashboardAction, DashboardState} from '../state/dashboard-state.js';
 
@@ -12,57 +13,66 @@ export interface KeyContext {
 	quit: () => void;
 }
 
-/** What a key does. Steps go through the session's queue, so two never run at once. */
-export function handleKey(input: string, key: Key, {state, session, dispatch, page, quit}: KeyContext): void {
-	if (input === 'q' || (key.ctrl && input === 'c')) return quit();
-	if (state.loading !== undefined || state.quitting) return;
-	if (state.help && (input === '?' || key.escape)) return dispatch({type: 'toggle-help', on: false});
-	if (input === ' ' || key.return) return session.enqueue('next');
-	if (key.upArrow) return void session.scroll(-1);
-	if (key.downArrow) return void session.scroll(1);
-	if (key.pageUp) return void session.scroll(-Math.max(1, page));
-	if (key.pageDown) return void session.scroll(Math.max(1, page));
-	switch (input) {
-		case 'r': {
+/** What each action does. Steps go through the session's queue, so two never run at once. */
+function act(action: KeyAction, press: KeyPress, {state, session, dispatch, page}: KeyContext): void {
+	switch (action) {
+		case 'next': {
+			return session.enqueue('next');
+		}
+
+		case 'rollback': {
 			return session.enqueue('rollback');
 		}
 
-		case 'v': {
+		case 'retire-v1': {
 			return session.retireV1();
 		}
 
-		case 'f': {
+		case 'switch-view': {
+			return void session.switchView();
+		}
+
+		case 'arm-failure': {
 			return session.toggleFailure();
 		}
 
-		case 'a': {
+		case 'autoplay': {
 			return session.toggleAutoplay();
 		}
 
-		case 's': {
+		case 'sql': {
 			return dispatch({type: 'toggle-sql'});
 		}
 
-		case 'p': {
+		case 'pause': {
 			return session.togglePause();
 		}
 
-		case '+':
-		case '=': {
-			return session.changeBatchSize(1);
+		case 'batch-size': {
+			return session.changeBatchSize(press.by! > 0 ? 1 : -1);
 		}
 
-		case '-':
-		case '_': {
-			return session.changeBatchSize(-1);
+		case 'scroll': {
+			return void session.scroll(press.by! * (press.page ? Math.max(1, page) : 1));
 		}
 
-		case '?': {
+		case 'help': {
+			// Escape closes the help and does nothing else.
+			if (press.special === 'escape') return state.help ? dispatch({type: 'toggle-help', on: false}) : undefined;
 			return dispatch({type: 'toggle-help'});
 		}
 
-		default:
+		case 'quit':
 	}
+}
+
+/** A keypress, looked up in the keymap. Only quit works while loading or quitting. */
+export function handleKey(input: string, key: Key, context: KeyContext): void {
+	const found = bindingFor(input, key);
+	if (!found) return;
+	if (found.binding.action === 'quit') return context.quit();
+	if (context.state.loading !== undefined || context.state.quitting) return;
+	act(found.binding.action, found.press, context);
 }
 
 /** Keys only where the terminal can deliver them one at a time (raw mode). */
@@ -74,7 +84,7 @@ export default function useKeys(context: KeyContext) {
 	const onInput = useCallback((input: string, key: Key) => {
 		// Keys typed faster than a frame arrive as one chunk: each still counts.
 		const plain = input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('[');
-		for (const each of plain ? [...input] : [input]) handleKey(each, plain ? {...key, return: each === '\r'} : key, latest.current);
+		for (const each of plain ? [...input] : [input]) handleKey(each, plain ? {...key, return: each === '\r', tab: each === '\t'} : key, latest.current);
 	}, []);
 	useInput(onInput, {isActive: isRawModeSupported === true});
 }

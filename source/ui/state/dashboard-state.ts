@@ -3,7 +3,7 @@ import type {Finding} from '../../core/lint/index.js';
 import type {MigrationPhase} from '../../core/phase.js';
 import type {Step} from '../../core/plan.js';
 import type {HistoryEntry} from '../../db/state.js';
-import type {TrafficSnapshot} from '../../traffic/index.js';
+import type {TrafficSnapshot, VersionName} from '../../traffic/index.js';
 import {changedCells, type UsersWindow} from './users-window.js';
 
 export interface BackfillProgress {
@@ -30,6 +30,10 @@ export interface DashboardState {
 	queued: number;
 	backfill?: BackfillProgress;
 	history: HistoryEntry[];
+	/** The schema each application version uses: the table panel shows the table as one of them sees it. */
+	versions?: Record<VersionName, string>;
+	/** Whose view of the table the panel shows (tab switches). */
+	tableVersion: VersionName;
 	users?: UsersWindow;
 	/** The window as it was when the last step started: what "changed" is measured against. */
 	baseline?: UsersWindow;
@@ -52,7 +56,7 @@ export interface DashboardState {
 
 export type DashboardAction =
 	| {type: 'loading'; what: string}
-	| {type: 'ready'; database: string; plan: {id: string; title: string; phase: MigrationPhase}; steps: Step[]; findings: Finding[]; history: HistoryEntry[]; batchSize: number; batchFixed: boolean}
+	| {type: 'ready'; database: string; plan: {id: string; title: string; phase: MigrationPhase}; steps: Step[]; findings: Finding[]; history: HistoryEntry[]; batchSize: number; batchFixed: boolean; versions?: Record<VersionName, string>}
 	| {type: 'executor'; event: ExecutorEvent}
 	| {type: 'users'; window: UsersWindow}
 	| {type: 'queue'; busy: boolean; queued: number}
@@ -65,6 +69,8 @@ export type DashboardAction =
 	| {type: 'fail-armed'; on: boolean}
 	| {type: 'batch-size'; size: number; fixed: boolean}
 	| {type: 'toggle-sql'}
+	/** The table panel switches to the other version's view of the table. */
+	| {type: 'switch-view'}
 	| {type: 'toggle-help'; on?: boolean}
 	| {type: 'traffic'; snapshot: TrafficSnapshot}
 	| {type: 'quitting'};
@@ -79,6 +85,7 @@ export const initialState = (autoplay = false): DashboardState => ({
 	history: [],
 	changed: new Set(),
 	newColumns: [],
+	tableVersion: 'v1',
 	autoplay,
 	paused: false,
 	failArmed: false,
@@ -190,6 +197,10 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 
 		case 'toggle-sql': {
 			return {...state, showRollbackSql: !state.showRollbackSql};
+		}
+
+		case 'switch-view': {
+			return {...state, tableVersion: state.tableVersion === 'v1' ? 'v2' : 'v1'};
 		}
 
 		case 'toggle-help': {

@@ -1,5 +1,7 @@
 /** The slice of the demo table on screen: a handful of rows after a key, never the whole table. */
 export interface UsersWindow {
+	/** The base schema, or a version schema whose view of the table this is. */
+	schema: string;
 	table: string;
 	/** The single-column primary key the window walks. */
 	key: string;
@@ -21,7 +23,8 @@ export const cellId = (key: string, column: string) => `${key}\u0000${column}`;
  */
 export function changedCells(baseline: UsersWindow | undefined, current: UsersWindow): {cells: Set<string>; newColumns: string[]} {
 	const cells = new Set<string>();
-	if (!baseline || baseline.table !== current.table) return {cells, newColumns: []};
+	// Another table, another version's view of it, or nothing to compare with: nothing changed.
+	if (!baseline || baseline.unavailable || baseline.table !== current.table || baseline.schema !== current.schema) return {cells, newColumns: []};
 	const newColumns = current.columns.filter(column => !baseline.columns.includes(column));
 	const before = new Map(baseline.rows.map(row => [row.key, row.cells]));
 	for (const row of current.rows) {
