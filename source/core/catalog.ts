@@ -17,8 +17,11 @@ export interface ColumnInfo {
 
 /** An index, or a constraint, and the columns it covers. */
 export interface DependentInfo {
-	kind: 'index' | 'check' | 'foreign key' | 'referenced by';
+	kind: 'index' | 'check' | 'foreign key' | 'referenced by' | 'view' | 'materialized view' | 'rule' | 'policy' | 'trigger';
+	/** A view's or materialized view's name, schema-qualified; a rule's, policy's or trigger's own. */
 	name: string;
+	/** A view's schema: the previous version schema's views are zdm's own. */
+	schema?: string;
 	columns: string[];
 	/** Index: UNIQUE; a single plain column (no expression, no predicate) can be rebuilt on a shadow column. */
 	unique?: boolean;

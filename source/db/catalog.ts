@@ -60,6 +60,14 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		});
 	}
 
+	for (const row of (await readDependentObjects(db, schema))) {
+		const table = tables.get(row.table);
+		if (!table) continue;
+		const known = table.dependents?.find(d => d.kind === row.kind && d.name === row.name);
+		if (known) known.columns.push(row.column);
+		else (table.dependents ??= []).push({kind: row.kind, name: row.name, columns: [row.column], ...(row.schema ? {schema: row.schema} : {})});
+	}
+
 	const grants = await db.query<{table: string; grantee: string; privilege: string}>(
 		`SELECT c.relname AS table, CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END AS grantee, g.privilege_type AS privilege
 		   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) g
@@ -78,6 +86,32 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		schemaExists: name => schemas.has(name),
 		...(previousVersion ? {previousVersion} : {}),
 	};
+}
+
+/**
+ * Views, materialized views, rules, policies and user triggers that hang on a column, from
+ * pg_depend: PostgreSQL records exactly which columns each of them reads.
+ */
+async function readDependentObjects(db: Queryable, schema: string) {
+	const {rows} = await db.query<{table: string; column: string; kind: DependentInfo['kind']; name: string; schema: string | null}>(
+		`SELECT DISTINCT c.relname AS table, a.attname AS column,
+		        CASE WHEN r.oid IS NOT NULL THEN CASE WHEN r.rulename <> '_RETURN' THEN 'rule' WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END
+		             WHEN p.oid IS NOT NULL THEN 'policy' ELSE 'trigger' END AS kind,
+		        CASE WHEN r.oid IS NOT NULL AND r.rulename = '_RETURN' THEN format('%I.%I', vn.nspname, v.relname)
+		             ELSE COALESCE(r.rulename, p.polname, t.tgname) END AS name,
+		        CASE WHEN r.rulename = '_RETURN' THEN vn.nspname END AS schema
+		   FROM pg_depend d
+		   JOIN pg_class c ON c.oid = d.refobjid JOIN pg_namespace n ON n.oid = c.relnamespace
+		   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
+		   LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+		   LEFT JOIN pg_class v ON v.oid = r.ev_class LEFT JOIN pg_namespace vn ON vn.oid = v.relnamespace
+		   LEFT JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid
+		   LEFT JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid
+		  WHERE d.refclassid = 'pg_class'::regclass AND n.nspname = $1 AND d.refobjsubid > 0 AND c.relkind IN ('r', 'p')
+		    AND (r.oid IS NOT NULL OR p.oid IS NOT NULL OR (t.oid IS NOT NULL AND NOT t.tgisinternal))`,
+		[schema],
+	);
+	return rows;
 }
 
 // node-postgres returns text[] as an array; PGlite may too, but parse the literal if not.
