@@ -74,7 +74,8 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 	const holdAndDrive = async (id: string, open: (options: ExecutorOptions) => Promise<Executor>, file?: PlanFile): Promise<number> => {
 		const holder = await acquireHolder(db, id);
 		try {
-			const executor = await open(executorOptions(flags, signal, holder));
+			// complete: the new application already runs on the version schema; a failing contract must not take it away.
+			const executor = await open({...executorOptions(flags, signal, holder), keepStartedOnContractFailure: command === 'complete'});
 			return await drive(command, executor, io, flags, db, file && (await trafficFor(flags, db, file, executor)));
 		} finally {
 			await holder.release();
@@ -159,8 +160,12 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 
 	stop();
 	if (result?.outcome === 'rolled-back') error = result.error;
+	if (result?.outcome === 'contract-failed') {
+		error = `contract failed and was undone (${result.error}); migration ${plan.id} is still started and both versions work — fix the cause and run zdm-tui complete ${plan.id} again, or zdm-tui rollback ${plan.id}`;
+	}
+
 	summary(io, flags, executor, error, await endTraffic());
-	return executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback' ? ExitCode.rolledBack : ExitCode.ok;
+	return (executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback') || result?.outcome === 'contract-failed' ? ExitCode.rolledBack : ExitCode.ok;
 }
 
 /** With traffic: expand, then let v2 answer a request before the backfill starts, as a deploy would. */
