@@ -169,14 +169,14 @@ export async function tableHash(db: Queryable, table: string, schema = 'public')
 	return `${rows[0]!.count}:${rows[0]!.hash ?? ''}`;
 }
 
-/** Functions zdm left in a schema (names starting with _zdm): there should be none at rest. */
+/** Functions, columns and triggers zdm left in a schema (_zdm…, sync triggers ~zdm…): there should be none at rest. */
 export async function leftovers(db: Queryable, schema = 'public'): Promise<string[]> {
 	const {rows} = await db.query<{name: string}>(
 		`SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname LIKE '\\_zdm%'
 		 UNION ALL SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		  WHERE n.nspname = $1 AND a.attname LIKE '\\_zdm%' AND NOT a.attisdropped AND a.attnum > 0
 		 UNION ALL SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND t.tgname LIKE '\\_zdm%'`,
+		  WHERE n.nspname = $1 AND (t.tgname LIKE '\\_zdm%' OR t.tgname LIKE '~zdm%')`,
 		[schema],
 	);
 	return rows.map(row => row.name);
