@@ -75,7 +75,18 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		[schema],
 	);
 	for (const row of grants.rows) (tables.get(row.table)!.grants ??= []).push({grantee: row.grantee, privilege: row.privilege});
-	const server = await db.query<{version: string; schemas: string[] | string}>("SELECT current_setting('server_version_num') AS version, ARRAY(SELECT nspname::text FROM pg_namespace) AS schemas");
+	const triggers = await db.query<{table: string; name: string; fires: 'O' | 'A' | 'R'}>(
+		`SELECT c.relname AS table, t.tgname AS name, t.tgenabled AS fires
+		   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		  WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname NOT LIKE '~zdm%' AND t.tgname NOT LIKE '\\_zdm%' AND (t.tgtype & 1) = 1
+		  ORDER BY t.tgname`,
+		[schema],
+	);
+	for (const row of triggers.rows) {
+		const table = tables.get(row.table);
+		if (table) (table.triggers ??= []).push({name: row.name, fires: row.fires});
+	}
+	const server = await db.query<{version: string; schemas: string[] | string; super: string}>("SELECT current_setting('server_version_num') AS version, ARRAY(SELECT nspname::text FROM pg_namespace) AS schemas, current_setting('is_superuser') AS super");
 	const schemas = new Set(textArray(server.rows[0]!.schemas));
 	const previousVersion = await readPreviousVersion(db, schema);
 	return {
@@ -84,6 +95,7 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		tables: () => [...tables.keys()],
 		serverVersion: Number(server.rows[0]!.version),
 		schemaExists: name => schemas.has(name),
+		mayReplicate: server.rows[0]!.super === 'on',
 		...(previousVersion ? {previousVersion} : {}),
 	};
 }
