@@ -81,7 +81,8 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 
 	await confirm(io, flags, db, `${command} migration ${shown(target)}`);
 	if (!(await hasStateSchema(db)) || !(await loadMigration(db, target))) throw new ZdmError('bad-input', `no migration ${shown(target)} on this database`, 'see zdm-tui status for the ids');
-	return driveAndRelease(await openStoredMigration(db, target, flags, signal));
+	// complete: the new application already runs on the version schema; a failing contract must not take it away.
+	return driveAndRelease(await openStoredMigration(db, target, flags, signal, {keepStartedOnContractFailure: command === 'complete'}));
 }
 
 async function drive(command: MigrateCommand, executor: Executor, io: Io, flags: CommandFlags, db: Database, traffic?: Traffic): Promise<number> {
@@ -138,8 +139,12 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 
 	stop();
 	if (result?.outcome === 'rolled-back') error = result.error;
+	if (result?.outcome === 'contract-failed') {
+		error = `contract failed and was undone (${result.error}); migration ${plan.id} is still started and both versions work — fix the cause and run zdm-tui complete ${plan.id} again, or zdm-tui rollback ${plan.id}`;
+	}
+
 	summary(io, flags, executor, error, await endTraffic());
-	return executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback' ? ExitCode.rolledBack : ExitCode.ok;
+	return (executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback') || result?.outcome === 'contract-failed' ? ExitCode.rolledBack : ExitCode.ok;
 }
 
 /** With traffic: expand, then let v2 answer a request before the backfill starts, as a deploy would. */

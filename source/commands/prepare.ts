@@ -4,6 +4,7 @@ import {ZdmError} from '../core/errors.js';
 import {hasErrors, lintPlan, type Finding} from '../core/lint/index.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import {validateFragments} from '../core/validate.js';
+import {runChecks} from '../core/checks.js';
 import type {Database} from '../db/database.js';
 import {readCatalog} from '../db/catalog.js';
 import {shortHash} from '../core/sql.js';
@@ -28,6 +29,8 @@ export async function preparePlan(db: Database, path: string, allow: string[] = 
 
 	try {
 		await validateFragments(db, compiled.fragments);
+		// Only once every expression and type is proved may the checks put them into a query.
+		await runChecks(db, compiled.checks);
 	} catch (error) {
 		if (error instanceof ZdmError) throw new ZdmError(error.code, `${path}: ${error.message}`, error.hint);
 		throw error;

@@ -17,8 +17,11 @@ export interface ColumnInfo {
 
 /** An index, or a constraint, and the columns it covers. */
 export interface DependentInfo {
-	kind: 'index' | 'check' | 'foreign key' | 'referenced by';
+	kind: 'index' | 'check' | 'foreign key' | 'referenced by' | 'view' | 'materialized view' | 'rule' | 'policy' | 'trigger';
+	/** A view's or materialized view's name, schema-qualified; a rule's, policy's or trigger's own. */
 	name: string;
+	/** A view's schema: the previous version schema's views are zdm's own. */
+	schema?: string;
 	columns: string[];
 	/** Index: UNIQUE; a single plain column (no expression, no predicate) can be rebuilt on a shadow column. */
 	unique?: boolean;
@@ -35,6 +38,11 @@ export interface TableInfo {
 	primaryKey: string[];
 	/** What else hangs on the columns: dropping a column drops these with it. */
 	dependents?: DependentInfo[];
+	/**
+	 * The table's own row triggers (not zdm's): `fires` is pg_trigger.tgenabled — O (origin, the
+	 * default), A (always), R (replica only); disabled ones are left out.
+	 */
+	triggers?: Array<{name: string; fires: 'O' | 'A' | 'R'}>;
 	/** Table-level privileges, which the version schema's view of the table is given too. */
 	grants?: Array<{grantee: string; privilege: string}>;
 }
@@ -55,6 +63,8 @@ export interface Catalog {
 	serverVersion: number;
 	/** Whether a schema of this name exists in the database. */
 	schemaExists(name: string): boolean;
+	/** Whether this role may set session_replication_role (a superuser): the backfill then fires no user trigger. */
+	mayReplicate?: boolean;
 	/** The newest completed migration's version schema: the old application uses it, contract drops it. */
 	previousVersion?: VersionSchemaInfo;
 }

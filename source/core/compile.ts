@@ -1,4 +1,5 @@
 import type {Catalog, TableInfo} from './catalog.js';
+import type {Check} from './checks.js';
 import {compileAddColumn} from './operations/add-column.js';
 import {compileAlterColumn} from './operations/alter-column.js';
 import {compileCreateIndex} from './operations/create-index.js';
@@ -83,6 +84,8 @@ function mergeFinal(specs: StepSpec[]): StepSpec[] {
 export interface CompiledPlan {
 	plan: Plan;
 	fragments: Fragment[];
+	/** Run over the existing rows (read only) before the first step: see checks.ts. */
+	checks: Check[];
 }
 
 /** Plan file + catalog → steps in expand, migrate, contract order. Pure: touches no database. */
@@ -91,6 +94,7 @@ export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 	const working = workingCopy(catalog);
 	const specs: StepSpec[] = [];
 	const fragments: Fragment[] = [];
+	const checks: Check[] = [];
 	const previousDrop = previousVersionDrop(catalog.previousVersion);
 	// First in the contract's single transaction: the old version's views go before the columns they read.
 	if (previousDrop.length > 0) {
@@ -110,6 +114,7 @@ export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 		const compiled = compileOperation(op, {migrationId: file.id, operation: index, catalog: working, versionSchema});
 		specs.push(...compiled.steps);
 		fragments.push(...compiled.fragments);
+		checks.push(...(compiled.checks ?? []));
 	}
 
 	// The working catalog now holds every table as the new version knows it.
@@ -129,5 +134,6 @@ export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 			fingerprint: shortHash(file.canonical),
 		},
 		fragments,
+		checks,
 	};
 }

@@ -6,7 +6,7 @@ import {defaultLockPolicy, findBlockers, isConnectionLoss, type LockPolicy} from
 import {openPlan, openStoredPlan} from './open-plan.js';
 import {isActive, type MigrationPhase} from './phase.js';
 import {nextStep, type Plan, type Step} from './plan.js';
-import {rollbackAfterFailure, rollbackExecuted} from './rollback.js';
+import {rollbackAfterFailure, rollbackExecuted, undoContract} from './rollback.js';
 import {runStep, type StepContext} from './step-run.js';
 
 export interface ExecutorOptions {
@@ -22,12 +22,20 @@ export interface ExecutorOptions {
 	/** Runs before every step and rollback: e.g. proving we still hold the database. */
 	beforeStep?: () => Promise<void>;
 	schema?: string;
+	/**
+	 * `complete` of a started migration: a failing contract step undoes only the contract and
+	 * leaves the migration started, since the new application already uses its version schema.
+	 * Otherwise (run, the dashboard) any failure rolls back everything.
+	 */
+	keepStartedOnContractFailure?: boolean;
 }
 
 export type StepOutcome =
 	| {outcome: 'executed'; step: Step}
 	| {outcome: 'complete'}
-	| {outcome: 'rolled-back'; step: Step; error: string};
+	| {outcome: 'rolled-back'; step: Step; error: string}
+	/** keepStartedOnContractFailure: the contract failed and was undone; the migration is still started. */
+	| {outcome: 'contract-failed'; step: Step; error: string};
 
 /**
  * WHY stop rather than roll back when the connection drops? The server has already rolled back
@@ -165,8 +173,10 @@ export class Executor {
 			step.status = 'failed';
 			step.durationMs = performance.now() - started;
 			this.emit({type: 'step-failed', step, error: message});
+			const keepStarted = this.options.keepStartedOnContractFailure === true && step.phase === 'CONTRACTING';
 			try {
-				await rollbackAfterFailure(this.context, step, message);
+				if (keepStarted) await undoContract(this.context, step, message);
+				else await rollbackAfterFailure(this.context, step, message);
 			} catch (rollbackError) {
 				if (isConnectionLoss(rollbackError)) throw connectionLost(rollbackError, `the rollback after step ${step.number} failed (${message})`);
 				throw rollbackError;
@@ -174,7 +184,7 @@ export class Executor {
 				this.busy = false;
 			}
 
-			return {outcome: 'rolled-back', step, error: message};
+			return {outcome: keepStarted ? 'contract-failed' : 'rolled-back', step, error: message};
 		}
 
 		this.busy = false;

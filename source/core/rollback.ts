@@ -41,6 +41,36 @@ export async function rollbackExecuted(run: StepContext): Promise<void> {
 	});
 }
 
+/**
+ * After a contract step failed with `keepStarted`: undo only the contract, so the migration is
+ * exactly as `start` left it (MIGRATING, both versions working) and `complete` can be run again,
+ * or `rollback`. The failed step's own transaction is already rolled back by the server.
+ */
+export async function undoContract(run: StepContext, step: Step, message: string): Promise<void> {
+	if (step.kind === 'concurrent' || step.kind === 'backfill') await undo(run.sql, step);
+	step.status = 'pending';
+	await run.db.transaction(async tx => {
+		await run.db.state.saveStepStatus(tx, run.plan.id, step);
+		await run.history(tx, {phase: 'FAILED', message: `Step ${step.number} failed: ${message}; the contract is undone and the migration stays started`, durationMs: step.durationMs});
+	});
+	const done = run.plan.steps.filter(other => other.phase === 'CONTRACTING' && other.status === 'executed').reverse();
+	for (const other of done) {
+		const started = performance.now();
+		await inTransactionOrNot(run, other, async tx => {
+			other.status = 'pending';
+			other.durationMs = performance.now() - started;
+			await run.db.state.saveStepStatus(tx, run.plan.id, other);
+			await run.history(tx, {phase: 'ROLLBACK', message: `Undone until complete runs again: ${other.description}`, durationMs: other.durationMs});
+		});
+		run.emit({type: 'step-rolled-back', step: other, durationMs: other.durationMs ?? 0});
+	}
+
+	await run.db.transaction(async tx => {
+		await run.db.state.savePhase(tx, run.plan.id, 'MIGRATING');
+		run.setPhase('MIGRATING');
+	});
+}
+
 async function inTransactionOrNot(run: StepContext, step: Step, mark: (tx: Queryable) => Promise<void>) {
 	if (step.kind === 'concurrent') {
 		await undo(run.sql, step);

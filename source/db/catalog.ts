@@ -60,6 +60,14 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		});
 	}
 
+	for (const row of (await readDependentObjects(db, schema))) {
+		const table = tables.get(row.table);
+		if (!table) continue;
+		const known = table.dependents?.find(d => d.kind === row.kind && d.name === row.name);
+		if (known) known.columns.push(row.column);
+		else (table.dependents ??= []).push({kind: row.kind, name: row.name, columns: [row.column], ...(row.schema ? {schema: row.schema} : {})});
+	}
+
 	const grants = await db.query<{table: string; grantee: string; privilege: string}>(
 		`SELECT c.relname AS table, CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END AS grantee, g.privilege_type AS privilege
 		   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) g
@@ -67,7 +75,18 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		[schema],
 	);
 	for (const row of grants.rows) (tables.get(row.table)!.grants ??= []).push({grantee: row.grantee, privilege: row.privilege});
-	const server = await db.query<{version: string; schemas: string[] | string}>("SELECT current_setting('server_version_num') AS version, ARRAY(SELECT nspname::text FROM pg_namespace) AS schemas");
+	const triggers = await db.query<{table: string; name: string; fires: 'O' | 'A' | 'R'}>(
+		`SELECT c.relname AS table, t.tgname AS name, t.tgenabled AS fires
+		   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		  WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname NOT LIKE '~zdm%' AND t.tgname NOT LIKE '\\_zdm%' AND (t.tgtype & 1) = 1
+		  ORDER BY t.tgname`,
+		[schema],
+	);
+	for (const row of triggers.rows) {
+		const table = tables.get(row.table);
+		if (table) (table.triggers ??= []).push({name: row.name, fires: row.fires});
+	}
+	const server = await db.query<{version: string; schemas: string[] | string; super: string}>("SELECT current_setting('server_version_num') AS version, ARRAY(SELECT nspname::text FROM pg_namespace) AS schemas, current_setting('is_superuser') AS super");
 	const schemas = new Set(textArray(server.rows[0]!.schemas));
 	const previousVersion = await readPreviousVersion(db, schema);
 	return {
@@ -76,8 +95,35 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		tables: () => [...tables.keys()],
 		serverVersion: Number(server.rows[0]!.version),
 		schemaExists: name => schemas.has(name),
+		mayReplicate: server.rows[0]!.super === 'on',
 		...(previousVersion ? {previousVersion} : {}),
 	};
+}
+
+/**
+ * Views, materialized views, rules, policies and user triggers that hang on a column, from
+ * pg_depend: PostgreSQL records exactly which columns each of them reads.
+ */
+async function readDependentObjects(db: Queryable, schema: string) {
+	const {rows} = await db.query<{table: string; column: string; kind: DependentInfo['kind']; name: string; schema: string | null}>(
+		`SELECT DISTINCT c.relname AS table, a.attname AS column,
+		        CASE WHEN r.oid IS NOT NULL THEN CASE WHEN r.rulename <> '_RETURN' THEN 'rule' WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END
+		             WHEN p.oid IS NOT NULL THEN 'policy' ELSE 'trigger' END AS kind,
+		        CASE WHEN r.oid IS NOT NULL AND r.rulename = '_RETURN' THEN format('%I.%I', vn.nspname, v.relname)
+		             ELSE COALESCE(r.rulename, p.polname, t.tgname) END AS name,
+		        CASE WHEN r.rulename = '_RETURN' THEN vn.nspname END AS schema
+		   FROM pg_depend d
+		   JOIN pg_class c ON c.oid = d.refobjid JOIN pg_namespace n ON n.oid = c.relnamespace
+		   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
+		   LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+		   LEFT JOIN pg_class v ON v.oid = r.ev_class LEFT JOIN pg_namespace vn ON vn.oid = v.relnamespace
+		   LEFT JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid
+		   LEFT JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid
+		  WHERE d.refclassid = 'pg_class'::regclass AND n.nspname = $1 AND d.refobjsubid > 0 AND c.relkind IN ('r', 'p')
+		    AND (r.oid IS NOT NULL OR p.oid IS NOT NULL OR (t.oid IS NOT NULL AND NOT t.tgisinternal))`,
+		[schema],
+	);
+	return rows;
 }
 
 // node-postgres returns text[] as an array; PGlite may too, but parse the literal if not.
@@ -135,14 +181,14 @@ export async function tableHash(db: Queryable, table: string, schema = 'public')
 	return `${rows[0]!.count}:${rows[0]!.hash ?? ''}`;
 }
 
-/** Functions zdm left in a schema (names starting with _zdm): there should be none at rest. */
+/** Functions, columns and triggers zdm left in a schema (_zdm…, sync triggers ~zdm…): there should be none at rest. */
 export async function leftovers(db: Queryable, schema = 'public'): Promise<string[]> {
 	const {rows} = await db.query<{name: string}>(
 		`SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname LIKE '\\_zdm%'
 		 UNION ALL SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		  WHERE n.nspname = $1 AND a.attname LIKE '\\_zdm%' AND NOT a.attisdropped AND a.attnum > 0
 		 UNION ALL SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND t.tgname LIKE '\\_zdm%'`,
+		  WHERE n.nspname = $1 AND (t.tgname LIKE '\\_zdm%' OR t.tgname LIKE '~zdm%')`,
 		[schema],
 	);
 	return rows.map(row => row.name);

@@ -98,10 +98,10 @@ export async function openMigration(db: Database, options: OpenMigrationOptions)
 }
 
 /** A migration already stored on this database, by id alone (complete, rollback). */
-export async function openStoredMigration(db: Database, id: string, flags: MigrationFlags, signal: AbortSignal): Promise<Pick<OpenMigration, 'executor' | 'release'>> {
+export async function openStoredMigration(db: Database, id: string, flags: MigrationFlags, signal: AbortSignal, options: Partial<ExecutorOptions> = {}): Promise<Pick<OpenMigration, 'executor' | 'release'>> {
 	const holder = await acquireHolder(db, id);
 	try {
-		return {executor: await Executor.resume(db, id, executorOptions(flags, signal, holder)), release: async () => holder.release()};
+		return {executor: await Executor.resume(db, id, {...executorOptions(flags, signal, holder), ...options}), release: async () => holder.release()};
 	} catch (error) {
 		await holder.release();
 		throw error;

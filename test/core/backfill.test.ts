@@ -32,7 +32,9 @@ describe.each(backends())('the backfill on %s', backend => {
 		await db.query('DELETE FROM users WHERE id % 7 = 0 OR id BETWEEN 300 AND 420');
 		await db.query('CREATE TABLE backfill_log (id bigint NOT NULL, pid int NOT NULL)');
 		await db.script(`CREATE FUNCTION log_backfill() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO backfill_log VALUES (NEW.id, pg_backend_pid()); RETURN NEW; END $$;
-			CREATE TRIGGER log_backfill AFTER UPDATE ON users FOR EACH ROW WHEN (current_setting('zdm.backfill', true) = 'on') EXECUTE FUNCTION log_backfill();`);
+			CREATE TRIGGER log_backfill AFTER UPDATE ON users FOR EACH ROW WHEN (current_setting('zdm.backfill', true) = 'on') EXECUTE FUNCTION log_backfill();
+			-- ALWAYS: the backfill runs with session_replication_role = replica, where ordinary triggers stay quiet.
+			ALTER TABLE users ENABLE ALWAYS TRIGGER log_backfill;`);
 		const {rows: counted} = await db.query<{count: number}>('SELECT count(*)::int AS count FROM users');
 		return counted[0]!.count;
 	}

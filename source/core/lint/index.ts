@@ -23,6 +23,8 @@ import {validateInSameTransaction} from './rules/validate-in-same-transaction.js
 import {workAfterAccessExclusive} from './rules/work-after-access-exclusive.js';
 import {cannotRunInTransaction} from './rules/cannot-run-in-transaction.js';
 import {disableTriggerAll} from './rules/disable-trigger-all.js';
+import {backfillFiresTriggers} from './rules/backfill-fires-triggers.js';
+import {narrowingAlterColumn} from './rules/narrowing-alter-column.js';
 import {narrowingTypeChange} from './rules/narrowing-type-change.js';
 import {requireConcurrentDetach} from './rules/require-concurrent-detach.js';
 import {requireConcurrentRefresh} from './rules/require-concurrent-refresh.js';
@@ -44,6 +46,8 @@ export const rules: Rule[] = [
 	sqlWithoutDown,
 	// Operations and raw SQL.
 	notNullWithoutDefault,
+	narrowingAlterColumn,
+	backfillFiresTriggers,
 	preferJsonb,
 	addColumnGenerated,
 	// Raw SQL, read by PostgreSQL's parser.

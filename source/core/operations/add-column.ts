@@ -8,6 +8,12 @@ import {constraintSteps, notNullCheck, type PendingConstraint} from './constrain
 import {checkExpression, enclosed, requireColumn, requireNoColumn, requireSingleKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
 
+// A literal, optionally cast to a plain type name: 'x', 42, -1.5, true, 'active'::text, '0'::numeric(10,2).
+// Kept this narrow on purpose: anything else may be volatile and keeps the batched backfill.
+const constantDefault = /^\s*(?:'(?:[^']|'')*'|[+-]?\d+(?:\.\d+)?|true|false)(?:\s*::\s*[a-z_][a-z0-9_]*(?: [a-z_][a-z0-9_]*)*(?:\s*\(\s*\d+(?:\s*,\s*\d+)?\s*\))?)?\s*$/i;
+
+export const isConstant = (expression: string) => constantDefault.test(expression);
+
 /**
  * add_column: expand adds the column nullable (instant) with a trigger that fills it for rows the
  * old application writes; migrate backfills existing rows; contract applies NOT NULL, checks,
@@ -30,8 +36,11 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 	const target = qualified(table.schema, table.name);
 	const col = ident(column.name);
 	const fragments: Fragment[] = [];
+	// A literal default with no `up` is PostgreSQL's own instant default (11+): existing rows read it
+	// from the catalog, nothing is written, so there is nothing to backfill.
+	const instant = up === undefined && defaultValue !== undefined && isConstant(defaultValue);
 	// The value existing rows receive: from `up`, else the default (as PostgreSQL would give them).
-	const fill = up ?? defaultValue;
+	const fill = instant ? undefined : (up ?? defaultValue);
 	// Every type from the plan file is proved a type, even where no expression uses it.
 	fragments.push({what: `${at}.column.type`, table: structuredClone(table), expression: 'NULL', castTo: column.type});
 	if (up !== undefined) fragments.push({what: `${at}.up`, table: physicalTable(table), expression: up, castTo: column.type});
@@ -45,20 +54,22 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 	}
 
 	const steps: StepSpec[] = [];
-	const expand: string[] = [`ALTER TABLE ${target} ADD COLUMN ${col} ${column.type}`];
+	const expand: string[] = [`ALTER TABLE ${target} ADD COLUMN ${col} ${column.type}${instant ? ` DEFAULT ${enclosed(defaultValue)}` : ''}`];
 	// Without `up`, the default can apply to new rows at once; with `up`, it waits for contract so
 	// the trigger can tell a row that left the column out (NULL) from one that set it.
 	const defaultNow = defaultValue !== undefined && up === undefined;
-	if (defaultNow) expand.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(defaultValue)}`);
+	if (defaultNow && !instant) expand.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(defaultValue)}`);
 	steps.push({
 		phase: 'EXPANDING',
 		operation: ctx.operation,
 		kind: 'ddl',
 		table: table.name,
-		description: `Add column "${column.name}" ${column.type} (nullable for now) to "${table.name}"`,
+		description: `Add column "${column.name}" ${column.type}${instant ? ` DEFAULT ${defaultValue.trim().slice(0, 30)}` : ''} (nullable for now) to "${table.name}"`,
 		forward: expand,
 		rollback: [`ALTER TABLE ${target} DROP COLUMN IF EXISTS ${col}`],
-		why: 'Adding a nullable column without a default only touches the catalog: no rewrite, a lock held for an instant.',
+		why: instant
+			? 'A constant default is stored once in the catalog and read by every existing row: no rewrite, no backfill, a lock held for an instant.'
+			: 'Adding a nullable column without a default only touches the catalog: no rewrite, a lock held for an instant.',
 	});
 
 	// WHY only the old version's writes, and on UPDATE too? The old application does not know the

@@ -4,6 +4,8 @@ import type {StepSpec} from '../plan.js';
 import {ident, ownedName, qualified} from '../sql.js';
 import {compileDuplication} from './duplicate.js';
 import {physicalTable} from '../catalog.js';
+import {conversionCheck, nullCheck, type Check} from '../checks.js';
+import {isSafeWidening} from '../type-change.js';
 import {checkExpression, enclosed, requireColumn, requireNoColumn, requireTable, requireUnchanged, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {renameAtContract} from './rename-column.js';
 
@@ -51,7 +53,11 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 			},
 			ctx,
 		);
-		return {steps: duplicated.steps, fragments: [...duplicated.fragments, ...defaultFragments]};
+		// What contract or the backfill would find only after a full pass, found now over the rows as they are.
+		const checks: Check[] = [];
+		if (body.up === undefined && !isSafeWidening(old.type, type)) checks.push(conversionCheck(`${at}.type`, table, old.name, old.type, type));
+		if (body.up === undefined && notNull && !old.notNull) checks.push(nullCheck(`${at}.nullable`, table, old.name));
+		return {steps: duplicated.steps, fragments: [...duplicated.fragments, ...defaultFragments], checks};
 	}
 
 	const target = qualified(table.schema, table.name);

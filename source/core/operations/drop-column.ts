@@ -2,7 +2,7 @@ import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
 import {ident, qualified} from '../sql.js';
 import {physicalTable} from '../catalog.js';
-import {checkExpression, requireColumn, requireTable, requireUnchanged, type CompileContext, type Compiled} from './operation.js';
+import {checkExpression, requireColumn, requireNoDependentObjects, requireTable, requireUnchanged, type CompileContext, type Compiled} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
 
 /**
@@ -15,6 +15,7 @@ export function compileDropColumn(body: OperationBody<'drop_column'>, ctx: Compi
 	const table = requireTable(ctx, body.table, at);
 	const old = requireColumn(table, body.column, `${at}.column`);
 	requireUnchanged(old, `${at}.column`);
+	requireNoDependentObjects(ctx, table, old.name, `${at}.column`, 'drops');
 	const target = qualified(table.schema, table.name);
 	const col = ident(old.name);
 	const steps: StepSpec[] = [];

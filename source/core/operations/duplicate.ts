@@ -4,7 +4,7 @@ import {physicalTable, type ColumnInfo, type TableInfo} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
 import {ident, ownedName, qualified, shown} from '../sql.js';
 import {constraintSteps, notNullCheck} from './constraints.js';
-import {enclosed, requireSingleKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {dependentObjectKinds, enclosed, requireNoDependentObjects, requireSingleKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, byWriter, rowTrigger} from './triggers.js';
 
 export interface Duplication {
@@ -80,9 +80,10 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	];
 	// Dropping the old column drops what hangs on it. Plain single-column indexes (and the UNIQUE
 	// constraints they back) are rebuilt on the shadow column; anything else is refused up front.
+	requireNoDependentObjects(ctx, table, old.name, d.at, 'replaces with a column of the new type');
 	const carried: Array<{tmp: string; name: string; constraint?: string}> = [];
 	for (const dependent of table.dependents ?? []) {
-		if (!dependent.columns.includes(old.name)) continue;
+		if (!dependent.columns.includes(old.name) || dependentObjectKinds.has(dependent.kind)) continue;
 		if (dependent.kind !== 'index' || !dependent.simple || dependent.primary) {
 			throw badInput(
 				`${d.at}: ${shown(old.name)} is part of ${dependent.kind} ${shown(dependent.name)}${dependent.kind === 'index' ? ' (not a plain single-column index)' : ''}, which dropping the old column would lose`,

@@ -1,4 +1,5 @@
-import type {Catalog, ColumnInfo, TableInfo} from '../catalog.js';
+import type {Catalog, ColumnInfo, DependentInfo, TableInfo} from '../catalog.js';
+import type {Check} from '../checks.js';
 import {badInput} from '../errors.js';
 import type {StepSpec} from '../plan.js';
 import {checkIdentifier, shown} from '../sql.js';
@@ -33,6 +34,8 @@ export interface Fragment {
 export interface Compiled {
 	steps: StepSpec[];
 	fragments: Fragment[];
+	/** Questions about the existing rows that must find none before the first step (checks.ts). */
+	checks?: Check[];
 }
 
 export function requireTable(ctx: CompileContext, name: string, at: string): TableInfo {
@@ -97,3 +100,22 @@ export function checkExpression(expression: string, at: string): string {
  * own, so nothing in it can reach the statement around it (`'x', DROP username` stays one value).
  */
 export const enclosed = (expression: string) => (/[\n\r]|--|\/\*/.test(expression) ? `(\n${expression}\n)` : `(${expression})`);
+
+/** Objects over a column that are not part of the table: they are named, never carried over. */
+export const dependentObjectKinds = new Set<DependentInfo['kind']>(['view', 'materialized view', 'rule', 'policy', 'trigger']);
+
+/**
+ * Contract drops or retypes `column`: whatever PostgreSQL would drop with it, or refuse to drop it
+ * for (views, materialized views, rules, policies, triggers on it), is named now, before anything
+ * runs. The previous version schema's views are zdm's own and go first in the same contract.
+ */
+export function requireNoDependentObjects(ctx: CompileContext, table: TableInfo, column: string, at: string, change: string) {
+	const dependent = (table.dependents ?? []).find(
+		d => dependentObjectKinds.has(d.kind) && d.columns.includes(column) && !(d.schema !== undefined && d.schema === ctx.catalog.previousVersion?.name),
+	);
+	if (!dependent) return;
+	throw badInput(
+		`${at}: ${dependent.kind} ${shown(dependent.name, 60)} depends on ${shown(table.name)}.${shown(column)}, which contract ${change}`,
+		`drop it in a migration of its own first, and create it again over the new shape after complete`,
+	);
+}

@@ -63,10 +63,18 @@ ${fromOld}
 	END IF;`;
 }
 
+/**
+ * The sync trigger's name. PostgreSQL fires a table's BEFORE row triggers in name order (bytes):
+ * '~' sorts after every letter, digit and '_', so the user's own BEFORE triggers (a normaliser,
+ * an updated_at) run first and zdm copies the final NEW. Only a name beginning with '~' or a
+ * non-ASCII character would sort after it.
+ */
+export const syncTriggerPrefix = '~zdm';
+
 /** A BEFORE INSERT OR UPDATE row trigger with the given plpgsql body, and its exact undo. */
 export function rowTrigger(migrationId: string, operation: number, table: TableInfo, body: string, writer: Writer, versionSchema: string): TriggerSql {
-	const name = ownedName('_zdm', table.name, migrationId, String(operation));
-	const fn = qualified(table.schema, name);
+	const name = ownedName(syncTriggerPrefix, table.name, migrationId, String(operation));
+	const fn = qualified(table.schema, ownedName('_zdm', table.name, migrationId, String(operation)));
 	return {
 		name,
 		create: [
