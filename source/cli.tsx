@@ -34,6 +34,9 @@ const cli = meow(
     --max-lock-wait MS    give up after retrying this long (default 60000)
     --batch-size N        fix the backfill batch size (default: adapts to ~50 ms batches)
     --backfill-workers N  sessions filling batches at once on a server (default 2)
+    --replica URL         a streaming replica to keep within --max-lag: the backfill waits
+                          between batches while it replays too far behind (repeatable)
+    --max-lag MS          longest replica replay lag the backfill goes on with (default 1000)
     --traffic RATE        simulate the old (v1) and new (v2) application, RATE requests/s
                           each, and report errors, latency and a zero-downtime verdict
                           (run/start: off by default; dashboard: 20; 0 turns it off)
@@ -65,6 +68,8 @@ const cli = meow(
 			maxLockWait: {type: 'number'},
 			batchSize: {type: 'number'},
 			backfillWorkers: {type: 'number'},
+			replica: {type: 'string', isMultiple: true, default: []},
+			maxLag: {type: 'number'},
 			autoplay: {type: 'boolean', default: false},
 			speed: {type: 'number'},
 			traffic: {type: 'number'},

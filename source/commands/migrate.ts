@@ -4,12 +4,14 @@ import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import {shown} from '../core/sql.js';
+import {checkReplica, openReplica} from '../db/replica.js';
 import {acquireHolder, ensureStateSchema, hasStateSchema, loadMigration, type Holder} from '../db/state.js';
-import {formatEvent, formatFinding, seconds} from './format.js';
+import {formatEvent, formatFinding, seconds, throttleLine} from './format.js';
 import type {Io} from './io.js';
 import type {CommandFlags} from './options.js';
 import {preparePlan, refuseOnLintErrors, startedMigration} from './prepare.js';
 import type {Traffic} from '../traffic/traffic.js';
+import type {ReplicaPort, ThrottleFigures} from '../core/replica-lag.js';
 
 export type MigrateCommand = 'run' | 'start' | 'complete' | 'rollback';
 
@@ -21,12 +23,14 @@ async function confirm(io: Io, flags: CommandFlags, db: Database, what: string) 
 	if (!(await io.ask(`${what} on ${db.label}?`))) throw new ZdmError('bad-input', 'not confirmed; nothing changed', 'answer y, or pass --yes');
 }
 
-function executorOptions(flags: CommandFlags, signal: AbortSignal, holder: Holder): ExecutorOptions {
+function executorOptions(flags: CommandFlags, signal: AbortSignal, holder: Holder, replicas: ReplicaPort[]): ExecutorOptions {
 	return {
 		beforeStep: async () => holder.verify(),
 		failAt: flags.failAt,
 		batchSize: flags.batchSize,
 		backfillWorkers: flags.backfillWorkers,
+		replicas,
+		maxLagMs: flags.maxLag,
 		signal,
 		lock: {
 			...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),
@@ -35,11 +39,22 @@ function executorOptions(flags: CommandFlags, signal: AbortSignal, holder: Holde
 	};
 }
 
+/** What the replica lag throttle did in this run, over its backfill steps. */
+type ThrottleSeen = Map<number, Omit<ThrottleFigures, 'waits'> & {waits: number; throttled: boolean}>;
+
 /** Print events as they come: JSON lines, or one human line per step and a progress line now and then. */
-function report(executor: Executor, io: Io, json: boolean) {
+function report(executor: Executor, io: Io, json: boolean, throttle: ThrottleSeen) {
 	let lastBatchLine = 0;
 	const total = executor.plan.steps.length;
 	return executor.on(event => {
+		if (event.type === 'replica-lag') {
+			const seen = throttle.get(event.step.number) ?? {maxLagMs: event.maxLagMs, peakLagMs: 0, waitedMs: 0, waits: 0, throttled: false};
+			const worst = Math.max(0, ...event.replicas.map(replica => replica.lagMs ?? 0));
+			if (!json && event.throttled !== seen.throttled) io.out(event.throttled ? `… backfill waits: ${lagLine(event.replicas)} (limit ${seconds(event.maxLagMs)})` : `… replicas within ${seconds(event.maxLagMs)} again; the backfill goes on (waited ${seconds(event.waitedMs)} so far)`);
+			throttle.set(event.step.number, {maxLagMs: event.maxLagMs, peakLagMs: Math.max(seen.peakLagMs, worst), waitedMs: event.waitedMs, waits: seen.waits + (event.throttled && !seen.throttled ? 1 : 0), throttled: event.throttled});
+		}
+
+		if (event.type === 'replicas-unthrottled' && !json) io.err(`warning: ${replicaList(event.replicas)} stream${event.replicas.length === 1 ? 's' : ''} from this database and nothing keeps ${event.replicas.length === 1 ? 'it' : 'them'} within a lag — give --replica URL (and --max-lag MS) to throttle the backfill for ${event.replicas.length === 1 ? 'it' : 'them'}`);
 		if (json) {
 			io.out(JSON.stringify(event.type === 'history' ? {type: 'history', ...event.entry} : 'step' in event ? {...event, step: {number: event.step.number, phase: event.step.phase, description: event.step.description, status: event.step.status}} : event));
 			return;
@@ -58,6 +73,16 @@ function report(executor: Executor, io: Io, json: boolean) {
 	});
 }
 
+const replicaList = (replicas: string[]) => `${replicas.length === 1 ? 'a replica' : `${replicas.length} replicas`} (${replicas.join(', ')})`;
+
+/** "replica lag 2.3 s on host:5433/app", or which replica could not be read. */
+function lagLine(replicas: Array<{replica: string; lagMs?: number; error?: string}>): string {
+	const unreadable = replicas.find(replica => replica.lagMs === undefined);
+	if (unreadable) return `replica ${unreadable.replica} cannot be read (${unreadable.error ?? 'no answer'})`;
+	const worst = replicas.reduce((a, b) => ((b.lagMs ?? 0) > (a.lagMs ?? 0) ? b : a));
+	return `replica lag ${seconds(worst.lagMs ?? 0)} on ${worst.replica}`;
+}
+
 /** --traffic: v1 and v2 derived from the plan; loaded only when asked for. */
 async function trafficFor(flags: CommandFlags, db: Database, file: PlanFile, executor: Executor): Promise<Traffic | undefined> {
 	if (!flags.traffic) return undefined;
@@ -70,14 +95,18 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		throw new ZdmError('bad-input', `--traffic works with run and start, not ${command}`, 'drop --traffic, or give run or start a plan file');
 	}
 
+	// Every replica answers and is one, before anything changes.
+	await Promise.all((flags.replica ?? []).map(async url => checkReplica(url)));
 	/** Hold the database for this migration while the executor `open` makes runs; traffic needs the plan file. */
 	const holdAndDrive = async (id: string, open: (options: ExecutorOptions) => Promise<Executor>, file?: PlanFile): Promise<number> => {
+		const replicas = (flags.replica ?? []).map(url => openReplica(url));
 		const holder = await acquireHolder(db, id);
 		try {
-			const executor = await open(executorOptions(flags, signal, holder));
+			const executor = await open(executorOptions(flags, signal, holder, replicas));
 			return await drive(command, executor, io, flags, db, file && (await trafficFor(flags, db, file, executor)));
 		} finally {
 			await holder.release();
+			await Promise.all(replicas.map(async replica => replica.close()));
 		}
 	};
 
@@ -106,7 +135,8 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 }
 
 async function drive(command: MigrateCommand, executor: Executor, io: Io, flags: CommandFlags, db: Database, traffic?: Traffic): Promise<number> {
-	const stop = report(executor, io, flags.json);
+	const throttle: ThrottleSeen = new Map();
+	const stop = report(executor, io, flags.json, throttle);
 	// v1 runs from the start, v2 from the end of expand; run retires v1 as contract starts.
 	traffic?.start();
 	const unfollow = traffic?.follow(executor, {retireBeforeContract: command === 'run'});
@@ -153,13 +183,13 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 	} catch (caught) {
 		if (caught instanceof ZdmError) error = caught.oneLine();
 		stop();
-		summary(io, flags, executor, error, await endTraffic());
+		summary(io, flags, executor, error, await endTraffic(), throttle);
 		throw caught;
 	}
 
 	stop();
 	if (result?.outcome === 'rolled-back') error = result.error;
-	summary(io, flags, executor, error, await endTraffic());
+	summary(io, flags, executor, error, await endTraffic(), throttle);
 	return executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback' ? ExitCode.rolledBack : ExitCode.ok;
 }
 
@@ -179,13 +209,16 @@ interface TrafficReport {
 	lines: string[];
 }
 
-function summary(io: Io, flags: CommandFlags, executor: Executor, error: string | undefined, traffic?: TrafficReport) {
+function summary(io: Io, flags: CommandFlags, executor: Executor, error: string | undefined, traffic: TrafficReport | undefined, throttle: ThrottleSeen) {
 	const {plan} = executor;
 	const progress = Math.round(progressPct(plan) * 10) / 10;
+	const replicaLag = [...throttle].map(([step, {throttled: _, ...figures}]) => ({step, ...figures, peakLagMs: Math.round(figures.peakLagMs), waitedMs: Math.round(figures.waitedMs)}));
 	if (flags.json) {
-		io.out(JSON.stringify({type: 'summary', id: plan.id, title: plan.title, phase: plan.phase, progress, steps: plan.steps.map(s => ({number: s.number, phase: s.phase, status: s.status})), ...(error ? {error} : {}), ...(traffic ? {traffic: traffic.json} : {})}));
+		io.out(JSON.stringify({type: 'summary', id: plan.id, title: plan.title, phase: plan.phase, progress, steps: plan.steps.map(s => ({number: s.number, phase: s.phase, status: s.status})), ...(error ? {error} : {}), ...(replicaLag.length > 0 ? {replicaLag} : {}), ...(traffic ? {traffic: traffic.json} : {})}));
 	} else {
 		io.out(`${plan.id}: ${plan.phase}, ${progress.toFixed(0)} %${error ? ` — ${error}` : ''}`);
+		for (const figures of replicaLag) io.out(throttleLine(figures.step, figures));
 		for (const line of traffic?.lines ?? []) io.out(line);
 	}
 }
+

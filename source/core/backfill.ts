@@ -5,7 +5,9 @@ import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {withLockRetry, type LockPolicy} from './lock-retry.js';
 import type {Step} from './plan.js';
+import {attachedReplicas, ReplicaThrottle, type ReplicaPort} from './replica-lag.js';
 import {qualified} from './sql.js';
+import {addThrottleFigures, ensureThrottleTable} from '../db/replica-lag-state.js';
 
 export interface BackfillControl {
 	/** Rows per batch now; the backfill adapts it toward targetBatchMs unless fixed. */
@@ -37,6 +39,16 @@ export const defaultTargetBatchMs = (concurrent: boolean) => (concurrent ? 50 : 
  * CPU from the application.
  */
 export const defaultServerWorkers = 2;
+/** The replicas a backfill keeps within a lag, and whether zdm has warned about unthrottled ones. */
+export interface ReplicaLagPolicy {
+	replicas: ReplicaPort[];
+	maxLagMs: number;
+	/** Warn once per process that the primary streams to replicas nobody throttles for. */
+	warnedUnthrottled: boolean;
+}
+
+/** WHY 1 s by default? gh-ost's default (--max-lag-millis 1500) is of that order: reads on a replica stay fresh enough, and short bursts of lag do not stop the backfill. */
+export const defaultMaxLagMs = 1000;
 export const minBatch = 100;
 export const maxBatch = 100_000;
 
@@ -52,6 +64,7 @@ export interface BackfillRun {
 	step: Step;
 	lock: LockPolicy;
 	control: BackfillControl;
+	replicaLag: ReplicaLagPolicy;
 	/** Fail after the first batch has committed, to prove a half-done backfill rolls back. */
 	injectFailure: boolean;
 	emit: (event: ExecutorEvent) => void;
@@ -101,6 +114,28 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 	const doneAtStart = rowsDone;
 	const started = performance.now();
 	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
+
+	const throttle = await replicaThrottle(run);
+	let savedThrottle = {waitedMs: 0, waits: 0};
+	/** Store what the throttle did since the last save, for `status`. */
+	const saveThrottle = async () => {
+		if (!throttle) return;
+		const figures = throttle.figures();
+		const delta = {...figures, waitedMs: figures.waitedMs - savedThrottle.waitedMs, waits: figures.waits - savedThrottle.waits};
+		savedThrottle = figures;
+		await addThrottleFigures(db, run.migrationId, step.number, delta);
+	};
+
+	const interrupted = () => new ZdmError('interrupted', `interrupted during the backfill of step ${step.number}; its finished batches are saved`, 'run the same command again to resume');
+	/** The dashboard's pause, then the replicas' lag; a wait for either looks at the other again. */
+	const mayGoOn = async () => {
+		for (;;) {
+			await control.gate?.();
+			if (!throttle || (await throttle.admit())) return;
+			await saveThrottle();
+			if (control.signal?.aborted) throw interrupted();
+		}
+	};
 
 	const holes = unrecordedRanges(recorded);
 	const last = recorded.at(-1);
@@ -153,8 +188,9 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 			// keypresses and timers (the simulated application) wait for the whole backfill.
 			await new Promise(resolve => setImmediate(resolve));
 			if (stopping) return;
-			if (control.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the backfill of step ${step.number}; its finished batches are saved`, 'run the same command again to resume');
-			await control.gate?.();
+			if (control.signal?.aborted) throw interrupted();
+			await mayGoOn();
+			if (stopping) return;
 			const batch = await claim(query);
 			if (!batch) return;
 			const batchStarted = performance.now();
@@ -206,5 +242,35 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 		if (failed) throw failed.reason;
 	} finally {
 		await Promise.all(sessions.map(async session => session?.release()));
+		if (throttle) {
+			throttle.reportNow();
+			await saveThrottle().catch(() => {});
+		}
 	}
+}
+
+/**
+ * A throttle when replicas were given; without, a warning (once) when the primary streams to
+ * replicas anyway: a backfill at full speed can leave them far behind.
+ */
+async function replicaThrottle(run: BackfillRun): Promise<ReplicaThrottle | undefined> {
+	const {db, step, replicaLag: policy} = run;
+	if (policy.replicas.length === 0) {
+		if (db.concurrent && !policy.warnedUnthrottled) {
+			policy.warnedUnthrottled = true;
+			const replicas = await attachedReplicas(db);
+			if (replicas.length > 0) run.emit({type: 'replicas-unthrottled', step, replicas});
+		}
+
+		return undefined;
+	}
+
+	await ensureThrottleTable(db);
+	return new ReplicaThrottle({
+		primary: db,
+		replicas: policy.replicas,
+		maxLagMs: policy.maxLagMs,
+		signal: run.control.signal,
+		report: report => run.emit({type: 'replica-lag', step, ...report}),
+	});
 }

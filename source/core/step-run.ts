@@ -1,6 +1,6 @@
 import type {Database, Queryable} from '../db/database.js';
 import {savePhase, saveStepStatus, type HistoryEntry} from '../db/state.js';
-import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
+import {InjectedFailure, runBackfill, type BackfillControl, type ReplicaLagPolicy} from './backfill.js';
 import type {ExecutorEvent} from './events.js';
 import type {MigrationPhase} from './phase.js';
 import type {Plan, Step} from './plan.js';
@@ -13,6 +13,7 @@ export interface StepContext {
 	/** How the steps run their SQL (step-sql.ts). */
 	readonly sql: StepSql;
 	readonly control: BackfillControl;
+	readonly replicaLag: ReplicaLagPolicy;
 	emit(event: ExecutorEvent): void;
 	/** Store a history entry in `tx` and tell the listeners. */
 	history(tx: Queryable, entry: Omit<HistoryEntry, 'at' | 'migrationId'>): Promise<void>;
@@ -64,6 +65,7 @@ export async function runStep(run: StepContext, step: Step, inject: boolean, was
 				step,
 				lock: run.sql.lock,
 				control: run.control,
+				replicaLag: run.replicaLag,
 				injectFailure: inject,
 				emit: event => run.emit(event),
 				onLockWait: async (attempt, waitedMs) => run.sql.onLockWait(step, attempt, waitedMs),
