@@ -2,6 +2,7 @@ import {ZdmError} from '../../core/errors.js';
 import {Executor, type ExecutorOptions} from '../../core/executor.js';
 import type {Plan} from '../../core/plan.js';
 import type {Database} from '../../db/database.js';
+import {openReplica} from '../../db/replica.js';
 import type {CommandFlags} from '../../commands/options.js';
 import {preparePlan} from '../../commands/prepare.js';
 import type {DashboardStore} from '../state/store.js';
@@ -17,6 +18,8 @@ export class DashboardExecutor {
 	private compiled?: Plan;
 	private unsubscribe?: () => void;
 	private resumeBackfill?: () => void;
+	/** --replica: the backfill waits while any lags more than --max-lag. */
+	private readonly replicas;
 
 	constructor(
 		private readonly db: Database,
@@ -25,7 +28,9 @@ export class DashboardExecutor {
 		private readonly flags: CommandFlags,
 		private readonly signal: AbortSignal,
 		private readonly tableView: TableView,
-	) {}
+	) {
+		this.replicas = (flags.replica ?? []).map(url => openReplica(url));
+	}
 
 	/** Validate, compile and lint the plan file against the catalog as it is now. */
 	async prepare() {
@@ -71,6 +76,8 @@ export class DashboardExecutor {
 			failAt: flags.failAt,
 			batchSize: flags.batchSize,
 			backfillWorkers: flags.backfillWorkers,
+			replicas: this.replicas,
+			maxLagMs: flags.maxLag,
 			signal: this.signal,
 			lock: {
 				...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),
@@ -109,5 +116,6 @@ export class DashboardExecutor {
 	/** Events stop reaching the store and the table. */
 	detach() {
 		this.unsubscribe?.();
+		for (const replica of this.replicas) void replica.close().catch(() => {});
 	}
 }
