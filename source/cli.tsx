@@ -32,7 +32,7 @@ const cli = meow(
     --force               seed: replace an existing users table
     --lock-timeout MS     how long DDL may queue for its lock per attempt (default 500)
     --max-lock-wait MS    give up after retrying this long (default 60000)
-    --batch-size N        fix the backfill batch size (default: adapts to ~50 ms batches)
+    --batch-size N        fix the backfill batch size (default: adapts to ~30 ms batches)
     --backfill-workers N  sessions filling batches at once on a server (default 2)
     --replica URL         a streaming replica to keep within --max-lag: the backfill waits
                           between batches while it replays too far behind (repeatable)
