@@ -61,7 +61,7 @@ async function admin<T>(server: PgServer, work: (client: pg.Client) => Promise<T
  * A copy of the seeded template for one contender. WHY FILE_COPY? The default strategy writes
  * the whole database to WAL, which would flood a replica and the checkpointer between rounds.
  */
-async function freshCopy(server: PgServer, name: string): Promise<string> {
+export async function freshCopy(server: PgServer, name: string): Promise<string> {
 	await admin(server, async client => {
 		await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 		await client.query(`CREATE DATABASE ${name} TEMPLATE ${templateName} STRATEGY FILE_COPY`);

@@ -15,6 +15,7 @@ import {peakRss} from './memory.js';
 import {compareOnPglite} from './pglite-backfill.js';
 import {contenderNames, gentle, prepareTemplate, runContender, unpaused, type ContenderName, type ContenderRun, type Load} from './contenders.js';
 import {type PgliteComparison} from './pglite-backfill.js';
+import {profile} from './profile.js';
 import {replicaScenario} from './replica.js';
 import {atLeast, atMost, below, context, formatTable, type Figure} from './report.js';
 import {seededDatabase} from './server-db.js';
@@ -166,9 +167,15 @@ try {
 		}
 	});
 
+	await guarded('profile', async () => {
+		log('profile: start-up, per-row and per-batch costs …');
+		if (!wanted('server')) await prepareTemplate(server, rows);
+		figures.push(...(await profile(server, rows, cli)));
+	});
+
 	await guarded('replica', async () => {
 		log('replica: zdm run under unpaused writers, with and without the lag throttle …');
-		if (!wanted('server')) await prepareTemplate(server, rows);
+		if (!wanted('server') && !wanted('profile')) await prepareTemplate(server, rows);
 		figures.push(...(await replicaScenario(server, rows, unpaused, cli)));
 	});
 

@@ -4,7 +4,7 @@ export interface Figure {
 	name: string;
 	/** undefined when not measured (n/a); the note says why. */
 	value?: number;
-	unit: 'ms' | 's' | 'MB' | '×' | 'rows/s' | '%' | '';
+	unit: 'ms' | 's' | 'MB' | '×' | 'rows/s' | '%' | 'µs' | 'B' | '';
 	/** The target as the issue states it, e.g. "< 150 ms", "≥ 0.9×"; '' for context figures. */
 	target: string;
 	/** value ÷ target bound: under 1 is good for "<" targets, over 1 for "≥" targets. */
