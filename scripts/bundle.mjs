@@ -1,23 +1,28 @@
-// Runs after tsc (`npm run build`): bundles the dashboard that dist/cli.js imports lazily.
-// WHY a bundle? Node resolves and reads Ink's and React's several hundred little modules one by
-// one (~430 ms on 2 cores); one file loads in about a third of that, so Ink's first frame lands
-// within the 400 ms issue 4 promises.
+// Runs after tsc (`npm run build`): bundles the dashboard and the headless commands that
+// dist/cli.js imports lazily. WHY a bundle? Node resolves and reads Ink's and React's several
+// hundred little modules one by one (~430 ms on 2 cores); one file loads in about a third of that,
+// so Ink's first frame lands within the 400 ms issue 4 promises. The commands' hundred-odd modules
+// (core, lint rules, zod, yaml) took ~130 ms of every `run`'s start-up the same way (issue 12).
 import {readdirSync, rmSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {build} from 'esbuild';
 
 const errorsModule = resolve('dist/core/errors.js');
-// Chunk names carry a content hash: drop the previous build's so no stale ones get packed.
-for (const name of readdirSync('dist/ui')) if (name.startsWith('dashboard.chunk-')) rmSync(`dist/ui/${name}`);
+for (const [dir, entry] of [['dist/ui', 'dashboard'], ['dist/commands', 'index']]) {
+	// Chunk names carry a content hash: drop the previous build's so no stale ones get packed.
+	for (const name of readdirSync(dir)) if (name.startsWith(`${entry}.chunk-`)) rmSync(`${dir}/${name}`);
+	await bundle(dir, entry);
+}
 
+async function bundle(dir, entry) {
 await build({
-	entryPoints: ['dist/ui/dashboard.js'],
-	// Beside dashboard.js, so relative paths (import.meta.url → ../../samples, ../core/errors.js) still hold.
-	outdir: 'dist/ui',
+	entryPoints: [`${dir}/${entry}.js`],
+	// Beside the entry, one level below dist/, so relative paths (import.meta.url → ../../samples, ../core/errors.js) still hold.
+	outdir: dir,
 	entryNames: '[name].bundle',
 	// Code behind a dynamic import() (the database drivers) stays in its own file, loaded when used.
 	splitting: true,
-	chunkNames: 'dashboard.chunk-[hash]',
+	chunkNames: `${entry}.chunk-[hash]`,
 	bundle: true,
 	platform: 'node',
 	format: 'esm',
@@ -48,3 +53,4 @@ await build({
 		},
 	],
 });
+}

@@ -92,7 +92,8 @@ async function main(): Promise<number> {
 	const [first, ...rest] = cli.input;
 	const flags = cli.flags as unknown as CommandFlags;
 	if (first && (commands as readonly string[]).includes(first)) {
-		const {runCommand} = await import('./commands/index.js');
+		// WHY the bundle? See scripts/bundle.mjs. Run from source (tsx), there is none: load the modules.
+		const {runCommand} = (await import(import.meta.url.endsWith('.js') ? './commands/index.bundle.js' : './commands/index.js')) as typeof import('./commands/index.js');
 		return runCommand(first as CommandName, rest, flags, processIo(), controller.signal);
 	}
 
