@@ -7,7 +7,8 @@ import {readdirSync, rmSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {build} from 'esbuild';
 
-const errorsModule = resolve('dist/core/errors.js');
+// Both bundles sit one level below dist/, so `../core/errors.js` reaches these from either.
+const sharedModules = ['dist/core/errors.js', 'dist/db/seed.js'];
 for (const [dir, entry] of [['dist/ui', 'dashboard'], ['dist/commands', 'index']]) {
 	// Chunk names carry a content hash: drop the previous build's so no stale ones get packed.
 	for (const name of readdirSync(dir)) if (name.startsWith(`${entry}.chunk-`)) rmSync(`${dir}/${name}`);
@@ -37,10 +38,15 @@ await build({
 	banner: {js: "import {createRequire as zdmCreateRequire} from 'node:module'; const require = zdmCreateRequire(import.meta.url);"},
 	plugins: [
 		{
-			// core/errors.js stays the one module cli.js loaded, so `error instanceof ZdmError` holds there.
-			name: 'shared-errors',
+			// Modules that stay one file outside the bundles: core/errors.js is the one module cli.js
+			// loaded, so `error instanceof ZdmError` holds there; db/seed.js's source text keys the
+			// embedded database's cache (db/open.ts), which must be the same text whichever bundle runs.
+			name: 'shared-modules',
 			setup(build) {
-				build.onResolve({filter: /errors\.js$/}, ({path, resolveDir}) => (resolve(resolveDir, path) === errorsModule ? {path: '../core/errors.js', external: true} : undefined));
+				build.onResolve({filter: /(errors|seed)\.js$/}, ({path, resolveDir}) => {
+					const shared = sharedModules.find(module => resolve(resolveDir, path) === resolve(module));
+					return shared ? {path: `../${shared.replace(/^dist\//, '')}`, external: true} : undefined;
+				});
 			},
 		},
 		{
