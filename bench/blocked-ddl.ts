@@ -4,7 +4,7 @@ import {seededDatabase, serverWriters} from './server-db.js';
 import {sleep, timed} from './stats.js';
 import {startWriters, type WriterResult} from './writers.js';
 import {runSample} from './zdm-run.js';
-import type {WriterSettings} from './server-backfill.js';
+import type {WriterSettings} from './writers.js';
 
 export interface BlockedDdl {
 	blockerMs: number;

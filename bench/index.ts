@@ -14,9 +14,12 @@ import {keypressLatency} from './keypress.js';
 import {lintCorpus} from './lint.js';
 import {peakRss} from './memory.js';
 import {compareOnPglite} from './pglite-backfill.js';
-import {atLeast, below, context, formatTable, type Figure} from './report.js';
+import {contenderNames, gentle, prepareTemplate, runContender, unpaused, type ContenderName, type ContenderRun, type Load} from './contenders.js';
+import {type PgliteComparison} from './pglite-backfill.js';
+import {profile} from './profile.js';
+import {replicaScenario} from './replica.js';
+import {atLeast, atMost, below, context, formatTable, type Figure} from './report.js';
 import {seededDatabase} from './server-db.js';
-import {compareOnServer, type BackfillComparison} from './server-backfill.js';
 import {compareRename} from './rename.js';
 import {median} from './stats.js';
 import {cli, embeddedReadyMs, firstFrame, helpMs} from './startup.js';
@@ -29,6 +32,7 @@ const {values: options} = parseArgs({
 		'target-batch-ms': {type: 'string'},
 		'blocker-ms': {type: 'string', default: '5000'},
 		only: {type: 'string', multiple: true},
+		load: {type: 'string', multiple: true},
 		rounds: {type: 'string', default: '3'},
 	},
 });
@@ -41,7 +45,7 @@ const rounds = Number(options.rounds);
 const wanted = (scenario: string) => !options.only || options.only.includes(scenario);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 // An application's write load: a few connections, each a bounded loop of single-row writes.
-const serverLoad = {writers: 4, pauseMs: 10};
+const serverLoad = {writers: gentle.writers, pauseMs: gentle.pauseMs};
 const pgliteLoad = {writers: 2, pauseMs: 10};
 const lockTimeoutMs = 500;
 
@@ -66,27 +70,42 @@ const machine = {
 	load: [loadavg()[0]!, 0],
 };
 
-/** Rounds of the same comparison: medians for times and ratios, the worst round for waits. */
-function comparisonFigures(section: string, runs: BackfillComparison[], concurrent: boolean, waitNote = '') {
-	const worst = (pick: (run: BackfillComparison) => number) => Math.max(...runs.map(pick));
+/** PGlite's rounds: medians for times and ratios, the worst round for waits. */
+function pgliteFigures(section: string, runs: PgliteComparison[]) {
+	const worst = (pick: (run: PgliteComparison) => number) => Math.max(...runs.map(pick));
 	const zdmWrites = runs.reduce((sum, run) => sum + run.zdm.writes.count, 0);
-	const bigBangWrites = runs.reduce((sum, run) => sum + run.bigBang.writes.count, 0);
 	const errors = runs.reduce((sum, run) => sum + run.zdm.writes.errors + run.bigBang.writes.errors, 0);
 	const last = runs.at(-1)!;
-	figures.push(context(section, 'big-bang UPDATE wall time', Math.min(...runs.map(run => run.bigBang.ms)) / 1000, 's', `best of ${runs.length}: ${runs.map(run => (run.bigBang.ms / 1000).toFixed(2)).join(', ')} s`));
-	figures.push(context(section, 'zdm backfill wall time', Math.min(...runs.map(run => run.zdm.backfillMs)) / 1000, 's', `best of ${runs.length}: ${runs.map(run => (run.zdm.backfillMs / 1000).toFixed(2)).join(', ')} s; ${last.zdm.batch.batches} batches of ~${last.zdm.batch.meanBatchMs.toFixed(0)} ms (target ${targetBatchMs ?? defaultTargetBatchMs(concurrent)} ms)`));
-	// WHY best of the rounds? On a shared machine noise only ever adds time; the fastest round of
-	// each is the closest estimate of its real cost. Each round's own ratio is listed too.
-	const best = (pick: (run: BackfillComparison) => number) => Math.min(...runs.map(pick));
-	const ratio = best(run => run.bigBang.ms) / best(run => run.zdm.backfillMs);
-	const rounds = `best ÷ best of ${runs.length}; each round: ${runs.map(run => run.throughputRatio.toFixed(2)).join(', ')}`;
-	// WHY no target on PGlite? Issue #4 sets ≥ 0.9× for a server, where two sessions fill batches at
-	// once; PGlite is one backend that runs one batch at a time, so it is shown for comparison.
-	figures.push(concurrent ? atLeast(section, 'throughput zdm ÷ big-bang', ratio, 0.9, '×', rounds) : context(section, 'throughput zdm ÷ big-bang', ratio, '×', `${rounds}; one backend, one batch at a time (the ≥ 0.9× target is a server's)`));
+	figures.push(context(section, 'big-bang UPDATE wall time', median(runs.map(run => run.bigBang.ms)) / 1000, 's', `median of ${runs.length}: ${runs.map(run => (run.bigBang.ms / 1000).toFixed(2)).join(', ')} s`));
+	figures.push(context(section, 'zdm backfill wall time', median(runs.map(run => run.zdm.backfillMs)) / 1000, 's', `median of ${runs.length}: ${runs.map(run => (run.zdm.backfillMs / 1000).toFixed(2)).join(', ')} s; ${last.zdm.batch.batches} batches of ~${last.zdm.batch.meanBatchMs.toFixed(0)} ms (target ${targetBatchMs ?? defaultTargetBatchMs(false)} ms)`));
+	figures.push(atLeast(section, 'throughput zdm ÷ big-bang', median(runs.map(run => run.throughputRatio)), 0.9, '×', `median of ${runs.length} rounds: ${runs.map(run => run.throughputRatio.toFixed(2)).join(', ')}`));
 	figures.push(context(section, 'write wait p50, zdm backfill', median(runs.map(run => run.zdm.writes.p50)), 'ms', `p99 ${worst(run => run.zdm.writes.p99).toFixed(1)} ms (worst round), ${zdmWrites} writes, ${errors} errors`));
-	figures.push(below(section, 'longest write wait, zdm backfill', worst(run => run.zdm.writes.max), 100, 'ms', `worst of ${runs.length} rounds${waitNote ? `; ${waitNote}` : ''}`));
-	figures.push(context(section, 'write wait p50, big-bang', median(runs.map(run => run.bigBang.writes.p50)), 'ms', `p99 ${worst(run => run.bigBang.writes.p99).toFixed(0)} ms, ${bigBangWrites} writes`));
+	figures.push(atMost(section, 'longest write wait, zdm backfill', worst(run => run.zdm.writes.max), 50, 'ms', `worst of ${runs.length} rounds; one backend: writes take turns with the batches`));
 	figures.push(context(section, 'longest write wait, big-bang', worst(run => run.bigBang.writes.max), 'ms', 'writers wait for the whole UPDATE'));
+}
+
+/**
+ * The contenders under one load, round after round: wall time and its ratio to big-bang's (each
+ * round's own, the median shown), the writers' throughput kept (during ÷ just before), waits.
+ */
+function contenderFigures(load: Load, runs: Array<Record<ContenderName, ContenderRun>>) {
+	const section = `server ${rows / 1000}k rows, ${load.name} writers`;
+	const waitLimit = load.name === 'unpaused' ? 50 : 100;
+	for (const name of contenderNames) {
+		const mine = runs.map(round => round[name]);
+		const ratios = runs.map(round => round['big-bang'].ms / round[name].ms);
+		const kept = mine.map(run => (run.tps / Math.max(1e-9, run.baselineTps)) * 100);
+		figures.push(context(section, `${name}: wall time`, median(mine.map(run => run.ms)) / 1000, 's', `median of ${mine.length}: ${mine.map(run => (run.ms / 1000).toFixed(2)).join(', ')} s${mine.at(-1)!.note ? `; ${mine.at(-1)!.note}` : ''}`));
+		if (name !== 'big-bang') {
+			const note = `each round: ${ratios.map(ratio => ratio.toFixed(2)).join(', ')}`;
+			figures.push(name === 'zdm run' ? atLeast(section, `${name}: throughput ÷ big-bang`, median(ratios), 0.9, '×', note) : context(section, `${name}: throughput ÷ big-bang`, median(ratios), '×', note));
+		}
+
+		figures.push(context(section, `${name}: writers' throughput kept`, median(kept), '%', `during ÷ before, each round: ${kept.map(share => share.toFixed(0)).join(', ')} %; ${Math.round(median(mine.map(run => run.tps)))} of ${Math.round(median(mine.map(run => run.baselineTps)))} tx/s`));
+		const longest = Math.max(...mine.map(run => run.writes.max));
+		const waitNote = `each round: ${mine.map(run => run.writes.max.toFixed(0)).join(', ')} ms; p99 ${Math.max(...mine.map(run => run.writes.p99)).toFixed(1)} ms; ${mine.reduce((sum, run) => sum + run.writes.errors, 0)} errors`;
+		figures.push(name === 'zdm run' ? atMost(section, `${name}: longest write wait`, longest, waitLimit, 'ms', waitNote) : context(section, `${name}: longest write wait`, longest, 'ms', waitNote));
+	}
 }
 
 /** A scenario that fails (a broken build, a crash) is reported as such; the others still run. */
@@ -147,10 +166,36 @@ try {
 	});
 
 	await guarded('server', async () => {
-		log(`server: big-bang vs zdm on ${rows} rows, ${rounds} rounds …`);
-		const runs: BackfillComparison[] = [];
-		for (let round = 0; round < rounds; round++) runs.push(await compareOnServer(server, rows, serverLoad, targetBatchMs, round % 2 === 1));
-		comparisonFigures(`server ${rows / 1000}k rows`, runs, true);
+		log(`server: seeding ${rows} rows once; each contender gets a copy …`);
+		await prepareTemplate(server, rows);
+		for (const load of [gentle, unpaused].filter(load => !options.load || options.load.includes(load.name))) {
+			const runs: Array<Record<ContenderName, ContenderRun>> = [];
+			for (let round = 0; round < rounds; round++) {
+				// The order turns each round, so no contender always runs on a warmer (or busier) server.
+				const order = contenderNames.map((_, index) => contenderNames[(index + round) % contenderNames.length]!);
+				const results: Partial<Record<ContenderName, ContenderRun>> = {};
+				for (const name of order) {
+					log(`server, ${load.name} writers, round ${round + 1}/${rounds}: ${name} …`);
+					results[name] = await runContender(server, name, load, {cli});
+				}
+
+				runs.push(results as Record<ContenderName, ContenderRun>);
+			}
+
+			contenderFigures(load, runs);
+		}
+	});
+
+	await guarded('profile', async () => {
+		log('profile: start-up, per-row and per-batch costs …');
+		if (!wanted('server')) await prepareTemplate(server, rows);
+		figures.push(...(await profile(server, rows, cli)));
+	});
+
+	await guarded('replica', async () => {
+		log('replica: zdm run under unpaused writers, with and without the lag throttle …');
+		if (!wanted('server') && !wanted('profile')) await prepareTemplate(server, rows);
+		figures.push(...(await replicaScenario(server, rows, unpaused, cli)));
 	});
 
 	await guarded('rename', async () => {
@@ -182,9 +227,9 @@ try {
 
 	await guarded('pglite', async () => {
 		log(`PGlite: big-bang vs zdm on ${pgliteRows} rows, ${rounds} rounds …`);
-		const runs: BackfillComparison[] = [];
+		const runs: PgliteComparison[] = [];
 		for (let round = 0; round < rounds; round++) runs.push(await compareOnPglite(pgliteRows, pgliteLoad, targetBatchMs));
-		comparisonFigures(`PGlite ${pgliteRows / 1000}k rows`, runs, false, 'one backend: writes take turns with the batches');
+		pgliteFigures(`PGlite ${pgliteRows / 1000}k rows`, runs);
 	});
 
 	await guarded('keys', async () => {

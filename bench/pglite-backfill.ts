@@ -4,7 +4,7 @@ import {seedUsers} from '../source/db/seed.js';
 import {sleep, timed} from './stats.js';
 import {startWriters, type WriteStatement, type WriterResult} from './writers.js';
 import {runSample, type BatchStats} from './zdm-run.js';
-import type {WriterSettings} from './server-backfill.js';
+import type {WriterSettings} from './writers.js';
 
 export interface PgliteComparison {
 	rows: number;

@@ -4,7 +4,7 @@ export interface Figure {
 	name: string;
 	/** undefined when not measured (n/a); the note says why. */
 	value?: number;
-	unit: 'ms' | 's' | 'MB' | '×' | 'rows/s' | '';
+	unit: 'ms' | 's' | 'MB' | '×' | 'rows/s' | '%' | 'µs' | 'B' | '';
 	/** The target as the issue states it, e.g. "< 150 ms", "≥ 0.9×"; '' for context figures. */
 	target: string;
 	/** value ÷ target bound: under 1 is good for "<" targets, over 1 for "≥" targets. */
@@ -16,6 +16,11 @@ export interface Figure {
 export function below(section: string, name: string, value: number | undefined, limit: number, unit: Figure['unit'], note?: string): Figure {
 	if (value === undefined) return {section, name, unit, target: `< ${limit} ${unit}`, note};
 	return {section, name, value, unit, target: `< ${limit} ${unit}`, ratio: value / limit, pass: value < limit, note};
+}
+
+export function atMost(section: string, name: string, value: number | undefined, limit: number, unit: Figure['unit'], note?: string): Figure {
+	if (value === undefined) return {section, name, unit, target: `≤ ${limit} ${unit}`, note};
+	return {section, name, value, unit, target: `≤ ${limit} ${unit}`, ratio: value / limit, pass: value <= limit, note};
 }
 
 export function atLeast(section: string, name: string, value: number | undefined, bound: number, unit: Figure['unit'], note?: string): Figure {
@@ -30,8 +35,8 @@ export function context(section: string, name: string, value: number | undefined
 function formatValue(figure: Figure): string {
 	if (figure.value === undefined) return 'n/a';
 	const {value, unit} = figure;
-	const digits = unit === '×' ? 2 : Math.abs(value) >= 100 || unit === 'rows/s' ? 0 : Math.abs(value) >= 10 ? 1 : 2;
-	return `${value.toFixed(digits)}${unit === '×' ? '×' : unit ? ` ${unit}` : ''}`;
+	const digits = unit === '×' ? 2 : unit === '%' ? 0 : Math.abs(value) >= 100 || unit === 'rows/s' ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+	return `${value.toFixed(digits)}${unit === '×' || unit === '%' ? unit : unit ? ` ${unit}` : ''}`;
 }
 
 /** A plain-text table, one section after another; also valid Markdown. */

@@ -3,6 +3,12 @@ import {sleep, summarise, type LatencySummary} from './stats.js';
 /** One statement an application writer sends: an UPDATE or INSERT of a single row. */
 export type WriteStatement = (kind: 'update' | 'insert', id: number) => Promise<unknown>;
 
+/** An application's write load: how many connections, and the pause between one's writes. */
+export interface WriterSettings {
+	writers: number;
+	pauseMs: number;
+}
+
 export interface WriterOptions {
 	/** Concurrent writers, each on its own connection (or its own turn on PGlite). */
 	writers: number;
@@ -17,8 +23,12 @@ export interface WriterOptions {
 export interface WriterLoad {
 	/** Stop the writers and wait for their last statement; returns every write's latency. */
 	stop(): Promise<WriterResult>;
-	/** The latencies since the last take (or the start), and start afresh: one measured window. */
-	take(): WriterResult;
+	/**
+	 * The latencies of writes due since the last take (or the start) and, with `dueBefore`, before
+	 * that moment (a window that ended a little earlier, so stuck writes had time to finish); then
+	 * start afresh from now.
+	 */
+	take(dueBefore?: number): WriterResult;
 }
 
 export interface WriterResult extends LatencySummary {
@@ -54,12 +64,13 @@ export function startWriters(statementFor: (writer: number) => WriteStatement, o
 			}
 
 			due = performance.now() + options.pauseMs;
-			await sleep(options.pauseMs);
+			// Unpaused writers (pgbench-style) go straight on: even setTimeout(0) would idle a millisecond.
+			if (options.pauseMs > 0) await sleep(options.pauseMs);
 		}
 	});
 	return {
-		take() {
-			const inWindow = latencies.filter(sample => sample.due >= windowStart).map(sample => sample.ms);
+		take(dueBefore = Infinity) {
+			const inWindow = latencies.filter(sample => sample.due >= windowStart && sample.due < dueBefore).map(sample => sample.ms);
 			const result = {...summarise(inWindow), errors, firstError};
 			windowStart = performance.now();
 			latencies = latencies.filter(sample => sample.due >= windowStart);

@@ -1,23 +1,29 @@
-// Runs after tsc (`npm run build`): bundles the dashboard that dist/cli.js imports lazily.
-// WHY a bundle? Node resolves and reads Ink's and React's several hundred little modules one by
-// one (~430 ms on 2 cores); one file loads in about a third of that, so Ink's first frame lands
-// within the 400 ms issue 4 promises.
+// Runs after tsc (`npm run build`): bundles the dashboard and the headless commands that
+// dist/cli.js imports lazily. WHY a bundle? Node resolves and reads Ink's and React's several
+// hundred little modules one by one (~430 ms on 2 cores); one file loads in about a third of that,
+// so Ink's first frame lands within the 400 ms issue 4 promises. The commands' hundred-odd modules
+// (core, lint rules, zod, yaml) took ~130 ms of every `run`'s start-up the same way (issue 12).
 import {readdirSync, rmSync} from 'node:fs';
 import {resolve} from 'node:path';
 import {build} from 'esbuild';
 
-const errorsModule = resolve('dist/core/errors.js');
-// Chunk names carry a content hash: drop the previous build's so no stale ones get packed.
-for (const name of readdirSync('dist/ui')) if (name.startsWith('dashboard.chunk-')) rmSync(`dist/ui/${name}`);
+// Both bundles sit one level below dist/, so `../core/errors.js` reaches these from either.
+const sharedModules = ['dist/core/errors.js', 'dist/db/seed.js'];
+for (const [dir, entry] of [['dist/ui', 'dashboard'], ['dist/commands', 'index']]) {
+	// Chunk names carry a content hash: drop the previous build's so no stale ones get packed.
+	for (const name of readdirSync(dir)) if (name.startsWith(`${entry}.chunk-`)) rmSync(`${dir}/${name}`);
+	await bundle(dir, entry);
+}
 
+async function bundle(dir, entry) {
 await build({
-	entryPoints: ['dist/ui/dashboard.js'],
-	// Beside dashboard.js, so relative paths (import.meta.url → ../../samples, ../core/errors.js) still hold.
-	outdir: 'dist/ui',
+	entryPoints: [`${dir}/${entry}.js`],
+	// Beside the entry, one level below dist/, so relative paths (import.meta.url → ../../samples, ../core/errors.js) still hold.
+	outdir: dir,
 	entryNames: '[name].bundle',
 	// Code behind a dynamic import() (the database drivers) stays in its own file, loaded when used.
 	splitting: true,
-	chunkNames: 'dashboard.chunk-[hash]',
+	chunkNames: `${entry}.chunk-[hash]`,
 	bundle: true,
 	platform: 'node',
 	format: 'esm',
@@ -32,10 +38,15 @@ await build({
 	banner: {js: "import {createRequire as zdmCreateRequire} from 'node:module'; const require = zdmCreateRequire(import.meta.url);"},
 	plugins: [
 		{
-			// core/errors.js stays the one module cli.js loaded, so `error instanceof ZdmError` holds there.
-			name: 'shared-errors',
+			// Modules that stay one file outside the bundles: core/errors.js is the one module cli.js
+			// loaded, so `error instanceof ZdmError` holds there; db/seed.js's source text keys the
+			// embedded database's cache (db/open.ts), which must be the same text whichever bundle runs.
+			name: 'shared-modules',
 			setup(build) {
-				build.onResolve({filter: /errors\.js$/}, ({path, resolveDir}) => (resolve(resolveDir, path) === errorsModule ? {path: '../core/errors.js', external: true} : undefined));
+				build.onResolve({filter: /(errors|seed)\.js$/}, ({path, resolveDir}) => {
+					const shared = sharedModules.find(module => resolve(resolveDir, path) === resolve(module));
+					return shared ? {path: `../${shared.replace(/^dist\//, '')}`, external: true} : undefined;
+				});
 			},
 		},
 		{
@@ -48,3 +59,4 @@ await build({
 		},
 	],
 });
+}

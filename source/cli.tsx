@@ -36,8 +36,11 @@ const cli = meow(
     --force               seed: replace an existing users table
     --lock-timeout MS     how long DDL may queue for its lock per attempt (default 500)
     --max-lock-wait MS    give up after retrying this long (default 60000)
-    --batch-size N        fix the backfill batch size (default: adapts to ~50 ms batches)
+    --batch-size N        fix the backfill batch size (default: adapts to ~30 ms batches)
     --backfill-workers N  sessions filling batches at once on a server (default 2)
+    --replica URL         a streaming replica to keep within --max-lag: the backfill waits
+                          between batches while it replays too far behind (repeatable)
+    --max-lag MS          longest replica replay lag the backfill goes on with (default 1000)
     --traffic RATE        simulate the old (v1) and new (v2) application, RATE requests/s
                           each, and report errors, latency and a zero-downtime verdict
                           (run/start: off by default; dashboard: 20; 0 turns it off)
@@ -70,6 +73,8 @@ ${cliKeyLines('    ').join('\n')}
 			maxLockWait: {type: 'number'},
 			batchSize: {type: 'number'},
 			backfillWorkers: {type: 'number'},
+			replica: {type: 'string', isMultiple: true, default: []},
+			maxLag: {type: 'number'},
 			autoplay: {type: 'boolean', default: false},
 			speed: {type: 'number'},
 			traffic: {type: 'number'},
@@ -101,7 +106,8 @@ async function main(): Promise<number> {
 	const [first, ...rest] = cli.input;
 	const flags = cli.flags as unknown as CommandFlags;
 	if (first && (commands as readonly string[]).includes(first)) {
-		const {runCommand} = await import('./commands/index.js');
+		// WHY the bundle? See scripts/bundle.mjs. Run from source (tsx), there is none: load the modules.
+		const {runCommand} = (await import(import.meta.url.endsWith('.js') ? './commands/index.bundle.js' : './commands/index.js')) as typeof import('./commands/index.js');
 		return runCommand(first as CommandName, rest, flags, processIo(), controller.signal);
 	}
 

@@ -2,6 +2,7 @@ import {ident} from '../core/sql.js';
 import type {ExecutorEvent} from '../core/events.js';
 import type {Finding} from '../core/lint/index.js';
 import {progressPct, type Plan, type Step} from '../core/plan.js';
+import type {ThrottleFigures} from '../core/replica-lag.js';
 
 export const mark = (step: Pick<Step, 'status'>) =>
 	({pending: '·', running: '▶', executed: '✔', rolled_back: '↺', failed: '✗'})[step.status];
@@ -68,3 +69,7 @@ export function formatEvent(event: ExecutorEvent, total: number): string | undef
 		}
 	}
 }
+
+/** One backfill step's throttle figures as a line (the summary and `status`). */
+export const throttleLine = (step: number, figures: ThrottleFigures) =>
+	`step ${step} backfill: replica lag peaked at ${seconds(figures.peakLagMs)} (limit ${seconds(figures.maxLagMs)}); waited ${seconds(figures.waitedMs)} in ${figures.waits} wait${figures.waits === 1 ? '' : 's'}`;

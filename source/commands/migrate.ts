@@ -6,10 +6,11 @@ import type {PlanFile} from '../core/plan-file.js';
 import {shown} from '../core/sql.js';
 import {hasStateSchema, loadMigration} from '../db/state.js';
 import {openMigration, openStoredMigration, type OpenMigration} from '../services/open-migration.js';
-import {formatEvent, formatFinding, seconds} from './format.js';
+import {formatEvent, formatFinding, seconds, throttleLine} from './format.js';
 import type {Io} from './io.js';
 import type {CommandFlags} from './options.js';
 import type {Traffic} from '../traffic/traffic.js';
+import type {ThrottleFigures} from '../core/replica-lag.js';
 
 export type MigrateCommand = 'run' | 'start' | 'complete' | 'rollback';
 
@@ -21,11 +22,22 @@ async function confirm(io: Io, flags: CommandFlags, db: Database, what: string) 
 	if (!(await io.ask(`${what} on ${db.label}?`))) throw new ZdmError('bad-input', 'not confirmed; nothing changed', 'answer y, or pass --yes');
 }
 
+/** What the replica lag throttle did in this run, over its backfill steps. */
+type ThrottleSeen = Map<number, Omit<ThrottleFigures, 'waits'> & {waits: number; throttled: boolean}>;
+
 /** Print events as they come: JSON lines, or one human line per step and a progress line now and then. */
-function report(executor: Executor, io: Io, json: boolean) {
+function report(executor: Executor, io: Io, json: boolean, throttle: ThrottleSeen) {
 	let lastBatchLine = 0;
 	const total = executor.plan.steps.length;
 	return executor.on(event => {
+		if (event.type === 'replica-lag') {
+			const seen = throttle.get(event.step.number) ?? {maxLagMs: event.maxLagMs, peakLagMs: 0, waitedMs: 0, waits: 0, throttled: false};
+			const worst = Math.max(0, ...event.replicas.map(replica => replica.lagMs ?? 0));
+			if (!json && event.throttled !== seen.throttled) io.out(event.throttled ? `… backfill waits: ${lagLine(event.replicas)} (limit ${seconds(event.maxLagMs)})` : `… replicas within ${seconds(event.maxLagMs)} again; the backfill goes on (waited ${seconds(event.waitedMs)} so far)`);
+			throttle.set(event.step.number, {maxLagMs: event.maxLagMs, peakLagMs: Math.max(seen.peakLagMs, worst), waitedMs: event.waitedMs, waits: seen.waits + (event.throttled && !seen.throttled ? 1 : 0), throttled: event.throttled});
+		}
+
+		if (event.type === 'replicas-unthrottled' && !json) io.err(`warning: ${replicaList(event.replicas)} stream${event.replicas.length === 1 ? 's' : ''} from this database and nothing keeps ${event.replicas.length === 1 ? 'it' : 'them'} within a lag — give --replica URL (and --max-lag MS) to throttle the backfill for ${event.replicas.length === 1 ? 'it' : 'them'}`);
 		if (json) {
 			io.out(JSON.stringify(event.type === 'history' ? {type: 'history', ...event.entry} : 'step' in event ? {...event, step: {number: event.step.number, phase: event.step.phase, description: event.step.description, status: event.step.status}} : event));
 			return;
@@ -42,6 +54,16 @@ function report(executor: Executor, io: Io, json: boolean) {
 		const line = formatEvent(event, total);
 		if (line) io.out(line);
 	});
+}
+
+const replicaList = (replicas: string[]) => `${replicas.length === 1 ? 'a replica' : `${replicas.length} replicas`} (${replicas.join(', ')})`;
+
+/** "replica lag 2.3 s on host:5433/app", or which replica could not be read. */
+function lagLine(replicas: Array<{replica: string; lagMs?: number; error?: string}>): string {
+	const unreadable = replicas.find(replica => replica.lagMs === undefined);
+	if (unreadable) return `replica ${unreadable.replica} cannot be read (${unreadable.error ?? 'no answer'})`;
+	const worst = replicas.reduce((a, b) => ((b.lagMs ?? 0) > (a.lagMs ?? 0) ? b : a));
+	return `replica lag ${seconds(worst.lagMs ?? 0)} on ${worst.replica}`;
 }
 
 /** --traffic: v1 and v2 derived from the plan; loaded only when asked for. */
@@ -86,7 +108,8 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 }
 
 async function drive(command: MigrateCommand, executor: Executor, io: Io, flags: CommandFlags, db: Database, traffic?: Traffic): Promise<number> {
-	const stop = report(executor, io, flags.json);
+	const throttle: ThrottleSeen = new Map();
+	const stop = report(executor, io, flags.json, throttle);
 	// v1 runs from the start, v2 from the end of expand; run retires v1 as contract starts.
 	traffic?.start();
 	const unfollow = traffic?.follow(executor, {retireBeforeContract: command === 'run'});
@@ -133,7 +156,7 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 	} catch (caught) {
 		if (caught instanceof ZdmError) error = caught.oneLine();
 		stop();
-		summary(io, flags, executor, error, await endTraffic());
+		summary(io, flags, executor, error, await endTraffic(), throttle);
 		throw caught;
 	}
 
@@ -143,7 +166,7 @@ async function drive(command: MigrateCommand, executor: Executor, io: Io, flags:
 		error = `contract failed and was undone (${result.error}); migration ${plan.id} is still started and both versions work — fix the cause and run zdm-tui complete ${plan.id} again, or zdm-tui rollback ${plan.id}`;
 	}
 
-	summary(io, flags, executor, error, await endTraffic());
+	summary(io, flags, executor, error, await endTraffic(), throttle);
 	return (executor.plan.phase === 'ROLLED_BACK' && command !== 'rollback') || result?.outcome === 'contract-failed' ? ExitCode.rolledBack : ExitCode.ok;
 }
 
@@ -163,13 +186,15 @@ interface TrafficReport {
 	lines: string[];
 }
 
-function summary(io: Io, flags: CommandFlags, executor: Executor, error: string | undefined, traffic?: TrafficReport) {
+function summary(io: Io, flags: CommandFlags, executor: Executor, error: string | undefined, traffic: TrafficReport | undefined, throttle: ThrottleSeen) {
 	const {plan} = executor;
 	const progress = Math.round(progressPct(plan) * 10) / 10;
+	const replicaLag = [...throttle].map(([step, {throttled: _, ...figures}]) => ({step, ...figures, peakLagMs: Math.round(figures.peakLagMs), waitedMs: Math.round(figures.waitedMs)}));
 	if (flags.json) {
-		io.out(JSON.stringify({type: 'summary', id: plan.id, title: plan.title, phase: plan.phase, progress, steps: plan.steps.map(s => ({number: s.number, phase: s.phase, status: s.status})), ...(error ? {error} : {}), ...(traffic ? {traffic: traffic.json} : {})}));
+		io.out(JSON.stringify({type: 'summary', id: plan.id, title: plan.title, phase: plan.phase, progress, steps: plan.steps.map(s => ({number: s.number, phase: s.phase, status: s.status})), ...(error ? {error} : {}), ...(replicaLag.length > 0 ? {replicaLag} : {}), ...(traffic ? {traffic: traffic.json} : {})}));
 	} else {
 		io.out(`${plan.id}: ${plan.phase}, ${progress.toFixed(0)} %${error ? ` — ${error}` : ''}`);
+		for (const figures of replicaLag) io.out(throttleLine(figures.step, figures));
 		for (const line of traffic?.lines ?? []) io.out(line);
 	}
 }

@@ -14,6 +14,9 @@ export interface CommandFlags {
 	maxLockWait?: number;
 	batchSize?: number;
 	backfillWorkers?: number;
+	/** Streaming replicas the backfill keeps within maxLag. */
+	replica?: string[];
+	maxLag?: number;
 	autoplay: boolean;
 	speed?: number;
 	/** Simulated application traffic during run/start: requests per second for each of v1 and v2. */
@@ -45,6 +48,14 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	wholeNumber('max-lock-wait', flags.maxLockWait, 0, 86_400_000);
 	wholeNumber('batch-size', flags.batchSize, 1, 1_000_000);
 	wholeNumber('backfill-workers', flags.backfillWorkers, 1, 16);
+	wholeNumber('max-lag', flags.maxLag, 1, 3_600_000);
+	const replicas = flags.replica ?? [];
+	if (flags.maxLag !== undefined && replicas.length === 0) throw new ZdmError('bad-input', '--max-lag needs a replica to measure', 'add --replica URL (a streaming replica of the database), or drop --max-lag');
+	for (const url of replicas) {
+		if (!/^postgres(ql)?:\/\//.test(url)) throw new ZdmError('bad-input', `--replica needs a PostgreSQL URL, got "${url.slice(0, 40)}"`, 'e.g. --replica postgres://user@replica-host:5432/app');
+	}
+
+	if (replicas.length > 0 && !flags.databaseUrl && !process.env.DATABASE_URL) throw new ZdmError('bad-input', '--replica needs a server: the embedded database has no replicas', 'add --database-url URL of the primary, or drop --replica');
 	wholeNumber('speed', flags.speed, 10, 600_000);
 	// 0 means off, so a script can pass the rate through whatever it is.
 	wholeNumber('traffic', flags.traffic, 0, 10_000);

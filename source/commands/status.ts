@@ -1,7 +1,8 @@
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {backfilledRows, hasStateSchema, latestVersion, listMigrations, readHistory} from '../db/state.js';
-import {formatPlan} from './format.js';
+import {throttleFigures} from '../db/replica-lag-state.js';
+import {formatPlan, throttleLine} from './format.js';
 import type {Io} from './io.js';
 
 export async function status(db: Database, io: Io, json: boolean, id?: string): Promise<number> {
@@ -10,7 +11,14 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 	// A backfill stopped half-way (Ctrl-C, a crash) shows how far it got: a resume goes on from there.
 	const backfilled = new Map(await Promise.all(migrations.map(async m => [m.id, await backfilledRows(db, m.id)] as const)));
 	const rowsOf = (m: {id: string}, step: {number: number}) => backfilled.get(m.id)?.get(step.number) ?? 0;
-	const rowsDone = (m: {id: string}, step: {number: number; kind: string}) => (step.kind === 'backfill' ? {rowsDone: rowsOf(m, step)} : {});
+	// What the replica lag throttle did to each backfill step, over every run that filled it.
+	const throttled = new Map(await Promise.all(migrations.map(async m => [m.id, await throttleFigures(db, m.id)] as const)));
+	const throttleOf = (m: {id: string}, step: {number: number}) => throttled.get(m.id)?.get(step.number);
+	const rowsDone = (m: {id: string}, step: {number: number; kind: string}) => {
+		if (step.kind !== 'backfill') return {};
+		const replicaLag = throttleOf(m, step);
+		return {rowsDone: rowsOf(m, step), ...(replicaLag ? {replicaLag} : {})};
+	};
 	if (json) {
 		io.out(JSON.stringify({
 			database: db.label,
@@ -38,6 +46,11 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}  [version schema ${m.versionSchema || '—'}${m.phase === 'ROLLED_BACK' ? ', dropped' : ''}]`);
 		for (const step of m.steps.filter(s => s.kind === 'backfill' && s.status === 'running')) {
 			io.out(`${''.padEnd(20)} step ${step.number} backfill stopped at ${rowsOf(m, step).toLocaleString('en-US')} rows; running it again resumes`);
+		}
+
+		for (const step of m.steps) {
+			const figures = throttleOf(m, step);
+			if (figures) io.out(`${''.padEnd(20)} ${throttleLine(step.number, figures)}`);
 		}
 	}
 

@@ -1,11 +1,12 @@
 import type {Database, HistoryEntry, Queryable} from './ports.js';
-import {defaultServerWorkers, defaultTargetBatchMs, type BackfillControl} from './backfill.js';
+import {defaultMaxLagMs, defaultServerWorkers, defaultTargetBatchMs, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent, ExecutorListener} from './events.js';
 import {defaultLockPolicy, findBlockers, isConnectionLoss, type LockPolicy} from './lock-retry.js';
 import {openPlan, openStoredPlan} from './open-plan.js';
 import {isActive, type MigrationPhase} from './phase.js';
 import {nextStep, type Plan, type Step} from './plan.js';
+import type {ReplicaPort} from './replica-lag.js';
 import {rollbackAfterFailure, rollbackExecuted, undoContract} from './rollback.js';
 import {runStep, type StepContext} from './step-run.js';
 
@@ -17,6 +18,10 @@ export interface ExecutorOptions {
 	targetBatchMs?: number;
 	/** Sessions filling backfill batches at once on a server (default 2); the embedded database uses one. */
 	backfillWorkers?: number;
+	/** Streaming replicas the backfill waits for between batches while any lags more than maxLagMs. */
+	replicas?: ReplicaPort[];
+	/** Default 1000 ms. */
+	maxLagMs?: number;
 	/** Stops a backfill between batches; finished batches are saved and a later run resumes. */
 	signal?: AbortSignal;
 	/** Runs before every step and rollback: e.g. proving we still hold the database. */
@@ -75,6 +80,7 @@ export class Executor {
 			plan,
 			sql: {db, lock, onLockWait: async (step, attempt, waitedMs) => this.lockWait(step, attempt, waitedMs)},
 			control: this.control,
+			replicaLag: {replicas: options.replicas ?? [], maxLagMs: options.maxLagMs ?? defaultMaxLagMs, warnedUnthrottled: false},
 			emit: event => this.emit(event),
 			history: async (tx, entry) => this.history(tx, entry),
 			setPhase: phase => this.setPhase(phase),

@@ -4,6 +4,7 @@
  */
 import type {MigrationPhase} from './phase.js';
 import type {Plan, Step} from './plan.js';
+import type {ThrottleFigures} from './replica-lag.js';
 
 export type Row = Record<string, unknown>;
 
@@ -96,6 +97,9 @@ export interface StateStore {
 	savePhase(tx: Queryable, id: string, phase: MigrationPhase): Promise<void>;
 	addHistory(tx: Queryable, entry: Omit<HistoryEntry, 'at'>): Promise<HistoryEntry>;
 	backfillBatches(db: Queryable, id: string, step: number): Promise<BackfillBatch[]>;
+	/** What the replica lag throttle did to a backfill step: created when first needed, then summed. */
+	ensureThrottleRecord(db: Queryable): Promise<void>;
+	addThrottleFigures(db: Queryable, id: string, step: number, figures: ThrottleFigures): Promise<void>;
 }
 
 /** The SQLSTATE of a driver error, whichever driver threw it. */

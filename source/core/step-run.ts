@@ -1,5 +1,5 @@
 import type {Database, HistoryEntry, Queryable} from './ports.js';
-import {InjectedFailure, runBackfill, type BackfillControl} from './backfill.js';
+import {InjectedFailure, runBackfill, type BackfillControl, type ReplicaLagPolicy} from './backfill.js';
 import type {ExecutorEvent} from './events.js';
 import type {MigrationPhase} from './phase.js';
 import type {Plan, Step} from './plan.js';
@@ -12,6 +12,7 @@ export interface StepContext {
 	/** How the steps run their SQL (step-sql.ts). */
 	readonly sql: StepSql;
 	readonly control: BackfillControl;
+	readonly replicaLag: ReplicaLagPolicy;
 	emit(event: ExecutorEvent): void;
 	/** Store a history entry in `tx` and tell the listeners. */
 	history(tx: Queryable, entry: Omit<HistoryEntry, 'at' | 'migrationId'>): Promise<void>;
@@ -63,6 +64,7 @@ export async function runStep(run: StepContext, step: Step, inject: boolean, was
 				step,
 				lock: run.sql.lock,
 				control: run.control,
+				replicaLag: run.replicaLag,
 				injectFailure: inject,
 				emit: event => run.emit(event),
 				onLockWait: async (attempt, waitedMs) => run.sql.onLockWait(step, attempt, waitedMs),

@@ -4,6 +4,8 @@ import type {MigrationPhase} from '../core/phase.js';
 import type {Plan, Step, StepStatus} from '../core/plan.js';
 import type {BackfillBatch, Database, HistoryEntry, Queryable, Session, StateStore, StoredMigration} from '../core/ports.js';
 
+import {addThrottleFigures, ensureThrottleTable} from './replica-lag-state.js';
+
 export type {BackfillBatch, HistoryEntry, StoredMigration} from '../core/ports.js';
 
 /**
@@ -214,6 +216,8 @@ export async function latestVersion(db: Queryable, schema: string): Promise<{sch
 
 /** The zdm schema as the core's state port. */
 export const zdmState: StateStore = {
+	ensureThrottleRecord: ensureThrottleTable,
+	addThrottleFigures,
 	ensure: ensureStateSchema,
 	load: loadMigration,
 	active: activeMigration,

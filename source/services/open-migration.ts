@@ -3,6 +3,8 @@ import {Executor, type ExecutorOptions} from '../core/executor.js';
 import type {Finding} from '../core/lint/index.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import type {Database} from '../db/database.js';
+import type {ReplicaPort} from '../core/replica-lag.js';
+import {checkReplica, openReplica} from '../db/replica.js';
 import {acquireHolder, ensureStateSchema, type Holder} from '../db/state.js';
 import type {CommandFlags} from '../commands/options.js';
 import {preparePlan, refuseOnLintErrors, startedMigration, type PreparedPlan} from '../commands/prepare.js';
@@ -13,7 +15,7 @@ import {preparePlan, refuseOnLintErrors, startedMigration, type PreparedPlan} fr
  * held, and one set of executor options (beforeStep re-checks the hold before every step).
  */
 
-export type MigrationFlags = Pick<CommandFlags, 'allow' | 'failAt' | 'batchSize' | 'backfillWorkers' | 'lockTimeout' | 'maxLockWait'>;
+export type MigrationFlags = Pick<CommandFlags, 'allow' | 'failAt' | 'batchSize' | 'backfillWorkers' | 'lockTimeout' | 'maxLockWait' | 'replica' | 'maxLag'>;
 
 export interface OpenMigrationOptions {
 	path: string;
@@ -41,12 +43,14 @@ export interface OpenMigration {
 	release(): Promise<void>;
 }
 
-export function executorOptions(flags: MigrationFlags, signal: AbortSignal, holder: Holder): ExecutorOptions {
+export function executorOptions(flags: MigrationFlags, signal: AbortSignal, holder: Holder, replicas: ReplicaPort[] = []): ExecutorOptions {
 	return {
 		beforeStep: async () => holder.verify(),
 		failAt: flags.failAt,
 		batchSize: flags.batchSize,
 		backfillWorkers: flags.backfillWorkers,
+		replicas,
+		maxLagMs: flags.maxLag,
 		signal,
 		lock: {
 			...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),
@@ -54,6 +58,27 @@ export function executorOptions(flags: MigrationFlags, signal: AbortSignal, hold
 		},
 	};
 }
+
+/** The database held for one migration, and the replicas its backfill keeps within --max-lag. */
+interface Hold {
+	options: ExecutorOptions;
+	release(): Promise<void>;
+}
+
+async function hold(db: Database, id: string, flags: MigrationFlags, signal: AbortSignal): Promise<Hold> {
+	const holder = await acquireHolder(db, id);
+	const replicas = (flags.replica ?? []).map(url => openReplica(url));
+	return {
+		options: executorOptions(flags, signal, holder, replicas),
+		async release() {
+			await holder.release();
+			await Promise.all(replicas.map(async replica => replica.close()));
+		},
+	};
+}
+
+/** Every --replica answers and is a replica, before anything changes. */
+const checkReplicas = async (flags: MigrationFlags) => Promise.all((flags.replica ?? []).map(async url => checkReplica(url)));
 
 /** The first lint error, which a run refuses unless it is allowed. */
 export const lintRefusal = (findings: Finding[]) => findings.find(finding => finding.severity === 'error');
@@ -77,10 +102,11 @@ export async function openMigration(db: Database, options: OpenMigrationOptions)
 
 	const resumed = (await startedMigration(db, file)) !== undefined;
 	const prepared = resumed ? undefined : await prepare();
+	await checkReplicas(flags);
 	await options.confirm?.(file.id);
 	await ensureStateSchema(db);
-	const holder = await acquireHolder(db, file.id);
-	const executorFor = executorOptions(flags, signal, holder);
+	const held = await hold(db, file.id, flags, signal);
+	const executorFor = held.options;
 	try {
 		const executor = prepared ? await Executor.open(db, prepared.plan, executorFor) : await Executor.resume(db, file.id, executorFor);
 		return {
@@ -89,21 +115,22 @@ export async function openMigration(db: Database, options: OpenMigrationOptions)
 			resumed,
 			executor,
 			restart: async () => Executor.open(db, (await prepare()).plan, executorFor),
-			release: async () => holder.release(),
+			release: async () => held.release(),
 		};
 	} catch (error) {
-		await holder.release();
+		await held.release();
 		throw error;
 	}
 }
 
 /** A migration already stored on this database, by id alone (complete, rollback). */
 export async function openStoredMigration(db: Database, id: string, flags: MigrationFlags, signal: AbortSignal, options: Partial<ExecutorOptions> = {}): Promise<Pick<OpenMigration, 'executor' | 'release'>> {
-	const holder = await acquireHolder(db, id);
+	await checkReplicas(flags);
+	const held = await hold(db, id, flags, signal);
 	try {
-		return {executor: await Executor.resume(db, id, {...executorOptions(flags, signal, holder), ...options}), release: async () => holder.release()};
+		return {executor: await Executor.resume(db, id, {...held.options, ...options}), release: async () => held.release()};
 	} catch (error) {
-		await holder.release();
+		await held.release();
 		throw error;
 	}
 }

@@ -54,7 +54,7 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 		<Box flexDirection="column" width={width}>
 			<Header id={plan.id} title={plan.title} phase={plan.phase} database={state.database} versionSchema={state.versions?.v2} width={width} />
 			<WhyLine phase={plan.phase} stepWhy={(running ?? next)?.why ?? (plan.phase === 'COMPLETE' && state.traffic?.verdict.zeroDowntime === false ? brokenWhy : undefined)} />
-			<ProgressBar executed={executed} total={steps.length} backfill={state.backfill} batchSize={state.batchSize} batchFixed={state.batchFixed} paused={state.paused} width={width} />
+			<ProgressBar executed={executed} total={steps.length} backfill={state.backfill} batchSize={state.batchSize} batchFixed={state.batchFixed} paused={state.paused} throttled={state.throttled} width={width} />
 			<StepsPanel steps={steps} next={next} busy={state.busy} height={layout.steps} width={width} />
 			{state.traffic && layout.traffic > 0 ? <TrafficPanel snapshot={state.traffic} showVerdict={showVerdict(state)} height={layout.traffic} /> : null}
 			{state.help ? (

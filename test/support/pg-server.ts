@@ -22,7 +22,7 @@ export function findPgBin(): string | undefined {
 	return candidates.find(dir => dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = createServer();
 		server.listen(0, '127.0.0.1', () => {
@@ -33,7 +33,7 @@ async function freePort(): Promise<number> {
 }
 
 /** As root, run the server binaries as the postgres OS user (uid/gid of the child, no wrapper in between for signals to get lost in). */
-function runAs(): {uid?: number; gid?: number} {
+export function runAs(): {uid?: number; gid?: number} {
 	if (process.getuid?.() !== 0) return {};
 	const uid = Number(execFileSync('id', ['-u', 'postgres'], {encoding: 'utf8'}).trim());
 	const gid = Number(execFileSync('id', ['-g', 'postgres'], {encoding: 'utf8'}).trim());
@@ -49,17 +49,24 @@ export async function startPgServer(options: {settings?: Record<string, string>}
 	const user = runAs();
 	execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'], {stdio: 'ignore', ...user, cwd: dir});
 	const port = await freePort();
-	const settings = {
-		listen_addresses: '127.0.0.1',
-		port: String(port),
-		unix_socket_directories: dir,
-		fsync: 'off',
-		synchronous_commit: 'off',
-		full_page_writes: 'off',
-		max_connections: '100',
-		...options.settings,
+	const {url, stop} = await launchPostgres(bin, data, dir, port, {fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '100', ...options.settings});
+	return {
+		url,
+		port,
+		dir,
+		urlFor: database => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+		async stop() {
+			await stop();
+			rmSync(dir, {recursive: true, force: true});
+		},
 	};
-	const args = ['-D', data, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+}
+
+/** Start the server on a data directory and wait until it takes connections on 127.0.0.1:port. */
+export async function launchPostgres(bin: string, data: string, dir: string, port: number, settings: Record<string, string>): Promise<{url: string; stop(): Promise<void>}> {
+	const user = runAs();
+	const all = {listen_addresses: '127.0.0.1', port: String(port), unix_socket_directories: dir, ...settings};
+	const args = ['-D', data, ...Object.entries(all).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
 	const child: ChildProcess = spawn(join(bin, 'postgres'), args, {stdio: ['ignore', 'ignore', 'pipe'], ...user, cwd: dir});
 	let log = '';
 	child.stderr?.on('data', chunk => {
@@ -82,9 +89,6 @@ export async function startPgServer(options: {settings?: Record<string, string>}
 
 	return {
 		url,
-		port,
-		dir,
-		urlFor: database => `postgres://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`,
 		async stop() {
 			if (child.exitCode === null) {
 				const exited = new Promise(resolve => child.once('exit', resolve));
@@ -92,8 +96,6 @@ export async function startPgServer(options: {settings?: Record<string, string>}
 				await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 5000))]);
 				if (child.exitCode === null) child.kill('SIGKILL');
 			}
-
-			rmSync(dir, {recursive: true, force: true});
 		},
 	};
 }

@@ -10,11 +10,13 @@ export interface ProgressBarProps {
 	batchSize?: number;
 	batchFixed: boolean;
 	paused: boolean;
+	/** Waiting for a replica: "replica lag 2.3 s". */
+	throttled?: string;
 	width: number;
 }
 
 /** Plan progress (executed steps over all, as in the lab), then the backfill's rows, speed and ETA. */
-export function ProgressBar({executed, total, backfill, batchSize, batchFixed, paused, width}: ProgressBarProps) {
+export function ProgressBar({executed, total, backfill, batchSize, batchFixed, paused, throttled, width}: ProgressBarProps) {
 	const pct = total === 0 ? 0 : (executed / total) * 100;
 	// The bar gives way first on a narrow terminal, so the figures stay readable.
 	const barWidth = Math.max(8, Math.min(30, width - 76));
@@ -30,6 +32,7 @@ export function ProgressBar({executed, total, backfill, batchSize, batchFixed, p
 				{'backfill '}
 				{/* First on the line, so a narrow terminal never cuts it off. */}
 				{paused ? <Text {...theme.warning}>PAUSED </Text> : null}
+				{throttled ? <Text {...theme.warning}>throttled: {throttled} · </Text> : null}
 				{backfill?.undone ? (
 					<Text {...theme.muted}>
 						{bar(rows, barWidth)} stopped at {int(backfill.rowsDone)}/{int(backfill.rowsTotal)} rows, undone by the rollback · {size}

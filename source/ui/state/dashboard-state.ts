@@ -40,6 +40,8 @@ export interface DashboardState {
 	changed: Set<string>;
 	newColumns: string[];
 	lockWait?: string;
+	/** The backfill waits for a replica's lag: what the backfill line says, e.g. "replica lag 2.3 s". */
+	throttled?: string;
 	error?: string;
 	notice?: string;
 	autoplay: boolean;
@@ -114,7 +116,7 @@ function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardStat
 		}
 
 		case 'step-executed': {
-			return {...state, steps: withStep(state.steps, event.step), lockWait: undefined};
+			return {...state, steps: withStep(state.steps, event.step), lockWait: undefined, throttled: undefined};
 		}
 
 		case 'step-failed': {
@@ -138,7 +140,23 @@ function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardStat
 		case 'history': {
 			return {...state, history: [...state.history, event.entry].slice(-historyCap)};
 		}
+
+		case 'replica-lag': {
+			return {...state, throttled: event.throttled ? throttledText(event.replicas) : undefined};
+		}
+
+		case 'replicas-unthrottled': {
+			return {...state, notice: `replicas attached (${event.replicas.join(', ')}) but not throttled for: give --replica URL to keep them within --max-lag`};
+		}
 	}
+}
+
+/** The worst replica: "replica lag 2.3 s", or why it cannot be read. */
+function throttledText(replicas: Array<{replica: string; lagMs?: number; error?: string}>): string {
+	const unreadable = replicas.find(replica => replica.lagMs === undefined);
+	if (unreadable) return `replica ${unreadable.replica} unreadable`;
+	const worst = Math.max(0, ...replicas.map(replica => replica.lagMs ?? 0));
+	return `replica lag ${(worst / 1000).toFixed(1)} s`;
 }
 
 export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {

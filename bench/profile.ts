@@ -1,0 +1,169 @@
+import {spawn, spawnSync} from 'node:child_process';
+import pg from 'pg';
+import {batchSettings} from '../source/core/backfill-sql.js';
+import {compilePlan} from '../source/core/compile.js';
+import {Executor} from '../source/core/executor.js';
+import {readPlanFile} from '../source/core/plan-file.js';
+import type {BackfillSpec} from '../source/core/plan.js';
+import {readCatalog} from '../source/db/catalog.js';
+import {openPostgres} from '../source/db/postgres.js';
+import type {PgServer} from '../test/support/pg-server.js';
+import {freshCopy} from './contenders.js';
+import {context, type Figure} from './report.js';
+import {seededDatabase} from './server-db.js';
+import {median} from './stats.js';
+
+/**
+ * Where the whole `zdm-tui run` spends its time, measured before optimising (issue 12): the
+ * command's start-up, each batch's statements, the sync trigger's cost per backfilled row, and
+ * commit and WAL costs. No writers: these are costs, not waits.
+ */
+export async function profile(server: PgServer, rows: number, cli: string): Promise<Figure[]> {
+	const figures: Figure[] = [];
+	await startup(server, cli, figures);
+	await perRow(server, rows, figures);
+	return figures;
+}
+
+async function startup(server: PgServer, cli: string, figures: Figure[]) {
+	const section = 'profile: start-up';
+	const small = await seededDatabase(server, 'bench_profile_small', 1000);
+	await small.db.close();
+	// Process start to the first step, as a user sees it: a fresh database each time.
+	const firstStep: number[] = [];
+	const whole: number[] = [];
+	for (let round = 0; round < 3; round++) {
+		const {url, db} = await seededDatabase(server, 'bench_profile_startup', 1000);
+		await db.close();
+		const times = await runTimes(cli, url);
+		firstStep.push(times.firstStepMs);
+		whole.push(times.exitMs);
+	}
+
+	const help = Array.from({length: 5}, () => {
+		const started = performance.now();
+		spawnSync(process.execPath, [cli, '--help'], {stdio: 'ignore'});
+		return performance.now() - started;
+	});
+	figures.push(context(section, 'node + zdm-tui --help', median(help), 'ms', 'median of 5: the floor every command pays'));
+	figures.push(context(section, 'run: process start → first step', median(firstStep), 'ms', `median of 3 (${firstStep.map(ms => ms.toFixed(0)).join(', ')} ms); whole run of 1,000 rows ${median(whole).toFixed(0)} ms`));
+	const phases = spawnSync(process.execPath, ['bench/startup-phases.mjs', small.url], {encoding: 'utf8'});
+	if (phases.status !== 0) throw new Error(`startup-phases failed: ${phases.stderr.split('\n')[0]}`);
+	for (const [phase, ms] of Object.entries(JSON.parse(phases.stdout) as Record<string, number>)) figures.push(context(section, `  ${phase}`, ms, 'ms', 'one process, in order'));
+}
+
+/** Spawn → first step-started event, and → exit. */
+async function runTimes(cli: string, url: string): Promise<{firstStepMs: number; exitMs: number}> {
+	return new Promise((resolve, reject) => {
+		const started = performance.now();
+		let firstStepMs = 0;
+		const child = spawn(process.execPath, [cli, 'run', 'samples/add-display-name.yaml', '--yes', '--json', '--database-url', url], {stdio: ['ignore', 'pipe', 'ignore']});
+		child.stdout.on('data', chunk => {
+			if (!firstStepMs && String(chunk).includes('"step-started"')) firstStepMs = performance.now() - started;
+		});
+		child.on('error', reject);
+		child.on('close', code => (code === 0 ? resolve({firstStepMs, exitMs: performance.now() - started}) : reject(new Error(`zdm-tui run exited ${code}`))));
+	});
+}
+
+/** The expand steps done by the real executor; returns the backfill's statements. */
+async function expanded(url: string): Promise<BackfillSpec> {
+	const db = await openPostgres(url);
+	try {
+		const {plan} = compilePlan(readPlanFile('samples/add-display-name.yaml'), await readCatalog(db));
+		const executor = await Executor.open(db, plan, {});
+		while (executor.next?.kind !== 'backfill') await executor.step();
+		return executor.next.backfill!;
+	} finally {
+		await db.close();
+	}
+}
+
+async function perRow(server: PgServer, rows: number, figures: Figure[]) {
+	const url = await freshCopy(server, 'bench_profile_rows');
+	const spec = await expanded(url);
+	const client = new pg.Client({connectionString: url});
+	await client.connect();
+	try {
+		const {rows: found} = await client.query<{name: string}>("SELECT tgname AS name FROM pg_trigger WHERE tgrelid = 'users'::regclass AND NOT tgisinternal");
+		const trigger = `"${found[0]!.name}"`;
+		// Count the sync trigger's function calls: the proof that WHEN skips the backfill's rows.
+		await client.query("SET track_functions = 'pl'");
+		const triggerCalls = async () => {
+			await client.query('SELECT pg_stat_force_next_flush()');
+			const {rows: calls} = await client.query<{calls: string | null}>('SELECT sum(calls)::text AS calls FROM pg_stat_user_functions WHERE funcname LIKE $1', ['\\_zdm\\_%']);
+			return Number(calls[0]?.calls ?? 0);
+		};
+		const walAt = async () => BigInt((await client.query<{bytes: string}>("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS bytes")).rows[0]!.bytes);
+		// Key ranges of `chunk` rows, each used once, handed out in turn.
+		const chunk = Math.max(1000, Math.floor(rows / 18));
+		let nextKey = 0;
+		const range = () => {
+			const from = nextKey;
+			nextKey += chunk;
+			return [from, nextKey] as const;
+		};
+
+		const update = async (variant: 'no trigger' | 'skipped by WHEN' | 'trigger fires') => {
+			await client.query(`ALTER TABLE users ${variant === 'no trigger' ? 'DISABLE' : 'ENABLE'} TRIGGER ${trigger}`);
+			await client.query("SELECT set_config('zdm.backfill', $1, false), set_config('synchronous_commit', 'off', false)", [variant === 'skipped by WHEN' ? 'on' : 'off']);
+			const [from, to] = range();
+			const calls = await triggerCalls();
+			const wal = await walAt();
+			const started = performance.now();
+			const result = await client.query('UPDATE users SET display_name = initcap(username) WHERE id > $1 AND id <= $2', [from, to]);
+			const ms = performance.now() - started;
+			const walPerRow = Number((await walAt()) - wal) / (result.rowCount ?? 1);
+			return {usPerRow: (ms * 1000) / (result.rowCount ?? 1), walPerRow, callsPerRow: ((await triggerCalls()) - calls) / (result.rowCount ?? 1)};
+		};
+
+		// Alternating, so a noisy neighbour spreads over all three.
+		const variants = ['no trigger', 'skipped by WHEN', 'trigger fires'] as const;
+		const samples = new Map<string, Array<{usPerRow: number; walPerRow: number; callsPerRow: number}>>(variants.map(variant => [variant, []]));
+		for (let round = 0; round < 5; round++) for (const variant of variants) samples.get(variant)!.push(await update(variant));
+		const section = 'profile: per row (one range UPDATE)';
+		// WHY the best of five? On a shared machine noise only ever adds time.
+		const best = (variant: string) => Math.min(...samples.get(variant)!.map(sample => sample.usPerRow));
+		const base = best('no trigger');
+		for (const variant of variants) {
+			const us = best(variant);
+			figures.push(context(section, `UPDATE, sync trigger ${variant}`, us, 'µs', `best of 5 ranges of ${chunk} rows: ${samples.get(variant)!.map(sample => sample.usPerRow.toFixed(2)).join(', ')} µs; ${variant === 'no trigger' ? 'as the big UPDATE' : `${(((us - base) / base) * 100).toFixed(0)} % over no trigger`}; trigger function calls per row: ${median(samples.get(variant)!.map(sample => sample.callsPerRow)).toFixed(2)}`));
+		}
+
+		figures.push(context(section, 'WAL per row (UPDATE)', median(samples.get('no trigger')!.map(sample => sample.walPerRow)), 'B', 'full_page_writes is off on the bench server: with it on, the first change to each page after a checkpoint adds the page'));
+
+		// The backfill's own statements on its own session, as it runs them: a few batches.
+		await client.query(`ALTER TABLE users ENABLE TRIGGER ${trigger}`);
+		await client.query(batchSettings, ['500ms', false]);
+		const size = Math.min(chunk, 10_000);
+		const batches: Array<{walkMs: number; fillMs: number; commitMs: number; rows: number; wal: number}> = [];
+		const callsBefore = await triggerCalls();
+		let after = String(nextKey);
+		for (let batch = 0; batch < 5; batch++) {
+			await client.query('BEGIN');
+			let started = performance.now();
+			const bound = await client.query<{rows: number; last_key: string}>(spec.nextBound, [after, size]);
+			const walkMs = performance.now() - started;
+			const {rows: count, last_key: last} = bound.rows[0]!;
+			const wal = await walAt();
+			started = performance.now();
+			await client.query(spec.nextBatch, [after, last, 'PROFILE', 3, batch + 1, after, last, count]);
+			const fillMs = performance.now() - started;
+			const walBytes = Number((await walAt()) - wal);
+			started = performance.now();
+			await client.query('COMMIT');
+			batches.push({walkMs, fillMs, commitMs: performance.now() - started, rows: count, wal: walBytes});
+			after = last;
+		}
+
+		const batchCalls = (await triggerCalls()) - callsBefore;
+		const perBatch = 'profile: one backfill batch';
+		const fill = median(batches.map(batch => batch.fillMs));
+		figures.push(context(perBatch, `walk to the batch's end (${size} keys, index-only)`, median(batches.map(batch => batch.walkMs)), 'ms', `median of 5: ${((median(batches.map(batch => batch.walkMs)) / fill) * 100).toFixed(1)} % of the fill`));
+		figures.push(context(perBatch, `fill ${size} rows and record the batch`, fill, 'ms', `${((fill * 1000) / size).toFixed(2)} µs a row; sync trigger function calls in 5 batches: ${batchCalls}`));
+		figures.push(context(perBatch, 'commit (synchronous_commit off)', median(batches.map(batch => batch.commitMs)), 'ms', 'the batch\'s WAL is flushed by the WAL writer, not waited for'));
+		figures.push(context(perBatch, 'WAL per row (batch)', median(batches.map(batch => batch.wal / batch.rows)), 'B', 'the record row adds ~100 B a batch'));
+	} finally {
+		await client.end();
+	}
+}
