@@ -4,19 +4,23 @@
 // so Ink's first frame lands within the 400 ms issue 4 promises. The commands' hundred-odd modules
 // (core, lint rules, zod, yaml) took ~130 ms of every `run`'s start-up the same way (issue 12).
 import {readdirSync, rmSync} from 'node:fs';
-import {resolve} from 'node:path';
+import {basename, resolve} from 'node:path';
 import {build} from 'esbuild';
 
 // Both bundles sit one level below dist/, so `../core/errors.js` reaches these from either.
 const sharedModules = ['dist/core/errors.js', 'dist/db/seed.js'];
 for (const [dir, entry] of [['dist/ui', 'dashboard'], ['dist/commands', 'index']]) {
-	// Chunk names carry a content hash: drop the previous build's so no stale ones get packed.
-	for (const name of readdirSync(dir)) if (name.startsWith(`${entry}.chunk-`)) rmSync(`${dir}/${name}`);
-	await bundle(dir, entry);
+	const before = readdirSync(dir).filter(name => name.startsWith(`${entry}.chunk-`));
+	const written = new Set(Object.keys((await bundle(dir, entry)).metafile.outputs).map(path => basename(path)));
+	// Chunk names carry a content hash: drop the previous build's stale ones so none get packed.
+	// WHY after the build, not before? A rebuild (npm pack runs one) must never leave a moment
+	// without the chunks a running zdm-tui imports; unchanged code keeps the same names.
+	for (const name of before) if (!written.has(name)) rmSync(`${dir}/${name}`);
 }
 
 async function bundle(dir, entry) {
-await build({
+return build({
+	metafile: true,
 	entryPoints: [`${dir}/${entry}.js`],
 	// Beside the entry, one level below dist/, so relative paths (import.meta.url → ../../samples, ../core/errors.js) still hold.
 	outdir: dir,

@@ -14,6 +14,7 @@ import {seedUsers} from '../../source/db/seed.js';
 import {runCli, lastJson} from '../support/cli.js';
 import {canReplicate, startReplica, type PgReplica} from '../support/pg-replica.js';
 import {findPgBin, startPgServer, type PgServer} from '../support/pg-server.js';
+import {resetMigrations} from '../support/reset.js';
 
 const sample = 'samples/add-display-name.yaml';
 
@@ -69,7 +70,7 @@ describe.skipIf(!replicable)('the backfill with a streaming replica', () => {
 	async function fresh(rows: number) {
 		await db?.close();
 		db = await openPostgres(url);
-		await db.query('DROP SCHEMA IF EXISTS zdm CASCADE');
+		await resetMigrations(db);
 		await seedUsers(db, {rows, force: true});
 	}
 

@@ -107,7 +107,7 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 		expect(await rowsHash(app, '*')).toBe(before.rows);
 	});
 
-	it('the contract gives up behind a long transaction; once it ends, the rollback completes exactly', async () => {
+	it('complete gives up behind a long transaction and leaves the migration started; a rollback then restores it exactly', async () => {
 		await seed(app, 2000);
 		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
 		const start = await runToEnd(['start', ...run('samples/change-email-type.json').slice(1)]);
@@ -118,12 +118,20 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 			cli = startCli(['complete', 'MIG-003', '--yes', '--json', '--database-url', url, '--lock-timeout', '100', '--max-lock-wait', '1000']);
 			await cli.waitForLine(isEvent('step-failed', 5));
 		} finally {
-			// The long transaction ends while the rollback waits for the same lock.
+			// The long transaction ends while the contract's own undo waits for the same lock.
 			await blocker.end();
 		}
 
+		// The new application already runs on the version schema: a failed complete keeps it started.
 		expect(await cli.exited, cli.stderr()).toBe(1);
-		expect(JSON.parse(cli.lines.at(-1)!)).toMatchObject({phase: 'ROLLED_BACK', progress: 0});
+		const summary = JSON.parse(cli.lines.at(-1)!) as {phase: string; error: string};
+		expect(summary.phase).toBe('MIGRATING');
+		expect(summary.error).toMatch(/still started and both versions work/);
+		const {rows: views} = await app.query("SELECT 1 FROM pg_views WHERE schemaname = 'public_MIG-003' AND viewname = 'users'");
+		expect(views).toHaveLength(1);
+		const rollback = await runToEnd(['rollback', 'MIG-003', '--yes', '--json', '--database-url', url]);
+		expect(rollback.code, rollback.stderr).toBe(0);
+		expect(rollback.last()).toMatchObject({phase: 'ROLLED_BACK', progress: 0});
 		expect(await definition()).toBe(before.definition);
 		expect(await rowsHash(app, '*')).toBe(before.rows);
 	});
