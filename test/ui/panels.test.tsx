@@ -36,6 +36,7 @@ describe('Header', () => {
 		expect(frame).toContain('[MIGRATING]');
 		expect(frame).toContain('embedded (in memory)');
 		expect(shown(render(<Header id="MIG-002" title="Rename" phase="EXPANDING" database="embedded (in memory)" versionSchema="public_MIG-002" width={100} />))).toMatch(/\[EXPANDING\] v2 uses "public_MIG-002" · embedded/);
+		expect(shown(render(<Header id="MIG-002" title="Rename" phase="ROLLED_BACK" database="embedded (in memory)" versionSchema="public_MIG-002" width={100} />))).toMatch(/\[ROLLED_BACK\] v2's "public_MIG-002" dropped · embedded/);
 		expect(frame.length).toBeLessThanOrEqual(80);
 	});
 });

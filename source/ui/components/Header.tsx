@@ -24,7 +24,8 @@ export function Header({id, title, phase, database, versionSchema, width}: Heade
 			</Box>
 			<Box flexShrink={0} marginLeft={1}>
 				<Text {...theme.phaseBadge(phase)}>{badge}</Text>
-				{versionSchema ? <Text> v2 uses "{versionSchema}"</Text> : null}
+				{/* A rollback dropped the schema: until the next start there is none for v2 to use. */}
+				{versionSchema ? <Text> {phase === 'ROLLED_BACK' ? `v2's "${versionSchema}" dropped` : `v2 uses "${versionSchema}"`}</Text> : null}
 				<Text {...theme.muted}> · {database}</Text>
 			</Box>
 		</Box>
