@@ -1,4 +1,6 @@
 import {execFileSync} from 'node:child_process';
+import {existsSync} from 'node:fs';
+import {join} from 'node:path';
 import type {TestProject} from 'vitest/node';
 import {findPgBin, startPgServer, type PgServer} from './support/pg-server.js';
 
@@ -6,22 +8,39 @@ declare module 'vitest' {
 	export interface ProvidedContext {
 		/** URL of the shared throwaway server, or '' when no server binaries exist. */
 		pgUrl: string;
+		/**
+		 * The run is CI's (CI=true where vitest started): nothing may be skipped for a missing
+		 * PostgreSQL or pg_dump. Read here because vitest.config gives the workers CI=false.
+		 */
+		ci: boolean;
 	}
 }
 
 let server: PgServer | undefined;
 
-/** Build the CLI once (the CLI tests run the real dist/cli.js) and start one throwaway server. */
+export const isCi = (value = process.env.CI) => value !== undefined && /^(1|true|yes)$/i.test(value.trim());
+
+/**
+ * Build the CLI once (the CLI tests run the real dist/cli.js) and start one throwaway server.
+ * Without the server binaries or pg_dump, the server and pg_dump tests are skipped with a loud
+ * notice locally; under CI the run fails instead, so it cannot go green having tested less.
+ */
 export async function setup(project: TestProject) {
+	const ci = isCi();
+	project.provide('ci', ci);
+	const bin = findPgBin();
+	const missing = !bin ? 'No PostgreSQL server binaries (initdb, postgres) found' : existsSync(join(bin, 'pg_dump')) ? undefined : `No pg_dump beside the server binaries in ${bin}`;
+	if (missing && ci) throw new Error(`${missing}, and CI=true: the server tests and the pg_dump comparisons cannot be skipped under CI. Install the postgresql package (or set PG_BIN).`);
 	// The build bundles the dashboard too (scripts/bundle.mjs): tsc alone would leave a stale bundle.
 	execFileSync('npm', ['run', '--silent', 'build'], {stdio: 'inherit'});
-	if (findPgBin()) {
+	if (bin) {
 		server = await startPgServer();
 		project.provide('pgUrl', server.url);
 	} else {
-		console.warn('\n!!! No PostgreSQL server binaries found: tests against a real server are SKIPPED. Install the postgresql package. !!!\n');
 		project.provide('pgUrl', '');
 	}
+
+	if (missing) console.warn(`\n!!! ${missing}: tests against a real server or comparing pg_dump output are SKIPPED or weakened. Install the postgresql package. !!!\n`);
 }
 
 export async function teardown() {
