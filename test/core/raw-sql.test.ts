@@ -1,7 +1,13 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ZdmError} from '../../source/core/errors.js';
 import {Executor} from '../../source/core/executor.js';
 import {loadMigration} from '../../source/db/state.js';
+import {isEvent, kill9, killStragglers, startCli} from '../reliability/support.js';
+import {createServerDatabase, serverUrl} from '../support/databases.js';
 import {backends, compileOn, expectExactRollbackAtEveryStep, openTarget, plan, resetSchema, runToComplete, snapshot, type Target} from '../support/exact.js';
 
 /**
@@ -115,5 +121,59 @@ describe.each(backends())('raw sql operations on %s', backend => {
 		await runToComplete(target, oneWay, setup);
 		const {rows} = await target.db.query<{n: number}>("SELECT count(*)::int AS n FROM users WHERE username = 'from-sql'");
 		expect(rows[0]!.n).toBe(1);
+	});
+});
+
+describe.skipIf(!serverUrl())('a raw sql step killed with -9 on a server', () => {
+	const scratch = mkdtempSync(join(tmpdir(), 'zdm-raw-sql-'));
+	let url: string;
+	let drop: () => Promise<void>;
+	let app: pg.Client;
+	beforeAll(async () => {
+		({url, drop} = await createServerDatabase());
+		app = new pg.Client({connectionString: url});
+		await app.connect();
+	});
+	afterAll(async () => {
+		await killStragglers();
+		await app?.end();
+		await drop?.();
+		rmSync(scratch, {recursive: true, force: true});
+	});
+
+	it('killed inside the step: nothing of it stays, and the rerun runs it exactly once to COMPLETE', async () => {
+		await app.query(`DROP SCHEMA IF EXISTS zdm CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; ${setup} CREATE TABLE runs (at timestamptz NOT NULL DEFAULT now());`);
+		const path = join(scratch, 'slow.json');
+		writeFileSync(
+			path,
+			JSON.stringify({
+				id: 'MIG-SLOW',
+				operations: [{sql: {up: "INSERT INTO runs DEFAULT VALUES; COMMENT ON TABLE users IS 'ran'; SELECT pg_sleep(2)", down: "DELETE FROM runs; COMMENT ON TABLE users IS NULL"}}, addNickname],
+			}),
+		);
+		const args = ['run', path, '--yes', '--json', '--batch-size', '7', '--database-url', url];
+		const cli = startCli(args);
+		await cli.waitForLine(isEvent('step-started', 1));
+		// The INSERT has run and pg_sleep holds the transaction open: kill it there.
+		for (let i = 0; i < 100; i++) {
+			const {rows} = await app.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND state = 'active' AND pid <> pg_backend_pid()");
+			if (rows[0].n > 0) break;
+			await new Promise(resolve => setTimeout(resolve, 20));
+		}
+
+		await kill9(cli);
+		for (let i = 0; i < 200; i++) {
+			const {rows} = await app.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND datname = current_database()");
+			if (rows[0].n === 0) break;
+			await new Promise(resolve => setTimeout(resolve, 50));
+		}
+
+		const landed = await app.query("SELECT (SELECT count(*)::int FROM runs) AS runs, obj_description('users'::regclass, 'pg_class') AS comment, (SELECT status FROM zdm.steps WHERE migration_id = 'MIG-SLOW' AND number = 1) AS status");
+		expect(landed.rows[0]).toEqual({runs: 0, comment: null, status: 'pending'});
+		const resumed = startCli(args);
+		expect(await resumed.exited, resumed.stderr()).toBe(0);
+		expect(JSON.parse(resumed.lines.at(-1)!)).toMatchObject({phase: 'COMPLETE'});
+		const done = await app.query("SELECT (SELECT count(*)::int FROM runs) AS runs, obj_description('users'::regclass, 'pg_class') AS comment, (SELECT count(*)::int FROM users WHERE nickname IS DISTINCT FROM lower(username)) AS wrong");
+		expect(done.rows[0]).toEqual({runs: 1, comment: 'ran', wrong: 0});
 	});
 });
