@@ -1,5 +1,11 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {Executor} from '../../source/core/executor.js';
+import {isEvent, kill9, killStragglers, startCli} from '../reliability/support.js';
+import {createServerDatabase, serverUrl} from '../support/databases.js';
 import {backends, compileOn, expectExactRollbackAtEveryStep, openTarget, plan, resetSchema, runToComplete, snapshot, type Target} from '../support/exact.js';
 
 /**
@@ -95,5 +101,67 @@ describe.each(backends())('add_column with check, references and unique on %s', 
 	it('a unique index build that meets duplicates drops its INVALID leftover and rolls everything back exactly', async () => {
 		// "user1", "user10", "user11"… all give "user1".
 		await expectRealFailureRollsBack(plan({id: 'MIG-UNIQ', operations: [teamColumn('(id % 5) + 1'), handleColumn('lower(left(username, 5))')]}), 'concurrent', /users_handle_key|duplicate|unique/i);
+	});
+});
+
+describe.skipIf(!serverUrl())('a unique index build killed with -9 on a server', () => {
+	const scratch = mkdtempSync(join(tmpdir(), 'zdm-unique-'));
+	let url: string;
+	let drop: () => Promise<void>;
+	let app: pg.Client;
+	beforeAll(async () => {
+		({url, drop} = await createServerDatabase());
+		app = new pg.Client({connectionString: url});
+		await app.connect();
+	});
+	afterAll(async () => {
+		await killStragglers();
+		await app?.end();
+		await drop?.();
+		rmSync(scratch, {recursive: true, force: true});
+	});
+
+	it('killed while CREATE INDEX CONCURRENTLY waits: the INVALID leftover is dropped and built again, COMPLETE with the constraint', async () => {
+		await app.query(`DROP SCHEMA IF EXISTS zdm CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; ${setup}`);
+		const path = join(scratch, 'unique.json');
+		writeFileSync(path, JSON.stringify({id: 'MIG-UNIQ-KILL', operations: [handleColumn('lower(username)')]}));
+		const args = ['run', path, '--yes', '--json', '--batch-size', '7', '--database-url', url];
+		// A transaction older than the build, with a snapshot: the build waits for it after creating its (INVALID) index.
+		const older = new pg.Client({connectionString: url});
+		await older.connect();
+		try {
+			await older.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+			await older.query('SELECT count(*) FROM teams');
+			const cli = startCli(args);
+			await cli.waitForLine(line => isEvent('step-started')(line) && line.includes('concurrently'));
+			for (let i = 0; i < 200; i++) {
+				const {rows} = await app.query("SELECT count(*)::int AS n FROM pg_index WHERE indexrelid = to_regclass('users_handle_key') AND NOT indisvalid");
+				if (rows[0].n > 0) break;
+				await new Promise(resolve => setTimeout(resolve, 20));
+			}
+
+			await kill9(cli);
+			// A backend waiting inside the build does not notice its client is gone, and would finish the
+			// index once the older transaction ends: end it as a server checking its clients would.
+			await app.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND datname = current_database()");
+		} finally {
+			await older.end();
+		}
+
+		for (let i = 0; i < 200; i++) {
+			const {rows} = await app.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND datname = current_database()");
+			if (rows[0].n === 0) break;
+			await new Promise(resolve => setTimeout(resolve, 50));
+		}
+
+		const {rows: landed} = await app.query("SELECT (SELECT NOT indisvalid FROM pg_index WHERE indexrelid = to_regclass('users_handle_key')) AS invalid, (SELECT status FROM zdm.steps s WHERE migration_id = 'MIG-UNIQ-KILL' AND spec->>'kind' = 'concurrent') AS status");
+		expect(landed[0], 'killed mid-build: an INVALID index, the step marked running').toEqual({invalid: true, status: 'running'});
+		const resumed = startCli(args);
+		expect(await resumed.exited, resumed.stderr()).toBe(0);
+		expect(JSON.parse(resumed.lines.at(-1)!)).toMatchObject({phase: 'COMPLETE'});
+		const {rows} = await app.query(
+			"SELECT (SELECT count(*)::int FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'users'::regclass AND NOT i.indisvalid) AS invalid, (SELECT contype FROM pg_constraint WHERE conname = 'users_handle_key') AS constraint, (SELECT count(*)::int FROM users WHERE handle IS DISTINCT FROM lower(username)) AS wrong",
+		);
+		expect(rows[0]).toEqual({invalid: 0, constraint: 'u', wrong: 0});
 	});
 });
