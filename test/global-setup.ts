@@ -1,48 +1,14 @@
 import {execFileSync} from 'node:child_process';
-import {existsSync} from 'node:fs';
-import {join} from 'node:path';
 import type {TestProject} from 'vitest/node';
-import {findPgBin, startPgServer, type PgServer} from './support/pg-server.js';
+import {missingServerParts, isCi, setup as startServer, teardown as stopServer} from './server-setup.js';
 
-declare module 'vitest' {
-	export interface ProvidedContext {
-		/** URL of the shared throwaway server, or '' when no server binaries exist. */
-		pgUrl: string;
-		/**
-		 * The run is CI's (CI=true where vitest started): nothing may be skipped for a missing
-		 * PostgreSQL or pg_dump. Read here because vitest.config gives the workers CI=false.
-		 */
-		ci: boolean;
-	}
-}
-
-let server: PgServer | undefined;
-
-export const isCi = (value = process.env.CI) => value !== undefined && /^(1|true|yes)$/i.test(value.trim());
-
-/**
- * Build the CLI once (the CLI tests run the real dist/cli.js) and start one throwaway server.
- * Without the server binaries or pg_dump, the server and pg_dump tests are skipped with a loud
- * notice locally; under CI the run fails instead, so it cannot go green having tested less.
- */
+/** Build the CLI once (the CLI tests run the real dist/cli.js), then start the throwaway server (server-setup.ts). */
 export async function setup(project: TestProject) {
-	const ci = isCi();
-	project.provide('ci', ci);
-	const bin = findPgBin();
-	const missing = !bin ? 'No PostgreSQL server binaries (initdb, postgres) found' : existsSync(join(bin, 'pg_dump')) ? undefined : `No pg_dump beside the server binaries in ${bin}`;
-	if (missing && ci) throw new Error(`${missing}, and CI=true: the server tests and the pg_dump comparisons cannot be skipped under CI. Install the postgresql package (or set PG_BIN).`);
+	// Refuse before a build costs time: under CI a missing server fails the run (server-setup.ts).
+	if (isCi() && missingServerParts()) return startServer(project);
 	// The build bundles the dashboard too (scripts/bundle.mjs): tsc alone would leave a stale bundle.
 	execFileSync('npm', ['run', '--silent', 'build'], {stdio: 'inherit'});
-	if (bin) {
-		server = await startPgServer();
-		project.provide('pgUrl', server.url);
-	} else {
-		project.provide('pgUrl', '');
-	}
-
-	if (missing) console.warn(`\n!!! ${missing}: tests against a real server or comparing pg_dump output are SKIPPED or weakened. Install the postgresql package. !!!\n`);
+	return startServer(project);
 }
 
-export async function teardown() {
-	await server?.stop();
-}
+export const teardown = stopServer;
