@@ -40,4 +40,61 @@ describe('the executor', () => {
 		expect((refused.reason as ZdmError).message).toMatch(/already running/);
 		expect(executor.plan.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.number === 1 ? 'executed' : 'pending')));
 	});
+
+	it('run(CONTRACTING) stops before the contract; step() then goes on to COMPLETE, after which step() only says complete', async () => {
+		const {executor} = await open();
+		const stopped = await executor.run('CONTRACTING');
+		const firstContract = executor.plan.steps.find(step => step.phase === 'CONTRACTING')!;
+		expect(stopped).toMatchObject({outcome: 'executed', step: {number: firstContract.number - 1}});
+		expect(executor.next).toBe(firstContract);
+		expect(executor.plan.steps.filter(step => step.status === 'executed')).toHaveLength(firstContract.number - 1);
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.phase).toBe('MIGRATING');
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect(await executor.step()).toEqual({outcome: 'complete'});
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!).toMatchObject({phase: 'COMPLETE', steps: executor.plan.steps.map(() => expect.objectContaining({status: 'executed'}))});
+		await expect(executor.rollback()).rejects.toThrow(/COMPLETE and cannot be rolled back/);
+	});
+
+	it('a failure rolls back newest first, storing each status, and the rolled-back migration refuses step() and ignores rollback()', async () => {
+		const {executor, events} = await open({failAt: 4});
+		const before = await snapshot(target);
+		const outcome = await executor.run();
+		expect(outcome).toMatchObject({outcome: 'rolled-back', step: {number: 4}, error: 'injected failure at step 4 (--fail-at)'});
+		const order = events.filter(event => event.type === 'step-rolled-back').map(event => (event as {step: {number: number}}).step.number);
+		expect(order).toEqual([3, 2, 1]);
+		expect(events.filter(event => event.type === 'step-failed').map(event => (event as {step: {number: number}}).step.number)).toEqual([4]);
+		const stored = (await loadMigration(target.db, 'MIG-EXEC'))!;
+		expect(stored.phase).toBe('ROLLED_BACK');
+		expect(stored.steps.map(step => step.status)).toEqual(['rolled_back', 'rolled_back', 'rolled_back', 'failed', 'pending', 'pending']);
+		expect(await snapshot(target)).toEqual(before);
+		await expect(executor.step()).rejects.toThrow(/is rolled back/);
+		await executor.rollback();
+		expect(executor.plan.phase).toBe('ROLLED_BACK');
+	});
+
+	it('armFailure fails exactly the next step, once', async () => {
+		const {executor} = await open();
+		await executor.step();
+		executor.armFailure();
+		expect(executor.failureArmed).toBe(true);
+		const outcome = await executor.step();
+		expect(outcome).toMatchObject({outcome: 'rolled-back', step: {number: 2}});
+		expect(executor.failureArmed).toBe(false);
+	});
+
+	it('a failing check before the step runs nothing and leaves the executor usable', async () => {
+		let refuse = true;
+		const {executor} = await open({
+			beforeStep: async () => {
+				if (refuse) throw new ZdmError('refused', 'the database is held by another zdm-tui', 'wait');
+			},
+		});
+		await expect(executor.step()).rejects.toThrow(/held by another/);
+		await expect(executor.rollback()).rejects.toThrow(/held by another/);
+		expect(executor.plan.steps.every(step => step.status === 'pending')).toBe(true);
+		expect(executor.running).toBe(false);
+		refuse = false;
+		expect(await executor.step()).toMatchObject({outcome: 'executed', step: {number: 1}});
+	});
 });
+
