@@ -22,7 +22,7 @@ export default {
 	jsonReporter: {fileName: 'reports/mutation/mutation.json'},
 	tempDirName: '.stryker-tmp',
 	// A mutant that makes a backfill loop forever is caught by the timeout, not waited out.
-	timeoutMS: 30_000,
+	timeoutMS: 10_000,
 	thresholds: {high: 90, low: 80, break: null},
 	ignoreStatic: true,
 };
