@@ -96,5 +96,29 @@ describe('the executor', () => {
 		refuse = false;
 		expect(await executor.step()).toMatchObject({outcome: 'executed', step: {number: 1}});
 	});
+
+	it('runs each step kind as it must: a script as one multi-statement transaction under the short lock_timeout, an index concurrently, and undoes a failed build', async () => {
+		await resetSchema(target.db, setup);
+		const file = plan({
+			id: 'MIG-KINDS',
+			operations: [
+				// Two statements: sent as one extended-protocol query, they would be refused.
+				{sql: {up: "CREATE TABLE notes AS SELECT current_setting('lock_timeout') AS note; INSERT INTO notes VALUES ('second')", down: 'DROP TABLE notes'}},
+				{create_index: {table: 'users', name: 'users_email_idx', columns: ['email'], unique: true}},
+			],
+		});
+		const before = await snapshot(target);
+		const compiled = await compileOn(target.db, file);
+		expect(compiled.steps.map(step => step.kind)).toEqual(['script', 'concurrent']);
+		// A failure after the concurrent build: the rollback drops the index it built, then the table.
+		const failing = await Executor.open(target.db, compiled, {failAt: 2, lock: {lockTimeoutMs: 321}});
+		expect(await failing.run()).toMatchObject({outcome: 'rolled-back', step: {number: 2}});
+		expect(await snapshot(target)).toEqual(before);
+		const executor = await Executor.open(target.db, await compileOn(target.db, file), {lock: {lockTimeoutMs: 321}});
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect((await target.db.query<{note: string}>('SELECT note FROM notes ORDER BY note')).rows.map(row => row.note)).toEqual(['321ms', 'second']);
+		const {rows} = await target.db.query<{valid: boolean}>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass");
+		expect(rows).toEqual([{valid: true}]);
+	});
 });
 
