@@ -165,6 +165,21 @@ describe.each(backends())('the backfill on %s', backend => {
 		expect(after.reduce((sum, batch) => sum + batch.rows, 0)).toBe(total);
 	});
 
+	it('leaves a value the new application wrote before the backfill reached its row', async () => {
+		await fresh(300);
+		const executor = await Executor.open(db, await compile(), {batchSize: 50});
+		while (executor.next?.kind !== 'backfill') await executor.step();
+		// v2 knows display_name and sets it; the backfill fills only what is still missing.
+		await db.query("UPDATE users SET display_name = 'Chosen by v2' WHERE id IN (5, 250)");
+		expect((await executor.run()).outcome).toBe('complete');
+		const {rows} = await db.query<{id: string; display_name: string}>('SELECT id::text, display_name FROM users WHERE id IN (5, 250, 6) ORDER BY users.id');
+		expect(rows).toEqual([
+			{id: '5', display_name: 'Chosen by v2'},
+			{id: '6', display_name: 'User6'},
+			{id: '250', display_name: 'Chosen by v2'},
+		]);
+	});
+
 	it('walks the primary key: no batch scans the whole table', async () => {
 		await fresh(20_000);
 		await db.query('ALTER TABLE users ADD COLUMN display_name text');
