@@ -1,29 +1,14 @@
 import {execFileSync} from 'node:child_process';
 import type {TestProject} from 'vitest/node';
-import {findPgBin, startPgServer, type PgServer} from './support/pg-server.js';
+import {missingServerParts, isCi, setup as startServer, teardown as stopServer} from './server-setup.js';
 
-declare module 'vitest' {
-	export interface ProvidedContext {
-		/** URL of the shared throwaway server, or '' when no server binaries exist. */
-		pgUrl: string;
-	}
-}
-
-let server: PgServer | undefined;
-
-/** Build the CLI once (the CLI tests run the real dist/cli.js) and start one throwaway server. */
+/** Build the CLI once (the CLI tests run the real dist/cli.js), then start the throwaway server (server-setup.ts). */
 export async function setup(project: TestProject) {
+	// Refuse before a build costs time: under CI a missing server fails the run (server-setup.ts).
+	if (isCi() && missingServerParts()) return startServer(project);
 	// The build bundles the dashboard too (scripts/bundle.mjs): tsc alone would leave a stale bundle.
 	execFileSync('npm', ['run', '--silent', 'build'], {stdio: 'inherit'});
-	if (findPgBin()) {
-		server = await startPgServer();
-		project.provide('pgUrl', server.url);
-	} else {
-		console.warn('\n!!! No PostgreSQL server binaries found: tests against a real server are SKIPPED. Install the postgresql package. !!!\n');
-		project.provide('pgUrl', '');
-	}
+	return startServer(project);
 }
 
-export async function teardown() {
-	await server?.stop();
-}
+export const teardown = stopServer;

@@ -148,15 +148,31 @@ export class Executor {
 		if (this.busy) throw new ZdmError('refused', 'a step is already running', 'wait for it to finish');
 		if (this.plan.phase === 'COMPLETE') return {outcome: 'complete'};
 		if (this.plan.phase === 'ROLLED_BACK') throw new ZdmError('refused', `migration ${this.plan.id} is rolled back`, 'run it again from its plan file to start afresh');
-		await this.checkBeforeStep();
-		if (this.rollingBack) return this.finishRollback();
+		// Busy from here, before the first await: a second call meanwhile must not pick the same step.
+		this.busy = true;
+		try {
+			await this.checkBeforeStep();
+		} catch (error) {
+			this.busy = false;
+			throw error;
+		}
+
+		if (this.rollingBack) {
+			this.busy = false;
+			return this.finishRollback();
+		}
+
 		const step = this.next;
 		if (!step) {
-			await this.finish();
+			try {
+				await this.finish();
+			} finally {
+				this.busy = false;
+			}
+
 			return {outcome: 'complete'};
 		}
 
-		this.busy = true;
 		const inject = this.failArmed || this.options.failAt === step.number;
 		this.failArmed = false;
 		const started = performance.now();
@@ -211,9 +227,9 @@ export class Executor {
 		}
 
 		if (this.plan.phase === 'ROLLED_BACK') return;
-		await this.checkBeforeStep();
 		this.busy = true;
 		try {
+			await this.checkBeforeStep();
 			await rollbackExecuted(this.context);
 		} catch (error) {
 			if (isConnectionLoss(error)) throw connectionLost(error, 'the rollback');

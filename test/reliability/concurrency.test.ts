@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import {describe, expect, it} from 'vitest';
 import {serverUrl} from '../support/databases.js';
-import {columnsOf, connect, hasPgDump, isEvent, kill9, pgDumpDefinition, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess, useServerDatabase} from './support.js';
+import {columnsOf, connect, definitionOrColumns, isEvent, kill9, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess, useServerDatabase} from './support.js';
 
 /**
  * Two zdm-tui on one database, and DDL behind a long transaction. The first is refused at once
@@ -16,7 +16,7 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 	useServerDatabase(server => ({url, app} = server));
 
 	const run = (plan: string, ...extra: string[]) => ['run', plan, '--yes', '--json', '--database-url', url, ...extra];
-	const definition = async () => (hasPgDump() ? pgDumpDefinition(url) : (await columnsOf(app)).join(','));
+	const definition = async () => definitionOrColumns(url, app);
 
 	/** A transaction that has read the table and stays open: what an ALTER must wait behind. */
 	async function longTransaction(): Promise<pg.Client & {pid: number}> {

@@ -93,10 +93,45 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		expect(await leftovers(queryable())).toEqual([]);
 	}
 
-	/** Kill once the condition's line is read (the process has usually moved on a little: that is the point). */
-	async function killAt(cli: CliProcess, match: (line: string) => boolean) {
+	/** Where a kill landed, as the database stored it: each step's status, and the backfill's committed batches. */
+	interface Landed {
+		phase?: string;
+		steps: Record<number, string>;
+		batches: Array<{afterKey: string | null; lastKey: string}>;
+	}
+
+	async function landed(): Promise<Landed> {
+		const {rows: steps} = await app.query<{number: number; status: string}>("SELECT number, status FROM zdm.steps WHERE migration_id = 'MIG-003'").catch(() => ({rows: []}));
+		const {rows: batches} = await app
+			.query<{afterKey: string | null; lastKey: string}>("SELECT after_key AS \"afterKey\", last_key AS \"lastKey\" FROM zdm.backfill_batch WHERE migration_id = 'MIG-003' ORDER BY seq")
+			.catch(() => ({rows: []}));
+		return {phase: await migrationPhase(app, 'MIG-003'), steps: Object.fromEntries(steps.map(step => [step.number, step.status])), batches};
+	}
+
+	/**
+	 * Kill once the condition's line is read (the process has usually moved on a little: that is the
+	 * point), and return where it landed once its backends are gone: at least as far as the lines
+	 * read say (every step reported executed is stored executed, or rolled back if the run went on
+	 * to roll back; every batch reported is recorded).
+	 */
+	async function killAt(cli: CliProcess, match: (line: string) => boolean): Promise<Landed> {
 		await cli.waitForLine(match);
 		await kill9(cli);
+		await waitForZdmGone();
+		const where = await landed();
+		const reported = cli.lines.filter(isEvent('step-executed')).map(line => (JSON.parse(line) as {step: {number: number}}).step.number);
+		const rolledBack = new Set(cli.lines.filter(isEvent('step-rolled-back')).map(line => (JSON.parse(line) as {step: {number: number}}).step.number));
+		for (const number of reported) expect(where.steps[number], `step ${number} was reported executed`).toMatch(rolledBack.has(number) || cli.lines.some(isEvent('step-failed')) ? /^(executed|rolled_back)$/ : /^executed$/);
+		for (const number of rolledBack) expect(where.steps[number], `step ${number} was reported rolled back`).toBe('rolled_back');
+		expect(where.batches.length).toBeGreaterThanOrEqual(cli.lines.filter(isEvent('batch')).length);
+		return where;
+	}
+
+	/** The backfill (step 4) was in flight: marked running, some but not all of its batches committed. */
+	function expectMidBackfill(where: Landed, atLeast: number) {
+		expect(where.steps).toMatchObject({1: 'executed', 2: 'executed', 3: 'executed', 4: 'running', 5: 'pending'});
+		expect(where.batches.length).toBeGreaterThanOrEqual(atLeast);
+		expect(where.batches.length).toBeLessThan(rows / 50);
 	}
 
 	const nthLine = (n: number) => {
@@ -112,11 +147,29 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 
 	const killPoints: Array<[string, () => Promise<void>]> = [
 		// Early lines: steps 1 to 3 (each DDL and its mark commit together), the start of the backfill.
-		...[1, 2, 3, 5, 7, 9, 11].map((n): [string, () => Promise<void>] => [`after output line ${n}`, async () => killAt(start(), nthLine(n))]),
-		// Mid-backfill, at batches spread over the 400.
-		...[1, 5, 30, 120, 260, 390].map((n): [string, () => Promise<void>] => [`after backfill batch ${n}`, async () => killAt(start(), nthBatch(n))]),
-		['between the backfill and the contract', async () => killAt(start(), isEvent('step-executed', 4))],
-		['as the contract starts', async () => killAt(start(), isEvent('step-started', 5))],
+		...[1, 2, 3, 5, 7, 9, 11].map((n): [string, () => Promise<void>] => [`after output line ${n}`, async () => void (await killAt(start(), nthLine(n)))]),
+		// Mid-backfill, at batches spread over the 400. Near the end the rest may commit before the kill.
+		...[1, 5, 30, 120, 260, 390].map((n): [string, () => Promise<void>] => [
+			`after backfill batch ${n}`,
+			async () => {
+				const where = await killAt(start(), nthBatch(n));
+				if (n <= 260) expectMidBackfill(where, n);
+			},
+		]),
+		[
+			'between the backfill and the contract',
+			async () => {
+				const where = await killAt(start(), isEvent('step-executed', 4));
+				expect(where.steps).toMatchObject({4: 'executed'});
+			},
+		],
+		[
+			'as the contract starts',
+			async () => {
+				const where = await killAt(start(), isEvent('step-started', 5));
+				expect(where.steps).toMatchObject({1: 'executed', 2: 'executed', 3: 'executed', 4: 'executed'});
+			},
+		],
 		// Fixed delays land wherever node's start-up noise puts them.
 		...[250, 400, 550, 700].map((ms): [string, () => Promise<void>] => [
 			`${ms} ms after start`,
@@ -126,10 +179,13 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 				await kill9(cli);
 			},
 		]),
-		...[1, 2, 3, 5].map((step): [string, () => Promise<void>] => [
+		// Step 3 (the version schema's CREATE VIEW) takes no lock a writer holds: it never waits.
+		...[1, 2, 5].map((step): [string, () => Promise<void>] => [
 			`while step ${step}'s DDL waits for its lock`,
 			async () => {
-				// Get to just before the step, then hold the table so its DDL must queue, and kill it there.
+				// Get to just before the step, then hold the table as an open write transaction would (ROW
+				// EXCLUSIVE: step 2's CREATE TRIGGER queues behind it, where a reader's lock would let it
+				// through), so the step's DDL must queue, and kill it there.
 				// WHY `start` before the contract? It stops after the migrate phase by itself; a kill on
 				// reading "step 4 executed" can land after the quick contract step already committed.
 				if (step === 5) {
@@ -137,44 +193,49 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 					expect(await first.exited, first.stderr()).toBe(0);
 				} else if (step > 1) {
 					await killAt(start(), isEvent('step-executed', step - 1));
-					await waitForZdmGone();
 				}
 
 				const blocker = await connect(url);
+				let where: Landed;
 				try {
 					await blocker.query('BEGIN');
-					await blocker.query('SELECT 1 FROM users LIMIT 1');
-					await killAt(start(), isEvent('lock-wait'));
+					await blocker.query('LOCK TABLE users IN ROW EXCLUSIVE MODE');
+					where = await killAt(start(), isEvent('lock-wait', step));
 				} finally {
 					await blocker.end();
 				}
+
+				// Killed in the step that waited: it never committed, everything before it did.
+				for (let number = 1; number <= 5; number++) expect(where.steps[number] ?? 'pending', `step ${number}`).toBe(number < step ? 'executed' : 'pending');
 			},
 		]),
 		[
 			'inside a backfill batch waiting on a row lock',
 			async () => {
 				await killAt(start(), isEvent('step-executed', 3));
-				await waitForZdmGone();
 				const blocker = await connect(url);
+				let where: Landed;
 				try {
 					await blocker.query('BEGIN');
 					await blocker.query('SELECT * FROM users WHERE id = 12345 FOR UPDATE');
-					const cli = start();
-					await cli.waitForLine(isEvent('lock-wait', 4));
 					// The batch's UPDATE has done part of its range and waits: kill it in the middle.
-					await kill9(cli);
+					where = await killAt(start(), isEvent('lock-wait', 4));
 				} finally {
 					await blocker.end();
 				}
+
+				expectMidBackfill(where, 0);
+				// The batch holding 12345 never committed.
+				expect(where.batches.filter(batch => (batch.afterKey === null || Number(batch.afterKey) < 12_345) && Number(batch.lastKey) >= 12_345)).toEqual([]);
 			},
 		],
 		[
 			'twice in a row, mid-backfill each time',
 			async () => {
-				await killAt(start(), nthBatch(50));
-				await waitForZdmGone();
+				expectMidBackfill(await killAt(start(), nthBatch(50)), 50);
 				await applicationWrites();
-				await killAt(start(), nthBatch(100));
+				// The second run's batch events count from its resume: 100 more than the first left.
+				expectMidBackfill(await killAt(start(), nthBatch(100)), 150);
 			},
 		],
 	];
@@ -191,23 +252,49 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		});
 	}
 
+	/**
+	 * A rollback cut short by the kill: the next run must finish it (exit 1, ROLLED_BACK, exactly the
+	 * old rows and shape); otherwise it resumes or starts afresh and completes. Which one is
+	 * predicted from the stored state at the kill, and the first case always lands mid-rollback.
+	 */
 	it.each([
-		['while rolling back after an injected failure at the contract', '5', isEvent('step-rolled-back')],
-		['just as the backfill failed', '4', isEvent('step-failed', 4)],
-	])('killed %s: the next run finishes the rollback exactly, the one after completes', async (_name, failAt, match) => {
+		[
+			'while the rollback after a failed backfill waits for its lock',
+			async () => {
+				await killAt(start(), isEvent('step-executed', 3));
+				// SHARE UPDATE EXCLUSIVE lets the backfill's UPDATEs through but not the rollback's DROP
+				// TRIGGER (step 2; the version schema's views, step 3, roll back without a lock on users).
+				const blocker = await connect(url);
+				try {
+					await blocker.query('BEGIN');
+					await blocker.query('LOCK TABLE users IN SHARE UPDATE EXCLUSIVE MODE');
+					const where = await killAt(start('--fail-at', '4'), isEvent('lock-wait', 2));
+					expect(where).toMatchObject({phase: 'MIGRATING', steps: {1: 'executed', 2: 'executed', 3: 'rolled_back', 4: 'failed', 5: 'pending'}});
+					return where;
+				} finally {
+					await blocker.end();
+				}
+			},
+		],
+		['while rolling back after an injected failure at the contract', async () => killAt(start('--fail-at', '5'), isEvent('step-rolled-back'))],
+		['just as the backfill failed', async () => killAt(start('--fail-at', '4'), isEvent('step-failed', 4))],
+	])('killed %s: the next run finishes the rollback exactly, the one after completes', async (name, interrupt) => {
 		await reset();
 		const before = await rowsHash(app, 'id, username, email');
-		await killAt(start('--fail-at', failAt), match);
-		await waitForZdmGone();
+		const where = await interrupt();
+		const cutShort = /EXPANDING|MIGRATING|CONTRACTING/.test(where.phase ?? '') && Object.values(where.steps).some(status => status === 'failed' || status === 'rolled_back');
+		if (name.includes('waits for its lock')) expect(cutShort).toBe(true);
 		const resumed = startCli(args());
 		const code = await resumed.exited;
-		const summary = JSON.parse(resumed.lines.at(-1)!) as {phase: string};
-		if (summary.phase === 'COMPLETE') {
-			// The kill landed before the failing step had recorded anything: the rerun simply went on.
-			expect(code).toBe(0);
+		const summary = JSON.parse(resumed.lines.at(-1)!) as {phase: string; error?: string};
+		if (!cutShort) {
+			// The kill landed before the failure was stored (the rerun resumes) or after the rollback ended (it starts afresh).
+			expect(code, resumed.stderr()).toBe(0);
+			expect(summary.phase).toBe('COMPLETE');
 		} else {
 			expect(code, resumed.stderr()).toBe(1);
 			expect(summary).toMatchObject({phase: 'ROLLED_BACK', progress: 0});
+			expect(summary.error).toMatch(/finished the rollback that was interrupted/);
 			expect(await migrationPhase(app, 'MIG-003')).toBe('ROLLED_BACK');
 			expect(await columnsOf(app)).toEqual(['id', 'username', 'email']);
 			expect(await rowsHash(app, 'id, username, email')).toBe(before);

@@ -108,10 +108,15 @@ describe.skipIf(!serverUrl())('fuzzed plan files through the real CLI on a serve
 		rmSync(scratch, {recursive: true, force: true});
 	});
 
+	// The seed is printed, and every failure message names it: ZDM_FUZZ_SEED=N replays the same cases.
+	// (The in-process properties above need nothing: fc.assert reports its seed and path on failure.)
+	const fuzzSeed = process.env.ZDM_FUZZ_SEED ? Number(process.env.ZDM_FUZZ_SEED) : Date.now() % 100_000;
+
 	it('30 sampled cases: exit 2, one line on stderr, no stack trace, database untouched', async () => {
+		console.info(`CLI fuzz seed ${fuzzSeed} (replay: ZDM_FUZZ_SEED=${fuzzSeed} npx vitest run test/reliability/fuzz.test.ts)`);
 		const definition = await tableDefinition({query: async (sql, params) => app.query(sql, params).then(r => ({rows: r.rows, rowCount: r.rowCount ?? 0})), script: async () => {}}, 'users');
 		const rows = await rowsHash(app, '*');
-		const cases = fc.sample(brokenPlan, {numRuns: 30, seed: Date.now() % 100_000});
+		const cases = fc.sample(brokenPlan, {numRuns: 30, seed: fuzzSeed});
 		const files = cases.map((input, index) => {
 			const path = join(scratch, input.kind === 'text' ? `case${index}-${input.source}` : `case${index}.json`);
 			writeFileSync(path, input.kind === 'text' ? input.text : JSON.stringify(input.document));
@@ -123,17 +128,18 @@ describe.skipIf(!serverUrl())('fuzzed plan files through the real CLI on a serve
 				files.slice(i, i + 4).map(async ({input, path}) => {
 					const result = await runToEnd(['run', path, '--yes', '--database-url', url]);
 					const stderr = result.stderr.trimEnd();
-					expect(result.code, `${input.what}: ${stderr}`).toBe(2);
-					expect(stderr.split('\n'), `${input.what}: ${stderr}`).toHaveLength(1);
-					expect(stderr).toMatch(/^zdm-tui: .+/);
-					expect(stderr).not.toMatch(/\bat .*:\d+:\d+/);
-					expect(result.lines.join('\n')).not.toMatch(/EXPANDING|ROLLED_BACK/);
+					const about = `seed ${fuzzSeed}, ${input.what}: ${stderr}`;
+					expect(result.code, about).toBe(2);
+					expect(stderr.split('\n'), about).toHaveLength(1);
+					expect(stderr, about).toMatch(/^zdm-tui: .+/);
+					expect(stderr, about).not.toMatch(/\bat .*:\d+:\d+/);
+					expect(result.lines.join('\n'), about).not.toMatch(/EXPANDING|ROLLED_BACK/);
 				}),
 			);
 		}
 
 		expect(await tableDefinition({query: async (sql, params) => app.query(sql, params).then(r => ({rows: r.rows, rowCount: r.rowCount ?? 0})), script: async () => {}}, 'users')).toBe(definition);
-		expect(await rowsHash(app, '*')).toBe(rows);
+		expect(await rowsHash(app, '*'), `seed ${fuzzSeed}`).toBe(rows);
 		const {rows: schema} = await app.query("SELECT to_regnamespace('zdm') IS NOT NULL AS exists");
 		expect(schema[0].exists, 'bad input created the zdm schema').toBe(false);
 	});

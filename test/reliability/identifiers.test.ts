@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {leftovers} from '../../source/db/catalog.js';
 import {ident} from '../../source/core/sql.js';
 import {serverUrl} from '../support/databases.js';
-import {columnsOf, hasPgDump, pgDumpDefinition, rowsHash, runToEnd, seed, useServerDatabase} from './support.js';
+import {columnsOf, definitionOrColumns, rowsHash, runToEnd, seed, useServerDatabase} from './support.js';
 
 /**
  * Hostile names and expressions through the real CLI on a server. Names with quotes, semicolons,
@@ -49,7 +49,7 @@ describe.skipIf(!serverUrl())('hostile identifiers and expressions', () => {
 
 	async function untouched() {
 		const {rows} = await app.query("SELECT to_regclass('public.victim') IS NOT NULL AS victim, to_regnamespace('zdm') IS NOT NULL AS zdm");
-		return {...rows[0], users: hasPgDump() ? await pgDumpDefinition(url) : (await columnsOf(app)).join(','), rows: await rowsHash(app, '*')};
+		return {...rows[0], users: await definitionOrColumns(url, app), rows: await rowsHash(app, '*')};
 	}
 
 	useServerDatabase(server => ({url, app} = server));

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
 import {promisify} from 'node:util';
 import pg from 'pg';
-import {afterAll, beforeAll} from 'vitest';
+import {afterAll, beforeAll, inject} from 'vitest';
 import {createServerDatabase} from '../support/databases.js';
 import {findPgBin} from '../support/pg-server.js';
 import {resetMigrationsSql} from '../support/reset.js';
@@ -206,6 +206,22 @@ export async function pgDumpDefinition(url: string, table = 'users'): Promise<st
 	const {stdout} = await promisify(execFile)(pgDumpPath()!, ['--schema-only', '--no-owner', '-t', table, '-d', url], {maxBuffer: 16 * 1024 * 1024});
 	// The header names the versions, and \restrict carries a random key per dump: neither is the table.
 	return stdout.replace(/^-- Dumped (from|by) .*$/gm, '').replace(/^\\(un)?restrict .*$/gm, '');
+}
+
+/** The whole schema (every table, function, trigger, sequence) as `pg_dump --schema-only -n SCHEMA` prints it. */
+export async function pgDumpSchema(url: string, schema = 'public'): Promise<string> {
+	const {stdout} = await promisify(execFile)(pgDumpPath()!, ['--schema-only', '--no-owner', '-n', schema, '-d', url], {maxBuffer: 16 * 1024 * 1024});
+	return stdout.replace(/^-- Dumped (from|by) .*$/gm, '').replace(/^\\(un)?restrict .*$/gm, '');
+}
+
+/**
+ * The table's definition by pg_dump. Without pg_dump, only its column names: a weaker proof a
+ * local run may fall back to (the global setup warned), and a failure under CI.
+ */
+export async function definitionOrColumns(url: string, app: pg.Client, table = 'users'): Promise<string> {
+	if (hasPgDump()) return pgDumpDefinition(url, table);
+	if (inject('ci')) throw new Error('pg_dump is missing and CI=true: comparing column names only is not a proof CI may accept');
+	return (await columnsOf(app, table)).join(',');
 }
 
 export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));

@@ -1,0 +1,124 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {ZdmError} from '../../source/core/errors.js';
+import {Executor} from '../../source/core/executor.js';
+import type {ExecutorEvent} from '../../source/core/events.js';
+import {loadMigration} from '../../source/db/state.js';
+import {compileOn, openTarget, plan, resetSchema, snapshot, type Target} from '../support/exact.js';
+
+/**
+ * The executor's guards and its bookkeeping, on PGlite: what step(), run() and rollback() refuse,
+ * where run() stops, and that the stored state follows every step and rollback. Small and fast:
+ * the mutation run (npm run mutate) leans on these.
+ */
+
+const setup = `CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, email text);
+INSERT INTO users (username, email) SELECT 'User' || g, 'user' || g || '@example.com' FROM generate_series(1, 30) g;`;
+
+const addNickname = plan({id: 'MIG-EXEC', operations: [{add_column: {table: 'users', column: {name: 'nickname', type: 'text', nullable: false}, up: 'lower(username)'}}]});
+
+describe('the executor', () => {
+	let target: Target & {close(): Promise<void>};
+	beforeAll(async () => {
+		target = await openTarget('pglite');
+	});
+	afterAll(async () => target?.close());
+
+	async function open(options: Parameters<typeof Executor.open>[2] = {}) {
+		await resetSchema(target.db, setup);
+		const executor = await Executor.open(target.db, await compileOn(target.db, addNickname), {batchSize: 7, ...options});
+		const events: ExecutorEvent[] = [];
+		executor.on(event => events.push(event));
+		return {executor, events};
+	}
+
+	it('two step() calls at once run one step; the other is refused', async () => {
+		const {executor} = await open();
+		const results = await Promise.allSettled([executor.step(), executor.step()]);
+		expect(results.map(result => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+		const refused = results.find(result => result.status === 'rejected') as PromiseRejectedResult;
+		expect(refused.reason).toBeInstanceOf(ZdmError);
+		expect((refused.reason as ZdmError).message).toMatch(/already running/);
+		expect(executor.plan.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.number === 1 ? 'executed' : 'pending')));
+	});
+
+	it('run(CONTRACTING) stops before the contract; step() then goes on to COMPLETE, after which step() only says complete', async () => {
+		const {executor} = await open();
+		const stopped = await executor.run('CONTRACTING');
+		const firstContract = executor.plan.steps.find(step => step.phase === 'CONTRACTING')!;
+		expect(stopped).toMatchObject({outcome: 'executed', step: {number: firstContract.number - 1}});
+		expect(executor.next).toBe(firstContract);
+		expect(executor.plan.steps.filter(step => step.status === 'executed')).toHaveLength(firstContract.number - 1);
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.phase).toBe('MIGRATING');
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect(await executor.step()).toEqual({outcome: 'complete'});
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!).toMatchObject({phase: 'COMPLETE', steps: executor.plan.steps.map(() => expect.objectContaining({status: 'executed'}))});
+		await expect(executor.rollback()).rejects.toThrow(/COMPLETE and cannot be rolled back/);
+	});
+
+	it('a failure rolls back newest first, storing each status, and the rolled-back migration refuses step() and ignores rollback()', async () => {
+		const {executor, events} = await open({failAt: 4});
+		const before = await snapshot(target);
+		const outcome = await executor.run();
+		expect(outcome).toMatchObject({outcome: 'rolled-back', step: {number: 4}, error: 'injected failure at step 4 (--fail-at)'});
+		const order = events.filter(event => event.type === 'step-rolled-back').map(event => (event as {step: {number: number}}).step.number);
+		expect(order).toEqual([3, 2, 1]);
+		expect(events.filter(event => event.type === 'step-failed').map(event => (event as {step: {number: number}}).step.number)).toEqual([4]);
+		const stored = (await loadMigration(target.db, 'MIG-EXEC'))!;
+		expect(stored.phase).toBe('ROLLED_BACK');
+		expect(stored.steps.map(step => step.status)).toEqual(['rolled_back', 'rolled_back', 'rolled_back', 'failed', 'pending', 'pending']);
+		expect(await snapshot(target)).toEqual(before);
+		await expect(executor.step()).rejects.toThrow(/is rolled back/);
+		await executor.rollback();
+		expect(executor.plan.phase).toBe('ROLLED_BACK');
+	});
+
+	it('armFailure fails exactly the next step, once', async () => {
+		const {executor} = await open();
+		await executor.step();
+		executor.armFailure();
+		expect(executor.failureArmed).toBe(true);
+		const outcome = await executor.step();
+		expect(outcome).toMatchObject({outcome: 'rolled-back', step: {number: 2}});
+		expect(executor.failureArmed).toBe(false);
+	});
+
+	it('a failing check before the step runs nothing and leaves the executor usable', async () => {
+		let refuse = true;
+		const {executor} = await open({
+			beforeStep: async () => {
+				if (refuse) throw new ZdmError('refused', 'the database is held by another zdm-tui', 'wait');
+			},
+		});
+		await expect(executor.step()).rejects.toThrow(/held by another/);
+		await expect(executor.rollback()).rejects.toThrow(/held by another/);
+		expect(executor.plan.steps.every(step => step.status === 'pending')).toBe(true);
+		expect(executor.running).toBe(false);
+		refuse = false;
+		expect(await executor.step()).toMatchObject({outcome: 'executed', step: {number: 1}});
+	});
+
+	it('runs each step kind as it must: a script as one multi-statement transaction under the short lock_timeout, an index concurrently, and undoes a failed build', async () => {
+		await resetSchema(target.db, setup);
+		const file = plan({
+			id: 'MIG-KINDS',
+			operations: [
+				// Two statements: sent as one extended-protocol query, they would be refused.
+				{sql: {up: "CREATE TABLE notes AS SELECT current_setting('lock_timeout') AS note; INSERT INTO notes VALUES ('second')", down: 'DROP TABLE notes'}},
+				{create_index: {table: 'users', name: 'users_email_idx', columns: ['email'], unique: true}},
+			],
+		});
+		const before = await snapshot(target);
+		const compiled = await compileOn(target.db, file);
+		expect(compiled.steps.map(step => step.kind)).toEqual(['script', 'concurrent']);
+		// A failure after the concurrent build: the rollback drops the index it built, then the table.
+		const failing = await Executor.open(target.db, compiled, {failAt: 2, lock: {lockTimeoutMs: 321}});
+		expect(await failing.run()).toMatchObject({outcome: 'rolled-back', step: {number: 2}});
+		expect(await snapshot(target)).toEqual(before);
+		const executor = await Executor.open(target.db, await compileOn(target.db, file), {lock: {lockTimeoutMs: 321}});
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect((await target.db.query<{note: string}>('SELECT note FROM notes ORDER BY note')).rows.map(row => row.note)).toEqual(['321ms', 'second']);
+		const {rows} = await target.db.query<{valid: boolean}>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass");
+		expect(rows).toEqual([{valid: true}]);
+	});
+});
+
