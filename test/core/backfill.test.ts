@@ -176,8 +176,14 @@ describe.each(backends())('the backfill on %s', backend => {
 		await fresh(300);
 		const executor = await Executor.open(db, await compile(), {batchSize: 50});
 		while (executor.next?.kind !== 'backfill') await executor.step();
-		// v2 knows display_name and sets it; the backfill fills only what is still missing.
-		await db.query("UPDATE users SET display_name = 'Chosen by v2' WHERE id IN (5, 250)");
+		// v2 knows display_name and sets it, through its version schema; the backfill fills only what is still missing.
+		const v2 = await db.session({schema: executor.plan.versionSchema});
+		try {
+			await v2.query("UPDATE users SET display_name = 'Chosen by v2' WHERE id IN (5, 250)");
+		} finally {
+			await v2.release();
+		}
+
 		expect((await executor.run()).outcome).toBe('complete');
 		const {rows} = await db.query<{id: string; display_name: string}>('SELECT id::text, display_name FROM users WHERE id IN (5, 250, 6) ORDER BY users.id');
 		expect(rows).toEqual([

@@ -65,7 +65,7 @@ describe('the executor', () => {
 		expect(events.filter(event => event.type === 'step-failed').map(event => (event as {step: {number: number}}).step.number)).toEqual([4]);
 		const stored = (await loadMigration(target.db, 'MIG-EXEC'))!;
 		expect(stored.phase).toBe('ROLLED_BACK');
-		expect(stored.steps.map(step => step.status)).toEqual(['rolled_back', 'rolled_back', 'rolled_back', 'failed', 'pending', 'pending']);
+		expect(stored.steps.map(step => step.status)).toEqual(['rolled_back', 'rolled_back', 'rolled_back', 'failed', 'pending', 'pending', 'pending']);
 		expect(await snapshot(target)).toEqual(before);
 		await expect(executor.step()).rejects.toThrow(/is rolled back/);
 		await executor.rollback();
@@ -109,7 +109,9 @@ describe('the executor', () => {
 		});
 		const before = await snapshot(target);
 		const compiled = await compileOn(target.db, file);
-		expect(compiled.steps.map(step => step.kind)).toEqual(['script', 'concurrent']);
+		// Then zdm's own last expand step, the version schema (operation -1).
+		expect(compiled.steps.map(step => step.kind)).toEqual(['script', 'concurrent', 'ddl']);
+		expect(compiled.steps[2]!.operation).toBe(-1);
 		// A failure after the concurrent build: the rollback drops the index it built, then the table.
 		const failing = await Executor.open(target.db, compiled, {failAt: 2, lock: {lockTimeoutMs: 321}});
 		expect(await failing.run()).toMatchObject({outcome: 'rolled-back', step: {number: 2}});

@@ -9,6 +9,7 @@ import type {Database, Queryable} from '../../source/db/database.js';
 import {ident} from '../../source/core/sql.js';
 import {hasPgDump, pgDumpSchema} from '../reliability/support.js';
 import {backends, openBackend, type Backend} from './databases.js';
+import {resetMigrationsSql} from './reset.js';
 
 /**
  * The proofs of "exactly as before" for whole plans, on PGlite and on the server alike: the
@@ -82,9 +83,11 @@ export async function snapshot(target: Target): Promise<Snapshot> {
 	};
 }
 
-/** A fresh public schema (and no zdm state) made by `setup`. */
+/** A fresh public schema (and no zdm state, no version schema) made by `setup`. */
 export async function resetSchema(db: Database, setup: string): Promise<void> {
-	await db.script(`DROP SCHEMA IF EXISTS zdm CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;\n${setup}`);
+	// zdm's state and every version schema go too: a plan compiled again would find its own.
+	await db.query(resetMigrationsSql);
+	await db.script(`DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;\n${setup}`);
 }
 
 export const plan = (document: Record<string, unknown>): PlanFile => validatePlan(document, 'test plan');
