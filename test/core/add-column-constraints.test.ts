@@ -4,8 +4,8 @@ import {join} from 'node:path';
 import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {Executor} from '../../source/core/executor.js';
-import {isEvent, kill9, killStragglers, startCli} from '../reliability/support.js';
-import {createServerDatabase, serverUrl} from '../support/databases.js';
+import {isEvent, kill9, startCli, useServerDatabase} from '../reliability/support.js';
+import {serverUrl} from '../support/databases.js';
 import {backends, compileOn, expectExactRollbackAtEveryStep, openTarget, plan, resetSchema, runToComplete, snapshot, type Target} from '../support/exact.js';
 
 /**
@@ -107,19 +107,9 @@ describe.each(backends())('add_column with check, references and unique on %s', 
 describe.skipIf(!serverUrl())('a unique index build killed with -9 on a server', () => {
 	const scratch = mkdtempSync(join(tmpdir(), 'zdm-unique-'));
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
-	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = new pg.Client({connectionString: url});
-		await app.connect();
-	});
-	afterAll(async () => {
-		await killStragglers();
-		await app?.end();
-		await drop?.();
-		rmSync(scratch, {recursive: true, force: true});
-	});
+	useServerDatabase(server => ({url, app} = server));
+	afterAll(() => rmSync(scratch, {recursive: true, force: true}));
 
 	it('killed while CREATE INDEX CONCURRENTLY waits: the INVALID leftover is dropped and built again, COMPLETE with the constraint', async () => {
 		await app.query(`DROP SCHEMA IF EXISTS zdm CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; ${setup}`);

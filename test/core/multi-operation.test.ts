@@ -1,11 +1,11 @@
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {leftovers} from '../../source/db/catalog.js';
-import {isEvent, kill9, killStragglers, startCli} from '../reliability/support.js';
-import {createServerDatabase, serverUrl} from '../support/databases.js';
+import {isEvent, kill9, startCli, useServerDatabase} from '../reliability/support.js';
+import {serverUrl} from '../support/databases.js';
 import {backends, compileOn, expectExactRollbackAtEveryStep, openTarget, plan, resetSchema, runToComplete, type Target} from '../support/exact.js';
 import {resetMigrationsSql} from '../support/reset.js';
 
@@ -83,21 +83,9 @@ describe.skipIf(!serverUrl())('a multi-operation plan killed with -9 on a server
 	const planPath = join(scratch, 'multi.json');
 	writeFileSync(planPath, JSON.stringify(document));
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
-
-	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = new pg.Client({connectionString: url});
-		await app.connect();
-	});
-
-	afterAll(async () => {
-		await killStragglers();
-		await app?.end();
-		await drop?.();
-		rmSync(scratch, {recursive: true, force: true});
-	});
+	useServerDatabase(server => ({url, app} = server));
+	afterAll(() => rmSync(scratch, {recursive: true, force: true}));
 
 	const args = () => ['run', planPath, '--yes', '--json', '--batch-size', '7', '--database-url', url];
 	const query = async (sql: string) => (await app.query(sql)).rows as Array<Record<string, unknown>>;

@@ -1,13 +1,13 @@
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ZdmError} from '../../source/core/errors.js';
 import {Executor} from '../../source/core/executor.js';
 import {loadMigration} from '../../source/db/state.js';
-import {isEvent, kill9, killStragglers, startCli} from '../reliability/support.js';
-import {createServerDatabase, serverUrl} from '../support/databases.js';
+import {isEvent, kill9, startCli, useServerDatabase} from '../reliability/support.js';
+import {serverUrl} from '../support/databases.js';
 import {backends, compileOn, expectExactRollbackAtEveryStep, openTarget, plan, resetSchema, runToComplete, snapshot, type Target} from '../support/exact.js';
 
 /**
@@ -127,19 +127,9 @@ describe.each(backends())('raw sql operations on %s', backend => {
 describe.skipIf(!serverUrl())('a raw sql step killed with -9 on a server', () => {
 	const scratch = mkdtempSync(join(tmpdir(), 'zdm-raw-sql-'));
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
-	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = new pg.Client({connectionString: url});
-		await app.connect();
-	});
-	afterAll(async () => {
-		await killStragglers();
-		await app?.end();
-		await drop?.();
-		rmSync(scratch, {recursive: true, force: true});
-	});
+	useServerDatabase(server => ({url, app} = server));
+	afterAll(() => rmSync(scratch, {recursive: true, force: true}));
 
 	it('killed inside the step: nothing of it stays, and the rerun runs it exactly once to COMPLETE', async () => {
 		await app.query(`DROP SCHEMA IF EXISTS zdm CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; ${setup} CREATE TABLE runs (at timestamptz NOT NULL DEFAULT now());`);
