@@ -9,7 +9,7 @@ import {openPglite} from '../../source/db/pglite.js';
 import {createServerDatabase, serverUrl} from '../support/databases.js';
 import {pgDumpDatabase} from '../support/pg-dump.js';
 import {resetMigrationsSql} from '../support/reset.js';
-import {columnsOf, connect, hasPgDump, isEvent, kill9, killStragglers, migrationPhase, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess} from './support.js';
+import {columnsOf, connect, hasPgDump, isEvent, kill9, killStragglers, migrationPhase, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess, useServerDatabase} from './support.js';
 
 /**
  * kill -9 at many moments of samples/change-email-type.json (5 steps: add the shadow column, the
@@ -356,18 +356,8 @@ describe('kill -9 on the embedded database (--data-dir)', () => {
  */
 describe.skipIf(!serverUrl() || !hasPgDump())('kill -9 at every step of a rename', () => {
 	let url: string;
-	let drop: () => Promise<void>;
 	let app: pg.Client;
-
-	beforeAll(async () => {
-		({url, drop} = await createServerDatabase());
-		app = await connect(url);
-	});
-
-	afterAll(async () => {
-		await app?.end();
-		await drop?.();
-	});
+	useServerDatabase(server => ({url, app} = server));
 
 	const args = (...extra: string[]) => ['run', 'samples/rename-email.yaml', '--yes', '--json', '--database-url', url, ...extra];
 
