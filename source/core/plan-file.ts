@@ -166,7 +166,7 @@ export function parsePlanText(text: string, source: string): PlanFile {
 	if (nestingDepth(text) > maxNesting) fail(source, '', `brackets nested more than ${maxNesting} levels deep`, 'a plan is a few levels deep; check the file');
 	let document: unknown;
 	try {
-		document = /\.json$/i.test(source) ? JSON.parse(text) : YAML.parse(text, {maxAliasCount: 100});
+		document = /\.json$/i.test(source) ? JSON.parse(text) : YAML.parse(text, {maxAliasCount: 100, logLevel: 'error'});
 	} catch (error) {
 		const reason = printable((error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 160));
 		fail(source, '', `not valid ${/\.json$/i.test(source) ? 'JSON' : 'YAML'}: ${reason}`, 'fix the syntax at the position shown');

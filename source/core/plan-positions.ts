@@ -7,7 +7,7 @@ import YAML, {isMap, isSeq, LineCounter} from 'yaml';
  */
 export function operationPositions(text: string): Array<{line: number; column: number}> {
 	const lineCounter = new LineCounter();
-	const document = YAML.parseDocument(text, {lineCounter});
+	const document = YAML.parseDocument(text, {lineCounter, logLevel: 'error'});
 	const operations = isMap(document.contents) ? document.contents.get('operations', true) : undefined;
 	if (!isSeq(operations)) return [];
 	return operations.items.map(item => {

@@ -57,6 +57,8 @@ describe('zdm-tui on the embedded database', () => {
 	it.each([
 		['a missing plan file', ['run', 'nope.yaml', '--yes'], /nope\.yaml: cannot read the plan file \(ENOENT\) — check the path/],
 		['broken YAML', ['plan', planFile('broken.yaml', 'id: [unclosed\n')], /broken\.yaml: not valid YAML/],
+		// The YAML parser warns about an unknown directive on stderr unless told not to: still one line.
+		['a YAML directive it does not know', ['plan', planFile('directive.yaml', '%FOO bar x\n')], /directive\.yaml: not valid YAML/],
 		['a wrong field type', ['plan', planFile('type.json', '{"id":"A","operations":[{"add_column":{"table":"users","column":{"name":"x","type":3}}}]}')], /type\.json: operations\[0\]\.add_column\.column\.type: .* — fix that field/],
 		['an unknown operation', ['lint', planFile('unknown.yaml', 'id: A\noperations:\n  - explode: {}\n')], /unknown operation "explode" — use one of add_column/],
 		['a column that exists', ['run', '--yes', planFile('exists.yaml', 'id: A\noperations:\n  - add_column: {table: users, column: {name: email, type: text, nullable: true}}\n')], /column "email" already exists in "users"/],
