@@ -13,8 +13,9 @@ export default {
 		'source/core/executor.ts',
 		'source/core/step-run.ts',
 		'source/core/step-sql.ts',
-		// The version schemas and their triggers (#8), once they exist:
-		// 'source/core/versions.ts',
+		// The version schemas and the sync triggers that tell the versions' writes apart (#8).
+		'source/core/versions.ts',
+		'source/core/operations/triggers.ts',
 	],
 	concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 1),
 	reporters: ['html', 'json', 'clear-text', 'progress'],

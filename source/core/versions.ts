@@ -3,7 +3,7 @@ import {physicalName} from './catalog.js';
 import {badInput} from './errors.js';
 import type {StepSpec} from './plan.js';
 import {enclosed} from './operations/operation.js';
-import {checkIdentifier, ident, literal, qualified, shown} from './sql.js';
+import {checkIdentifier, ident, qualified, shown} from './sql.js';
 
 /**
  * Version schemas, as pgroll and reshape have them. Each migration gets a schema of views, one
@@ -18,15 +18,6 @@ export function versionSchemaName(schema: string, migrationId: string, given?: s
 	const name = given ?? `${schema}_${migrationId}`;
 	return checkIdentifier(name, given === undefined ? `the version schema name ${shown(name)} (schema + "_" + id)` : 'version_schema');
 }
-
-/**
- * The sync triggers' test for "the new application version wrote this row": its session's
- * search_path starts with the version schema. WHY current_schema()? It is the first schema of
- * search_path that exists, resolved once per change of search_path: cheap, and the same on
- * PGlite and a server. The old version's writes (base schema or the previous version schema)
- * fail it, so they are the ones `up` translates.
- */
-export const writtenByNewVersion = (versionSchema: string) => `current_schema() = ${literal(versionSchema)}`;
 
 /** One view: the columns under their final names, over whatever physical column holds each now. */
 function viewStatements(versionSchema: string, table: TableInfo, before: TableInfo | undefined, securityInvoker: boolean): string[] {

@@ -140,6 +140,15 @@ describe.each(backends())('version schemas (%s)', backend => {
 			await v2.query('RESET ROLE');
 		}
 
+		// The view keeps its own grant, but reads run with the reader's privileges on the table.
+		await db.query('REVOKE SELECT ON users FROM zdm_test_app');
+		await v2.query('SET ROLE zdm_test_app');
+		try {
+			await expect(v2.query('SELECT contact_email FROM users LIMIT 1')).rejects.toThrow(/permission denied for table users/);
+		} finally {
+			await v2.query('RESET ROLE');
+		}
+
 		await executor.run();
 		await db.query('REVOKE ALL ON users FROM zdm_test_app');
 	});
