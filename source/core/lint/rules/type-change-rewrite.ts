@@ -1,6 +1,7 @@
-import type {ColumnDef, Node} from 'libpg-query';
-import {alterCommands, body, names, relationName, typeKey} from '../sql/nodes.js';
+import type {Node} from 'libpg-query';
+import {body, names} from '../sql/nodes.js';
 import {about, statementRule} from '../sql/statement-rule.js';
+import {typeChanges} from '../sql/type-changes.js';
 import {typeChangeRewrite} from '../sql/types.js';
 
 const hint = {plan: 'use an alter_column operation with "type": zdm fills a new column in batches and swaps it in at contract', file: 'add a new column of the new type, backfill it in batches, move the application over, then drop the old one'};
@@ -22,17 +23,11 @@ export const typeChangeRewriteRule = statementRule({
 	description: 'ALTER COLUMN … TYPE that rewrites the table (anything but the binary-compatible changes).',
 	alternative: hint.plan,
 	visit(visit) {
-		const table = relationName(body<{relation?: {relname?: string}}>(visit.statement.node, 'AlterTableStmt')?.relation);
-		if (!table || visit.state.isNew(table)) return undefined;
-		return alterCommands(visit.statement.node).flatMap(cmd => {
-			const column = body<ColumnDef>(cmd.def, 'ColumnDef');
-			if (cmd.subtype !== 'AT_AlterColumnType' || !column || !cmd.name) return [];
-			const from = visit.state.columnType(table, cmd.name);
-			const to = typeKey(column.typeName);
+		return typeChanges(visit).flatMap(({table, column, definition, from, to}) => {
 			if (!to) return [];
-			if (!trivialUsing(column.raw_default, cmd.name)) return [about(visit, `USING rewrites every row of "${table}" under ACCESS EXCLUSIVE`, hint)];
+			if (!trivialUsing(definition.raw_default, column)) return [about(visit, `USING rewrites every row of "${table}" under ACCESS EXCLUSIVE`, hint)];
 			// Without the table's catalog the old type is unknown: say so, without claiming a rewrite.
-			if (!from) return [about(visit, `cannot tell whether changing "${cmd.name}" rewrites "${table}": its current type is unknown`, hint, 'warning')];
+			if (!from) return [about(visit, `cannot tell whether changing "${column}" rewrites "${table}": its current type is unknown`, hint, 'warning')];
 			const rewrite = typeChangeRewrite(from, to);
 			return rewrite ? [about(visit, `${rewrite} of "${table}" under ACCESS EXCLUSIVE`, hint)] : [];
 		});
