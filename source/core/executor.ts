@@ -26,7 +26,6 @@ export interface ExecutorOptions {
 	signal?: AbortSignal;
 	/** Runs before every step and rollback: e.g. proving we still hold the database. */
 	beforeStep?: () => Promise<void>;
-	schema?: string;
 	/**
 	 * `complete` of a started migration: a failing contract step undoes only the contract and
 	 * leaves the migration started, since the new application already uses its version schema.
@@ -78,7 +77,7 @@ export class Executor {
 		this.context = {
 			db,
 			plan,
-			sql: {db, lock, onLockWait: async (step, attempt, waitedMs) => this.lockWait(step, attempt, waitedMs)},
+			sql: {db, lock, schema: plan.schema, onLockWait: async (step, attempt, waitedMs) => this.lockWait(step, attempt, waitedMs)},
 			control: this.control,
 			replicaLag: {replicas: options.replicas ?? [], maxLagMs: options.maxLagMs ?? defaultMaxLagMs, warnedUnthrottled: false},
 			emit: event => this.emit(event),
@@ -215,7 +214,7 @@ export class Executor {
 	}
 
 	private async lockWait(step: Step, attempt: number, waitedMs: number) {
-		const blockers = step.table && this.db.concurrent ? await findBlockers(this.db, this.options.schema ?? 'public', step.table) : [];
+		const blockers = step.table && this.db.concurrent ? await findBlockers(this.db, this.plan.schema, step.table) : [];
 		this.emit({type: 'lock-wait', step, attempt, waitedMs, blockers});
 	}
 

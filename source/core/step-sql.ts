@@ -2,10 +2,16 @@ import {sqlState, type Database, type Queryable} from './ports.js';
 import {ZdmError} from './errors.js';
 import {withLockRetry, type LockPolicy} from './lock-retry.js';
 import type {Step} from './plan.js';
+import {ident} from './sql.js';
 
 /** What running a step's SQL needs from the executor. */
 export interface StepSql {
 	db: Database;
+	/**
+	 * The plan's base schema. A raw `sql` step runs with it alone on its search_path, as pgroll runs
+	 * one, so the names it leaves unqualified are that schema's tables (zdm's own SQL qualifies every name).
+	 */
+	schema: string;
 	lock: LockPolicy;
 	onLockWait(step: Step, attempt: number, waitedMs: number): Promise<void>;
 }
@@ -17,6 +23,7 @@ export async function inTransaction(run: StepSql, step: Step, statements: string
 		async () =>
 			run.db.transaction(async tx => {
 				await tx.query(`SET LOCAL lock_timeout = '${Math.round(run.lock.lockTimeoutMs)}ms'`);
+				if (script) await tx.query("SELECT set_config('search_path', $1, true)", [ident(run.schema)]);
 				for (const statement of statements) {
 					if (script) await tx.script(statement);
 					else await tx.query(statement);
@@ -39,8 +46,11 @@ export async function inTransaction(run: StepSql, step: Step, statements: string
 export async function outsideTransaction(run: StepSql, step: Step, statements: string[]): Promise<void> {
 	const waitMs = Math.round(Math.max(run.lock.lockTimeoutMs, run.lock.maxLockWaitMs));
 	const session = await run.db.session();
+	// Set for the session, and put back after: on PGlite the "session" is the one shared connection.
+	const {rows} = await session.query<{path: string}>("SELECT current_setting('search_path') AS path");
 	try {
 		await session.query(`SET lock_timeout = '${waitMs}ms'`);
+		await session.query("SELECT set_config('search_path', $1, false)", [ident(run.schema)]);
 		for (const statement of statements) {
 			try {
 				await session.query(statement);
@@ -54,6 +64,7 @@ export async function outsideTransaction(run: StepSql, step: Step, statements: s
 			}
 		}
 	} finally {
+		await session.query("SELECT set_config('search_path', $1, false)", [rows[0]!.path]).catch(() => {});
 		await session.release();
 	}
 }
