@@ -26,6 +26,9 @@ const cli = meow(
   Database (default: a throwaway copy of a cached, embedded PGlite demo database)
     --database-url URL    a PostgreSQL server (or DATABASE_URL)
     --data-dir DIR        keep the embedded database in DIR
+    --schema NAME         the schema whose tables plans change (default public); version
+                          schemas are NAME_<id>; status lists that schema's migrations,
+                          latest answers for it; the embedded demo's users table goes there
 
   Options
     --rows N              generated demo rows (default 400000: a backfill you can watch)
@@ -63,6 +66,7 @@ ${cliKeyLines('    ').join('\n')}
 		flags: {
 			databaseUrl: {type: 'string'},
 			dataDir: {type: 'string'},
+			schema: {type: 'string'},
 			rows: {type: 'number'},
 			failAt: {type: 'number'},
 			json: {type: 'boolean', default: false},

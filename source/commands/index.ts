@@ -1,7 +1,7 @@
 import {ExitCode, ZdmError} from '../core/errors.js';
 import type {Database} from '../db/database.js';
 import type {Io} from './io.js';
-import {checkFlags, type CommandFlags} from './options.js';
+import {baseSchema, checkFlags, type CommandFlags} from './options.js';
 
 import type {CommandName} from './names.js';
 
@@ -35,18 +35,22 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 	// WHY load these here, while the database connects? `lint` (above) needs none of them, and
 	// connecting waits on the server while loading keeps this thread busy: together they take the
 	// longer of the two, not the sum (about a fifth of a run's start-up, measured).
-	const loading = Promise.all([import('../db/seed.js'), import('./format.js'), import('./migrate.js'), import('./prepare.js'), import('./status.js')]);
+	const loading = Promise.all([import('../db/seed.js'), import('./format.js'), import('./migrate.js'), import('./prepare.js'), import('./status.js'), import('../db/base-schema.js')]);
 	const {openDatabase} = await import('../db/open.js');
 	let db: Database;
 	try {
-		db = await openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: name === 'seed' ? 0 : flags.rows});
+		db = await openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: name === 'seed' ? 0 : flags.rows, schema: flags.schema});
 	} catch (error) {
 		await loading.catch(() => {});
 		throw error;
 	}
 
 	try {
-		const [{seedUsers}, {formatFinding, formatPlan}, {migrate}, {preparePlan}, {latest, status}] = await loading;
+		const [{seedUsers}, {formatFinding, formatPlan}, {migrate}, {preparePlan}, {latest, status}, {requireBaseSchema}] = await loading;
+		const schema = baseSchema(flags);
+		// complete and rollback take the schema their migration was started in; status only filters by it.
+		// The embedded database's seed creates the schema; on a server it must be there already.
+		if (['run', 'start', 'plan', 'latest'].includes(name) || (name === 'seed' && db.kind === 'server')) await requireBaseSchema(db, schema);
 		switch (name) {
 			case 'run':
 			case 'start':
@@ -56,21 +60,21 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 			}
 
 			case 'status': {
-				return await status(db, io, flags.json, target);
+				return await status(db, io, flags.json, target, flags.schema);
 			}
 
 			case 'latest': {
-				return await latest(db, io, flags.json);
+				return await latest(db, io, flags.json, schema);
 			}
 
 			case 'seed': {
-				const seeded = await seedUsers(db, {rows: flags.rows ?? 1000, force: flags.force || (db.kind === 'embedded' && !flags.dataDir)});
-				io.out(flags.json ? JSON.stringify({type: 'seed', table: 'users', rows: seeded.rows, database: db.label}) : `seeded users with ${seeded.rows} rows on ${db.label}`);
+				const seeded = await seedUsers(db, {rows: flags.rows ?? 1000, force: flags.force || (db.kind === 'embedded' && !flags.dataDir), schema});
+				io.out(flags.json ? JSON.stringify({type: 'seed', table: 'users', schema, rows: seeded.rows, database: db.label}) : `seeded ${schema === 'public' ? '' : `${schema}.`}users with ${seeded.rows} rows on ${db.label}`);
 				return ExitCode.ok;
 			}
 
 			case 'plan': {
-				const prepared = await preparePlan(db, target!, flags.allow);
+				const prepared = await preparePlan(db, target!, flags.allow, undefined, schema);
 				if (flags.json) io.out(JSON.stringify({plan: prepared.plan, findings: prepared.findings}));
 				else for (const line of [...formatPlan(prepared.plan), '', ...prepared.findings.map(formatFinding)]) io.out(line);
 				return ExitCode.ok;

@@ -7,7 +7,7 @@ import {defaultPgVersion, type LintContext} from '../core/lint/rule.js';
 import type {Database} from '../db/database.js';
 import type {Io} from './io.js';
 import {lintFormats, reportLines, type LintFormat} from './lint-report.js';
-import {wholeNumber, type CommandFlags} from './options.js';
+import {baseSchema, wholeNumber, type CommandFlags} from './options.js';
 
 const planExtensions = /\.(ya?ml|json)$/i;
 const lintable = /\.(sql|ya?ml|json)$/i;
@@ -46,17 +46,18 @@ interface Known extends Pick<LintContext, 'volatility' | 'pgVersion'> {
 async function readKnown(flags: CommandFlags): Promise<Known | undefined> {
 	if (!flags.databaseUrl && !flags.dataDir) return undefined;
 	// Loaded only here: linting without a database must not load a driver, let alone PGlite.
-	const [{openDatabase}, {readCatalog}, {readFunctionVolatility, serverMajorVersion}] = await Promise.all([import('../db/open.js'), import('../db/catalog.js'), import('../db/lint-catalog.js')]);
-	const db = await openDatabase({databaseUrl: flags.databaseUrl, dataDir: flags.dataDir, rows: 0});
+	const [{openDatabase}, {readCatalog}, {readFunctionVolatility, serverMajorVersion}, {requireBaseSchema}] = await Promise.all([import('../db/open.js'), import('../db/catalog.js'), import('../db/lint-catalog.js'), import('../db/base-schema.js')]);
+	const db = await openDatabase({databaseUrl: flags.databaseUrl, dataDir: flags.dataDir, rows: 0, schema: flags.schema});
 	try {
-		return {db, catalog: await readCatalog(db), volatility: await readFunctionVolatility(db), pgVersion: await serverMajorVersion(db)};
+		await requireBaseSchema(db, baseSchema(flags));
+		return {db, catalog: await readCatalog(db, baseSchema(flags)), volatility: await readFunctionVolatility(db), pgVersion: await serverMajorVersion(db)};
 	} catch (error) {
 		await db.close();
 		throw error;
 	}
 }
 
-async function lintPlanFile(path: string, text: string, known: Known | undefined, context: Omit<LintContext, 'file'>, allow: string[]): Promise<Finding[]> {
+async function lintPlanFile(path: string, text: string, known: Known | undefined, context: Omit<LintContext, 'file'>, allow: string[], schema: string): Promise<Finding[]> {
 	// Loaded for plan files only: a run over .sql files needs neither the YAML nor the plan schema.
 	const [{parsePlanText}, {compilePlan}, {assumedCatalog}, {operationPositions}] = await Promise.all([
 		import('../core/plan-file.js'),
@@ -67,7 +68,7 @@ async function lintPlanFile(path: string, text: string, known: Known | undefined
 	const file = parsePlanText(text, path);
 	let compiled;
 	try {
-		compiled = compilePlan(file, known?.catalog ?? assumedCatalog(file));
+		compiled = compilePlan(file, known?.catalog ?? assumedCatalog(file, schema));
 		if (known) {
 			const {validateFragments} = await import('../core/validate.js');
 			await validateFragments(known.db, compiled.fragments);
@@ -97,7 +98,7 @@ export async function lint(paths: string[], flags: CommandFlags, io: Io): Promis
 		for (const path of files) {
 			const text = readText(path);
 			const findings = planExtensions.test(path)
-				? await lintPlanFile(path, text, known, context, flags.allow)
+				? await lintPlanFile(path, text, known, context, flags.allow, baseSchema(flags))
 				: await lintSqlFile(path, text, {...context, assumeInTransaction: flags.assumeInTransaction}, flags.allow);
 			failed ||= hasErrors(findings);
 			for (const line of reportLines(path, findings, format)) io.out(line);

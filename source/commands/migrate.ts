@@ -3,7 +3,7 @@ import type {Executor, StepOutcome} from '../core/executor.js';
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import type {PlanFile} from '../core/plan-file.js';
-import {shown} from '../core/sql.js';
+import {ident, shown} from '../core/sql.js';
 import {hasStateSchema, loadMigration} from '../db/state.js';
 import {openMigration, openStoredMigration, type OpenMigration} from '../services/open-migration.js';
 import {formatEvent, formatFinding, seconds, throttleLine} from './format.js';
@@ -101,8 +101,14 @@ export async function migrate(command: MigrateCommand, target: string, db: Datab
 		return driveAndRelease(opened, opened.file);
 	}
 
+	const stored = (await hasStateSchema(db)) ? await loadMigration(db, target) : undefined;
+	if (!stored) throw new ZdmError('bad-input', `no migration ${shown(target)} on this database`, 'see zdm-tui status for the ids');
+	// Without --schema, the migration's own schema; with one, it must be that.
+	if (flags.schema !== undefined && flags.schema !== stored.schema) {
+		throw new ZdmError('bad-input', `migration ${shown(target)} changes schema ${ident(stored.schema)}, not ${ident(flags.schema)}`, `drop --schema, or give --schema ${stored.schema}`);
+	}
+
 	await confirm(io, flags, db, `${command} migration ${shown(target)}`);
-	if (!(await hasStateSchema(db)) || !(await loadMigration(db, target))) throw new ZdmError('bad-input', `no migration ${shown(target)} on this database`, 'see zdm-tui status for the ids');
 	// complete: the new application already runs on the version schema; a failing contract must not take it away.
 	return driveAndRelease(await openStoredMigration(db, target, flags, signal, {keepStartedOnContractFailure: command === 'complete'}));
 }

@@ -1,4 +1,5 @@
 import {ZdmError} from '../core/errors.js';
+import {shown} from '../core/sql.js';
 
 /** The flags every command may read, already parsed by meow. */
 export interface CommandFlags {
@@ -29,6 +30,25 @@ export interface CommandFlags {
 	assumeInTransaction?: boolean;
 	/** lint: the PostgreSQL major version the migration runs on. */
 	pgVersion?: number;
+	/** The schema whose tables the plans change (the base schema); undefined means `public`. */
+	schema?: string;
+}
+
+export const defaultSchema = 'public';
+
+/** The base schema the flags name: --schema, or `public`. */
+export const baseSchema = (flags: Pick<CommandFlags, 'schema'>): string => flags.schema ?? defaultSchema;
+
+/** --schema: a name PostgreSQL accepts, and not one of the schemas zdm or PostgreSQL keep for themselves. */
+function checkSchema(schema: string | undefined) {
+	if (schema === undefined) return;
+	if (schema.length === 0 || schema.includes('\0') || Buffer.byteLength(schema, 'utf8') > 63) {
+		throw new ZdmError('bad-input', `--schema needs a schema name of 1 to 63 bytes, got ${schema.length === 0 ? 'an empty one' : shown(schema)}`, 'e.g. --schema app (default: public)');
+	}
+
+	if (schema === 'zdm' || schema === 'information_schema' || schema.startsWith('pg_')) {
+		throw new ZdmError('bad-input', `--schema ${shown(schema)} is ${schema === 'zdm' ? "zdm's own state schema" : "one of PostgreSQL's system schemas"}, not one whose tables zdm changes`, 'name the schema that holds your tables, e.g. --schema app (default: public)');
+	}
 }
 
 /** meow turns "--rows abc" into NaN: say which flag, and what it takes. */
@@ -60,6 +80,7 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	// 0 means off, so a script can pass the rate through whatever it is.
 	wholeNumber('traffic', flags.traffic, 0, 10_000);
 	wholeNumber('wait-threshold', flags.waitThreshold, 1, 3_600_000);
+	checkSchema(flags.schema);
 	if (flags.databaseUrl && flags.dataDir) throw new ZdmError('bad-input', '--database-url and --data-dir both given', 'choose one: a server, or the embedded database');
 	return flags;
 }

@@ -7,7 +7,7 @@ import {validateFragments} from '../core/validate.js';
 import {runChecks} from '../core/checks.js';
 import type {Database} from '../db/database.js';
 import {readCatalog} from '../db/catalog.js';
-import {shortHash} from '../core/sql.js';
+import {ident, shortHash} from '../core/sql.js';
 import {hasStateSchema, loadMigration, type StoredMigration} from '../db/state.js';
 
 export interface PreparedPlan extends CompiledPlan {
@@ -15,9 +15,12 @@ export interface PreparedPlan extends CompiledPlan {
 	findings: Finding[];
 }
 
-/** Plan file → validated, compiled, linted plan. Reads the catalog; changes nothing. `file`: already read from `path`. */
-export async function preparePlan(db: Database, path: string, allow: string[] = [], file: PlanFile = readPlanFile(path)): Promise<PreparedPlan> {
-	const catalog: Catalog = await readCatalog(db);
+/**
+ * Plan file → validated, compiled, linted plan. Reads the catalog of `schema` (the base schema);
+ * changes nothing. `file`: already read from `path`.
+ */
+export async function preparePlan(db: Database, path: string, allow: string[] = [], file: PlanFile = readPlanFile(path), schema = 'public'): Promise<PreparedPlan> {
+	const catalog: Catalog = await readCatalog(db, schema);
 	let compiled: CompiledPlan;
 	try {
 		compiled = compilePlan(file, catalog);
@@ -52,9 +55,14 @@ export function refuseOnLintErrors(path: string, findings: Finding[]) {
  * started migration resumes from its stored steps, since compiling again against today's catalog
  * would see its own new columns and refuse. Undefined when the plan starts afresh.
  */
-export async function startedMigration(db: Database, file: PlanFile): Promise<StoredMigration | undefined> {
+export async function startedMigration(db: Database, file: PlanFile, schema = 'public'): Promise<StoredMigration | undefined> {
 	const stored = (await hasStateSchema(db)) ? await loadMigration(db, file.id) : undefined;
 	if (!stored || stored.phase === 'ROLLED_BACK' || stored.phase === 'PENDING') return undefined;
+	// WHY refuse? Ids are unique per database: a second schema's run would take over the first one's record.
+	if (stored.schema !== schema) {
+		throw new ZdmError('bad-input', `migration ${file.id} belongs to schema ${ident(stored.schema)} (${stored.phase}), not ${ident(schema)}; migration ids are unique per database`, `give the plan another id for schema ${ident(schema)}, or run it with --schema ${stored.schema}`);
+	}
+
 	if (stored.fingerprint !== shortHash(file.canonical)) {
 		throw new ZdmError('bad-input', `migration ${file.id} was started from a different plan file`, `roll it back first (zdm-tui rollback ${file.id}), or give the new plan another id`);
 	}

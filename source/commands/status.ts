@@ -5,9 +5,10 @@ import {throttleFigures} from '../db/replica-lag-state.js';
 import {formatPlan, throttleLine} from './format.js';
 import type {Io} from './io.js';
 
-export async function status(db: Database, io: Io, json: boolean, id?: string): Promise<number> {
+/** Every migration (or one, by id), or those of one base schema when --schema is given. */
+export async function status(db: Database, io: Io, json: boolean, id?: string, schema?: string): Promise<number> {
 	// Reading status creates nothing: without zdm's schema there are simply no migrations.
-	const migrations = (!(await hasStateSchema(db)) ? [] : await listMigrations(db)).filter(m => id === undefined || m.id === id);
+	const migrations = (!(await hasStateSchema(db)) ? [] : await listMigrations(db)).filter(m => (id === undefined || m.id === id) && (schema === undefined || m.schema === schema));
 	// A backfill stopped half-way (Ctrl-C, a crash) shows how far it got: a resume goes on from there.
 	const backfilled = new Map(await Promise.all(migrations.map(async m => [m.id, await backfilledRows(db, m.id)] as const)));
 	const rowsOf = (m: {id: string}, step: {number: number}) => backfilled.get(m.id)?.get(step.number) ?? 0;
@@ -38,12 +39,12 @@ export async function status(db: Database, io: Io, json: boolean, id?: string): 
 	}
 
 	if (migrations.length === 0) {
-		io.out(`no migrations on ${db.label}`);
+		io.out(`no migrations${schema === undefined ? '' : ` in schema ${schema}`} on ${db.label}`);
 		return 0;
 	}
 
 	for (const m of migrations) {
-		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}  [version schema ${m.versionSchema || '—'}${m.phase === 'ROLLED_BACK' ? ', dropped' : ''}]`);
+		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}  [${m.schema === 'public' ? '' : `schema ${m.schema}, `}version schema ${m.versionSchema || '—'}${m.phase === 'ROLLED_BACK' ? ', dropped' : ''}]`);
 		for (const step of m.steps.filter(s => s.kind === 'backfill' && s.status === 'running')) {
 			io.out(`${''.padEnd(20)} step ${step.number} backfill stopped at ${rowsOf(m, step).toLocaleString('en-US')} rows; running it again resumes`);
 		}

@@ -1,6 +1,7 @@
 import type {Database} from './ports.js';
 import {ZdmError} from './errors.js';
 import {progressPct, type Plan} from './plan.js';
+import {ident} from './sql.js';
 
 /**
  * Load the migration's stored state or store the freshly compiled plan. A started migration
@@ -10,8 +11,9 @@ export async function openPlan(db: Database, compiled: Plan): Promise<Plan> {
 	await db.state.ensure(db);
 	const stored = await db.state.load(db, compiled.id);
 	const active = await db.state.active(db);
+	// One active migration per database, whatever its schema: ids, the hold and the state are the database's.
 	if (active && active.id !== compiled.id) {
-		throw new ZdmError('refused', `migration ${active.id} is already active (${active.phase}, ${progressPct(active).toFixed(0)} %) on this database`, `finish it first: zdm-tui complete ${active.id}, or zdm-tui rollback ${active.id}`);
+		throw new ZdmError('refused', `migration ${active.id} is already active (${active.phase}, ${progressPct(active).toFixed(0)} %) on this database${active.schema === compiled.schema ? '' : `, in schema ${ident(active.schema)}`}`, `finish it first: zdm-tui complete ${active.id}, or zdm-tui rollback ${active.id}`);
 	}
 
 	if (stored && stored.phase !== 'ROLLED_BACK' && stored.phase !== 'PENDING') {

@@ -12,6 +12,8 @@ export interface DatabaseChoice {
 	dataDir?: string;
 	/** Generated demo rows when the embedded database has no users table yet. */
 	rows?: number;
+	/** Where the embedded database's demo users table lives (default public); created when missing. */
+	schema?: string;
 }
 
 function processAlive(pid: number): boolean {
@@ -192,7 +194,8 @@ export async function openDatabase(choice: DatabaseChoice): Promise<Database> {
 	}
 
 	// The embedded default comes with the lab's demo table, so there is something to migrate.
-	if (!(await hasUsers(db))) await seedUsers(db, {rows: choice.rows ?? defaultDemoRows});
+	const schema = choice.schema ?? 'public';
+	if (!(await hasUsers(db, schema))) await seedUsers(db, {rows: choice.rows ?? defaultDemoRows, schema});
 	const close = db.close.bind(db);
 	return {
 		...db,

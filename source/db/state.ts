@@ -207,7 +207,7 @@ export async function loadBackfillBatches(db: Queryable, id: string, step: numbe
 export async function latestVersion(db: Queryable, schema: string): Promise<{schema: string; migration?: StoredMigration}> {
 	if (!(await hasStateSchema(db))) return {schema};
 	const {rows} = await db.query<{id: string}>(
-		"SELECT id FROM zdm.migrations WHERE phase IN ('EXPANDING', 'MIGRATING', 'CONTRACTING', 'COMPLETE') AND version_schema IS NOT NULL AND version_schema <> '' AND base_schema = $1 ORDER BY started_at DESC, id DESC LIMIT 1",
+		"SELECT id FROM zdm.migrations WHERE phase IN ('EXPANDING', 'MIGRATING', 'CONTRACTING', 'COMPLETE') AND version_schema IS NOT NULL AND version_schema <> '' AND coalesce(base_schema, 'public') = $1 ORDER BY started_at DESC, id DESC LIMIT 1",
 		[schema],
 	);
 	const migration = rows[0] && (await loadMigration(db, rows[0].id));

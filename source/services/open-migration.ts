@@ -6,7 +6,7 @@ import type {Database} from '../db/database.js';
 import type {ReplicaPort} from '../core/replica-lag.js';
 import {checkReplica, openReplica} from '../db/replica.js';
 import {acquireHolder, ensureStateSchema, type Holder} from '../db/state.js';
-import type {CommandFlags} from '../commands/options.js';
+import {baseSchema, type CommandFlags} from '../commands/options.js';
 import {preparePlan, refuseOnLintErrors, startedMigration, type PreparedPlan} from '../commands/prepare.js';
 
 /*
@@ -15,7 +15,7 @@ import {preparePlan, refuseOnLintErrors, startedMigration, type PreparedPlan} fr
  * held, and one set of executor options (beforeStep re-checks the hold before every step).
  */
 
-export type MigrationFlags = Pick<CommandFlags, 'allow' | 'failAt' | 'batchSize' | 'backfillWorkers' | 'lockTimeout' | 'maxLockWait' | 'replica' | 'maxLag'>;
+export type MigrationFlags = Pick<CommandFlags, 'allow' | 'failAt' | 'batchSize' | 'backfillWorkers' | 'lockTimeout' | 'maxLockWait' | 'replica' | 'maxLag' | 'schema'>;
 
 export interface OpenMigrationOptions {
 	path: string;
@@ -93,14 +93,14 @@ export async function openMigration(db: Database, options: OpenMigrationOptions)
 	const {path, flags, signal} = options;
 	const file = options.file ?? readPlanFile(path);
 	const prepare = async () => {
-		const prepared = await preparePlan(db, path, flags.allow, file);
+		const prepared = await preparePlan(db, path, flags.allow, file, baseSchema(flags));
 		options.onFindings?.(prepared.findings);
 		if (options.refuseLintErrors) refuseOnLintErrors(path, prepared.findings);
 		checkFailAt(flags, prepared);
 		return prepared;
 	};
 
-	const resumed = (await startedMigration(db, file)) !== undefined;
+	const resumed = (await startedMigration(db, file, baseSchema(flags))) !== undefined;
 	const prepared = resumed ? undefined : await prepare();
 	await checkReplicas(flags);
 	await options.confirm?.(file.id);

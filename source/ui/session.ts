@@ -4,7 +4,8 @@ import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
 import {readHistory} from '../db/state.js';
 import {readPlanFile} from '../core/plan-file.js';
-import {checkFlags, type CommandFlags} from '../commands/options.js';
+import {baseSchema, checkFlags, type CommandFlags} from '../commands/options.js';
+import {requireBaseSchema} from '../db/base-schema.js';
 import {lintRefusal, openMigration, type OpenMigration} from '../services/open-migration.js';
 import {readApplicationSchemas} from '../services/version-schemas.js';
 import type {VersionName} from '../traffic/index.js';
@@ -74,11 +75,13 @@ export class DashboardSession {
 		// --traffic 0 turns the simulated application off; any other value is checked as run checks it.
 		const flags = checkFlags({...this.options.flags, traffic: this.options.flags.traffic === 0 ? undefined : this.options.flags.traffic});
 		const {dispatch} = this.store;
-		const where = flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table`;
+		const schema = baseSchema(flags);
+		const where = flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table${schema === 'public' ? '' : ` in schema ${schema}`}`;
 		dispatch({type: 'loading', what: `${where}…`});
 		// A plan file that cannot be read or parsed is refused before the database starts.
 		const file = readPlanFile(this.options.planPath);
 		this.db = await (this.options.open ?? defaultOpen)(flags);
+		await requireBaseSchema(this.db, schema);
 		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
 		// The same service as `run`; lint errors are shown now and refused at the first step.
@@ -209,7 +212,7 @@ export class DashboardSession {
 	private tableShown() {
 		const table = this.executor?.plan.steps.find(step => step.table)?.table ?? 'users';
 		const {tableVersion} = this.state;
-		const schema = this.versions?.[tableVersion] ?? this.executor?.plan.schema ?? 'public';
+		const schema = this.versions?.[tableVersion] ?? this.executor?.plan.schema ?? baseSchema(this.options.flags);
 		return {table, schema, missing: tableVersion === 'v2' ? "v2's schema appears at the end of expand (tab: v1's view)" : undefined};
 	}
 
@@ -244,5 +247,5 @@ export class DashboardSession {
 }
 
 async function defaultOpen(flags: CommandFlags): Promise<Database> {
-	return openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: flags.rows ?? dashboardDemoRows});
+	return openDatabase({databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL, dataDir: flags.dataDir, rows: flags.rows ?? dashboardDemoRows, schema: flags.schema});
 }
