@@ -3,7 +3,9 @@ import {cleanup, render} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {CommandFlags} from '../../source/commands/options.js';
 import type {Database} from '../../source/db/database.js';
+import {ZdmError} from '../../source/core/errors.js';
 import {openDatabase} from '../../source/db/open.js';
+import {openPglite} from '../../source/db/pglite.js';
 import {seedUsers} from '../../source/db/seed.js';
 import {loadMigration} from '../../source/db/state.js';
 import {App} from '../../source/ui/App.js';
@@ -51,5 +53,21 @@ describe('the dashboard with --schema app', () => {
 		await waitForFrame(() => String(exits.length), text => text === '1');
 		expect(exits[0]).toEqual({code: 0});
 		await db!.close();
+	});
+
+	it('a schema the database does not have: exits with the one-line error before planning, and closes the database', async () => {
+		const db = await openPglite();
+		await seedUsers(db, {rows: 5});
+		let closes = 0;
+		const exits: Array<{code: number} | {error: unknown}> = [];
+		render(<App planPath={renameEmail} flags={flags({schema: 'nosuch', traffic: 0})} open={async () => ({...db, close: async () => void closes++})} onExit={result => exits.push(result)} />);
+		await waitForFrame(() => String(exits.length), text => text === '1');
+		const error = (exits[0] as {error: ZdmError}).error;
+		expect(error).toBeInstanceOf(ZdmError);
+		expect(error.exitCode).toBe(2);
+		expect(error.oneLine()).toMatch(/^schema "nosuch" does not exist on embedded \(in memory\) — create it first \(CREATE SCHEMA "nosuch"\)/);
+		expect(closes).toBe(1);
+		expect((await db.query("SELECT nspname FROM pg_namespace WHERE nspname IN ('nosuch', 'zdm')")).rows).toEqual([]);
+		await db.close();
 	});
 });
