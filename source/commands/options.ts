@@ -29,6 +29,12 @@ export interface CommandFlags {
 	assumeInTransaction?: boolean;
 	/** lint: the PostgreSQL major version the migration runs on. */
 	pgVersion?: number;
+	/** rehearse: the database whose schema is copied (only read). */
+	from?: string;
+	/** The dashboard: rehearse on a copy of this database's schema. */
+	rehearseFrom?: string;
+	/** rehearse: copy up to N real rows a table instead of generating them. */
+	copyRows?: number;
 }
 
 /** meow turns "--rows abc" into NaN: say which flag, and what it takes. */
@@ -60,6 +66,7 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	// 0 means off, so a script can pass the rate through whatever it is.
 	wholeNumber('traffic', flags.traffic, 0, 10_000);
 	wholeNumber('wait-threshold', flags.waitThreshold, 1, 3_600_000);
+	wholeNumber('copy-rows', flags.copyRows, 1, 10_000_000);
 	if (flags.databaseUrl && flags.dataDir) throw new ZdmError('bad-input', '--database-url and --data-dir both given', 'choose one: a server, or the embedded database');
 	return flags;
 }

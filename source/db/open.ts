@@ -5,6 +5,7 @@ import {homedir, tmpdir} from 'node:os';
 import {dirname, join} from 'node:path';
 import {ZdmError} from '../core/errors.js';
 import type {Database} from './database.js';
+import type {PgliteOptions} from './pglite.js';
 import {defaultDemoRows, hasUsers, seedUsers} from './seed.js';
 
 export interface DatabaseChoice {
@@ -162,6 +163,25 @@ async function openEmbedded(choice: DatabaseChoice): Promise<Database> {
 
 	try {
 		return await openPglite({dataDir: scratch, label: 'embedded (throwaway copy)', onClose: forget});
+	} catch (error) {
+		forget();
+		throw error;
+	}
+}
+
+/** A throwaway embedded database with no table at all, for rehearse to load a copy of a schema into. */
+export async function openBlankEmbedded(options: Pick<PgliteOptions, 'label' | 'extensions'>): Promise<Database> {
+	const {openPglite} = await import('./pglite.js');
+	const ready = await template(0);
+	if (!ready) return openPglite(options);
+	const scratch = scratchCopy(ready);
+	const forget = () => {
+		scratchDirs.delete(scratch);
+		rmSync(scratch, {recursive: true, force: true});
+	};
+
+	try {
+		return await openPglite({...options, dataDir: scratch, onClose: forget});
 	} catch (error) {
 		forget();
 		throw error;
