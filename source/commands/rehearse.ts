@@ -7,7 +7,7 @@ import type {Database} from '../db/database.js';
 import type {Io} from './io.js';
 import {migrate} from './migrate.js';
 import type {CommandFlags} from './options.js';
-import {preparePlan} from './prepare.js';
+import {preparePlan, startedMigration} from './prepare.js';
 import {copyLines, timingLines} from './rehearse-report.js';
 
 /*
@@ -54,7 +54,9 @@ export function checkRehearseFlags(flags: CommandFlags, from: string | undefined
 /** A skipped object on a table the plan changes would make the rehearsal say something untrue. */
 async function refuseIfPlanTablesLack(copy: RehearsalCopy, path: string, flags: CommandFlags) {
 	if (copy.report.skipped.length === 0) return;
-	const {plan} = await preparePlan(copy.db, path, flags.allow);
+	// A migration started on the target goes on from its stored steps, as `run` would take it up.
+	const file = readPlanFile(path);
+	const plan = (await startedMigration(copy.db, file)) ?? (await preparePlan(copy.db, path, flags.allow, file)).plan;
 	const changed = new Set(plan.steps.flatMap(step => [step.table && `${plan.schema}.${step.table}`, step.backfill && `${step.backfill.schema}.${step.backfill.table}`]).filter(Boolean));
 	const missing = copy.report.skipped.find(skipped => skipped.table && changed.has(`${skipped.table.schema}.${skipped.table.table}`));
 	if (missing) {
@@ -65,7 +67,7 @@ async function refuseIfPlanTablesLack(copy: RehearsalCopy, path: string, flags: 
 export async function rehearse(target: string, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	const from = checkRehearseFlags(flags, flags.from, '--from');
 	const runner = runnerFor(target, flags, signal);
-	const copy = await openRehearsalCopy({from, rows: flags.rows, copyRows: flags.copyRows, onProgress: flags.json ? undefined : what => io.err(what)});
+	const copy = await openRehearsalCopy({from, rows: flags.rows, copyRows: flags.copyRows, onProgress: flags.json || !io.interactive ? undefined : what => io.err(what)});
 	try {
 		if (flags.json) io.out(JSON.stringify({type: 'rehearsal', ...copy.report}));
 		else for (const line of [`rehearse ${target} on a throwaway embedded ${copy.db.label}`, ...copyLines(copy.report)]) io.out(line);

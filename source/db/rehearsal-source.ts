@@ -23,8 +23,6 @@ export interface RehearsalSource {
 	readonly serverVersion: string;
 	/** For pg_dump --snapshot: the same instant as our own reads. */
 	readonly snapshot: string;
-	/** Roles other than the built-in ones, which owners and grants in the dump name. */
-	roles(): Promise<string[]>;
 	/** Whether the server has zdm's state schema (its rows continue in the copy). */
 	hasState(): Promise<boolean>;
 	/** The planner's row estimate per table (pg_class.reltuples); null where never analyzed. */
@@ -55,10 +53,6 @@ export async function openRehearsalSource(url: string): Promise<RehearsalSource>
 			serverMajor: Math.floor(Number(num) / 10_000),
 			serverVersion: version.split(' ')[0]!,
 			snapshot,
-			async roles() {
-				const result = await client.query<{name: string}>("SELECT rolname AS name FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY rolname");
-				return result.rows.map(row => row.name);
-			},
 			async hasState() {
 				const result = await client.query<{present: boolean}>("SELECT to_regclass('zdm.migrations') IS NOT NULL AS present");
 				return result.rows[0]!.present;

@@ -16,6 +16,8 @@ export interface DumpEntry {
 	name: string;
 	/** undefined where pg_dump writes "-". */
 	schema?: string;
+	/** The role that owns it, as the header names it. */
+	owner?: string;
 	statements: ParsedStatement[];
 	/** Why the parser refused its text, if it did. */
 	unparsable?: string;
@@ -32,21 +34,42 @@ export function dumpEntries(text: string): DumpEntry[] {
 	const sql = text.replace(/^\\(?:un)?restrict .*$/gm, '');
 	const marks = [...sql.matchAll(header)];
 	const entries: DumpEntry[] = [];
-	const add = (type: string, name: string, schema: string | undefined, body: string) => {
+	const add = (head: Omit<DumpEntry, 'statements'>, body: string) => {
 		try {
 			const statements = parseSql(body);
-			if (statements.length > 0) entries.push({type, name, schema, statements});
+			if (statements.length > 0) entries.push({...head, statements});
 		} catch (error) {
-			entries.push({type, name, schema, statements: [], unparsable: (error as Error).message});
+			entries.push({...head, statements: [], unparsable: (error as Error).message});
 		}
 	};
 
-	add('SETTINGS', 'session settings', undefined, sql.slice(0, marks[0]?.index ?? sql.length));
+	add({type: 'SETTINGS', name: 'session settings'}, sql.slice(0, marks[0]?.index ?? sql.length));
 	marks.forEach((mark, index) => {
-		const [, name, type, schema] = mark;
-		add(type!, name!, schema === '-' ? undefined : schema, sql.slice(mark.index + mark[0].length, marks[index + 1]?.index ?? sql.length));
+		const [, name, type, schema, owner] = mark;
+		const head = {type: type!, name: name!, ...(schema === '-' ? {} : {schema}), ...(owner && owner !== '-' ? {owner: owner.trim()} : {})};
+		add(head, sql.slice(mark.index + mark[0].length, marks[index + 1]?.index ?? sql.length));
 	});
 	return entries;
+}
+
+/** Every role a dump names: as an object's owner, in GRANT and REVOKE, ALTER … OWNER TO, policies, default privileges. */
+export function rolesOf(entries: DumpEntry[]): string[] {
+	const roles = new Set<string>();
+	const walk = (value: unknown) => {
+		if (Array.isArray(value)) for (const item of value) walk(item);
+		else if (value && typeof value === 'object') {
+			const fields = value as {roletype?: unknown; rolename?: unknown};
+			if (fields.roletype === 'ROLESPEC_CSTRING' && typeof fields.rolename === 'string') roles.add(fields.rolename);
+			for (const inner of Object.values(value)) walk(inner);
+		}
+	};
+
+	for (const entry of entries) {
+		if (entry.owner) roles.add(entry.owner);
+		for (const statement of entry.statements) walk(statement.node);
+	}
+
+	return [...roles].sort();
 }
 
 /** The CREATE EXTENSION names of a dump. */

@@ -8,7 +8,7 @@ import {openBlankEmbedded} from '../db/open.js';
 import {dumpPart, findPgDump} from '../db/pg-dump.js';
 import {openRehearsalSource, tableKey, type TableKey} from '../db/rehearsal-source.js';
 import {advanceSequences, rowTables} from '../db/row-catalog.js';
-import {dumpEntries, extensionsOf, foreignKeys, loadEntries, makesKeys, type NotValid, type Skipped} from '../db/schema-copy.js';
+import {dumpEntries, extensionsOf, foreignKeys, loadEntries, makesKeys, rolesOf, type NotValid, type Skipped} from '../db/schema-copy.js';
 
 /*
  * Rehearse: the target's schema, copied into a throwaway embedded database, with rows made up
@@ -95,11 +95,10 @@ export async function openRehearsalCopy(options: RehearsalOptions): Promise<Rehe
 	try {
 		const pgDump = await findPgDump(source.serverMajor);
 		const hasState = await source.hasState();
-		const [pre, post, state, roles, estimates] = await Promise.all([
+		const [pre, post, state, estimates] = await Promise.all([
 			dumpPart(pgDump, options.from, 'pre-data', source.snapshot),
 			dumpPart(pgDump, options.from, 'post-data', source.snapshot),
 			hasState ? dumpPart(pgDump, options.from, 'state-rows', source.snapshot) : Promise.resolve(''),
-			source.roles(),
 			source.rowEstimates(),
 			loadSqlParser(),
 		]);
@@ -109,7 +108,7 @@ export async function openRehearsalCopy(options: RehearsalOptions): Promise<Rehe
 		progress(`Loading the schema of ${source.label} into a throwaway embedded database…`);
 		db = await openBlankEmbedded({label: copyLabel(source.label, {mode, perTable}), extensions});
 		const {rows: present} = await db.query<{name: string}>('SELECT rolname AS name FROM pg_roles');
-		const placeholders = roles.filter(role => !present.some(row => row.name === role));
+		const placeholders = rolesOf([...preEntries, ...postEntries]).filter(role => !present.some(row => row.name === role));
 		for (const role of placeholders) await db.query(`CREATE ROLE ${ident(role)} NOLOGIN`);
 		const loadedPre = await loadEntries(db, preEntries);
 		// Unique keys before the rows, so rows that would repeat one are left out; the rest after.
