@@ -31,6 +31,10 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 		return lint(args, flags, io);
 	}
 
+	if (name !== 'rehearse' && (flags.from !== undefined || flags.rehearseFrom !== undefined || flags.copyRows !== undefined)) {
+		throw new ZdmError('bad-input', `--from, --rehearse-from and --copy-rows go with rehearse, not ${name}`, 'e.g. zdm-tui rehearse PLAN --from URL, or zdm-tui PLAN --rehearse-from URL for the dashboard');
+	}
+
 	if (name === 'rehearse') {
 		// Its database is a copy it makes itself, not one the flags open.
 		if (args.length > 1) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);

@@ -4,18 +4,17 @@ import {seconds} from './format.js';
 
 /** What the copy holds and lacks, as `rehearse` prints it before the run (and the dashboard after). */
 export function copyLines(report: CopyReport): string[] {
-	const lines = [`copy of ${report.source} (PostgreSQL ${report.serverVersion}), read with ${report.reader} in a read-only transaction; nothing is written there`];
-	const extras = [
-		`${report.objects} objects loaded`,
-		report.roles.length > 0 ? `${report.roles.length === 1 ? '1 role made as a NOLOGIN placeholder' : `${report.roles.length} roles made as NOLOGIN placeholders`} (${report.roles.slice(0, 5).join(', ')}${report.roles.length > 5 ? ', …' : ''})` : '',
+	const loaded = [
+		`loaded ${report.objects} objects`,
+		report.roles.length > 0 ? `${report.roles.length === 1 ? '1 role as a NOLOGIN placeholder' : `${report.roles.length} roles as NOLOGIN placeholders`} (${report.roles.slice(0, 3).join(', ')}${report.roles.length > 3 ? ', …' : ''})` : '',
 		report.extensions.length > 0 ? `extension${report.extensions.length === 1 ? '' : 's'} ${report.extensions.join(', ')} from PGlite` : '',
-		report.state ? 'zdm state with its rows' : '',
+		report.state ? 'zdm’s state with its rows' : '',
 	].filter(Boolean);
-	lines.push(`  ${extras.join('; ')}`);
+	const lines = [`source: ${report.source} (PostgreSQL ${report.serverVersion}), read with ${report.reader} in a read-only transaction`, `  ${loaded.join('; ')}`];
 	lines.push(
 		report.rows.mode === 'copied'
 			? `rows: up to ${report.rows.perTable.toLocaleString('en')} REAL rows a table, copied from the target (--copy-rows)`
-			: `rows: generated from the schema; no row left the target (up to ${report.rows.perTable.toLocaleString('en')} a table, no more than the target's estimate)`,
+			: `rows: generated; none left the target (up to ${report.rows.perTable.toLocaleString('en')} a table, no more than it has)`,
 	);
 	const width = Math.max(0, ...report.tables.map(table => `${table.schema}.${table.table}`.length));
 	for (const table of report.tables) {
@@ -34,12 +33,12 @@ const fit = (text: string, width: number) => ([...text].length > width ? `${[...
 /** Per-step times and their extrapolation to the target's size, with the caveat. */
 export function timingLines(timings: StepTiming[]): string[] {
 	if (timings.length === 0) return [];
-	const lines = ['timings on the copy, and at the target’s size (pg_class.reltuples):'];
+	const lines = ['timings on the copy, extrapolated to the target’s rows (pg_class.reltuples):'];
 	for (const timing of timings) {
-		const step = `${String(timing.number).padStart(3)}. ${fit(timing.description, 44)}`;
-		lines.push(`${step} ${seconds(timing.ms).padStart(8)}  ${estimateText(timing)}`);
+		const step = `${String(timing.number).padStart(3)}. ${fit(timing.description, 36)}`;
+		lines.push(`${step} ${seconds(timing.ms).padStart(7)}  ${estimateText(timing)}`);
 	}
 
-	lines.push(timingCaveat);
+	lines.push(...timingCaveat);
 	return lines;
 }

@@ -42,7 +42,9 @@ function runnerFor(target: string, flags: CommandFlags, signal: AbortSignal): Re
 	return planRunner(target, flags, signal);
 }
 
-export function checkRehearseFlags(flags: CommandFlags, from: string | undefined, option: string): string {
+export function checkRehearseFlags(flags: CommandFlags, from: string | undefined, option: '--from' | '--rehearse-from'): string {
+	const other = option === '--from' ? flags.rehearseFrom : flags.from;
+	if (other !== undefined) throw new ZdmError('bad-input', option === '--from' ? 'rehearse takes --from URL; --rehearse-from is the dashboard’s' : 'the dashboard takes --rehearse-from URL; --from is rehearse’s', option === '--from' ? 'use --from URL' : 'use --rehearse-from URL');
 	if (!from) throw new ZdmError('bad-input', `rehearse needs the database to copy: ${option} DATABASE_URL`, `e.g. zdm-tui rehearse samples/add-display-name.yaml ${option} postgres://user@host:5432/app`);
 	if (!/^postgres(ql)?:\/\//.test(from)) throw new ZdmError('bad-input', `${option} needs a PostgreSQL URL (postgres://…), got "${from.slice(0, 40)}"`, `e.g. ${option} postgres://user@host:5432/app`);
 	if (flags.databaseUrl || flags.dataDir) throw new ZdmError('bad-input', `${option} rehearses on a throwaway copy; --database-url and --data-dir choose another database`, `drop --database-url / --data-dir`);
@@ -52,7 +54,7 @@ export function checkRehearseFlags(flags: CommandFlags, from: string | undefined
 }
 
 /** A skipped object on a table the plan changes would make the rehearsal say something untrue. */
-async function refuseIfPlanTablesLack(copy: RehearsalCopy, path: string, flags: CommandFlags) {
+export async function refuseIfPlanTablesLack(copy: RehearsalCopy, path: string, flags: CommandFlags) {
 	if (copy.report.skipped.length === 0) return;
 	// A migration started on the target goes on from its stored steps, as `run` would take it up.
 	const file = readPlanFile(path);

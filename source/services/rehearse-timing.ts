@@ -72,15 +72,16 @@ export function humanRows(rows: number): string {
 	return rows.toLocaleString('en');
 }
 
-/** "≈ 14 min at 50 M rows (extrapolated linearly from 10,000 rows)", or why there is no estimate. */
+/** "≈ 14 min at 50 M rows (linear from 10,000 rows)", or why there is no estimate. */
 export function estimateText(timing: StepTiming): string {
-	if (!timing.grows) return 'catalog only: as quick at any size, once it has its lock';
+	if (!timing.grows) return 'catalog only: as quick at any size';
 	if (timing.copyRows === undefined) return 'grows with its table (no row count to scale by)';
-	if (timing.productionRows === null || timing.productionRows === undefined) return `grows with ${timing.table}, whose size the target does not know (never analyzed)`;
-	if (timing.estimateMs === undefined) return `grows with ${timing.table}, which had no rows in the copy`;
-	return `≈ ${humanDuration(timing.estimateMs)} at ${humanRows(timing.productionRows)} rows (extrapolated linearly from ${timing.copyRows.toLocaleString('en')} rows)`;
+	if (timing.productionRows === null || timing.productionRows === undefined) return `grows with ${timing.table}, never analyzed on the target`;
+	if (timing.estimateMs === undefined) return `grows with ${timing.table}, empty in the copy`;
+	return `≈ ${humanDuration(timing.estimateMs)} at ${humanRows(timing.productionRows)} rows (linear from ${timing.copyRows.toLocaleString('en')} rows)`;
 }
 
-export const timingCaveat =
-	'caveat: measured on the embedded database (one WASM process; a server is often faster) and scaled linearly with rows; ' +
-	'treat it as an order of magnitude. Lock waits behind the target’s traffic are not in it.';
+export const timingCaveat = [
+	'caveat: measured on the embedded database (one WASM process; a server is often faster),',
+	'scaled linearly with rows: an order of magnitude, not a promise. Lock waits are not in it.',
+];

@@ -20,8 +20,8 @@ export const dashboardDemoRows = 400_000;
 export interface SessionOptions {
 	planPath: string;
 	flags: CommandFlags;
-	/** Opens the database; tests pass their own, the CLI opens from the flags. */
-	open?: (flags: CommandFlags) => Promise<Database>;
+	/** Opens the database; tests pass their own, the CLI opens from the flags. `progress` updates the loading line. */
+	open?: (flags: CommandFlags, progress: (what: string) => void) => Promise<Database>;
 }
 
 /**
@@ -74,11 +74,11 @@ export class DashboardSession {
 		// --traffic 0 turns the simulated application off; any other value is checked as run checks it.
 		const flags = checkFlags({...this.options.flags, traffic: this.options.flags.traffic === 0 ? undefined : this.options.flags.traffic});
 		const {dispatch} = this.store;
-		const where = flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table`;
+		const where = flags.rehearseFrom ? 'Copying the schema to rehearse on' : flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table`;
 		dispatch({type: 'loading', what: `${where}…`});
 		// A plan file that cannot be read or parsed is refused before the database starts.
 		const file = readPlanFile(this.options.planPath);
-		this.db = await (this.options.open ?? defaultOpen)(flags);
+		this.db = await (this.options.open ?? defaultOpen)(flags, what => dispatch({type: 'loading', what}));
 		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
 		// The same service as `run`; lint errors are shown now and refused at the first step.

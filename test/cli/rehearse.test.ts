@@ -71,11 +71,12 @@ describe.skipIf(!serverUrl())('zdm-tui rehearse on a copy of a server schema', (
 		expect(result.code, result.stderr).toBe(0);
 		expect(result.stderr).toBe('');
 		expect(result.lines[0]).toMatch(/^rehearse .*shop-plan\.json on a throwaway embedded copy of 127\.0\.0\.1:\d+\/zdm_test_\w+, generated rows$/);
-		expect(result.stdout).toMatch(/^rows: generated from the schema; no row left the target/m);
+		expect(result.stdout).toMatch(/^source: 127\.0\.0\.1:\d+\/zdm_test_\w+ \(PostgreSQL \d+\.\d+\), read with pg_dump \d+\.\d+ in a read-only transaction$/m);
+		expect(result.stdout).toMatch(/^rows: generated; none left the target \(up to 800 a table, no more than it has\)$/m);
 		expect(result.stdout).toMatch(/^ {2}public\.orders\s+800 rows {2}\(target ≈ 2,000\)$/m);
 		expect(result.stdout).toContain('not copied: extension pgstattuple — extension "pgstattuple" is not available');
 		expect(result.stdout).toMatch(/^SHOP-001: COMPLETE, 100 %$/m);
-		expect(result.stdout).toMatch(/Backfill "total_cents".*≈ .+ at 2,000 rows \(extrapolated linearly from 800 rows\)$/m);
+		expect(result.stdout).toMatch(/Backfill "total_cents".*≈ .+ at 2,000 rows \(linear from 800 rows\)$/m);
 		expect(result.stdout).toMatch(/^caveat: measured on the embedded database/m);
 	});
 

@@ -23,15 +23,15 @@ describe('rehearsal timings', () => {
 	it('scales a backfill linearly from the copy’s rows to the target’s estimate, and says how', () => {
 		const [timing] = extrapolate('M', 'public', [step(4, {kind: 'backfill', durationMs: 1680, backfill: {schema: 'public', table: 'orders'} as Step['backfill']})], tables);
 		expect(timing).toMatchObject({number: 4, ms: 1680, grows: true, copyRows: 10_000, productionRows: 50_000_000, estimateMs: 8_400_000});
-		expect(estimateText(timing!)).toBe('≈ 2.3 h at 50 M rows (extrapolated linearly from 10,000 rows)');
+		expect(estimateText(timing!)).toBe('≈ 2.3 h at 50 M rows (linear from 10,000 rows)');
 	});
 
 	it('says why there is no estimate rather than inventing one', () => {
 		const timings = extrapolate('M', 'public', [step(1, {}), step(2, {kind: 'backfill', table: 'fresh'}), step(3, {kind: 'backfill', table: 'empty'}), step(4, {kind: 'backfill', table: undefined}), step(5, {kind: 'backfill', status: 'pending', durationMs: undefined})], tables);
 		expect(timings.map(timing => estimateText(timing))).toEqual([
-			'catalog only: as quick at any size, once it has its lock',
-			'grows with public.fresh, whose size the target does not know (never analyzed)',
-			'grows with public.empty, which had no rows in the copy',
+			'catalog only: as quick at any size',
+			'grows with public.fresh, never analyzed on the target',
+			'grows with public.empty, empty in the copy',
 			'grows with its table (no row count to scale by)',
 		]);
 	});
