@@ -201,7 +201,10 @@ function insertPlan(table: TableInfo, foreignKeys: ForeignKey[], filled: Set<str
 
 	// No column to fill (all automatic): a row of defaults per number.
 	const columns = names.length === 0 ? '' : ` (${names.join(', ')})`;
-	return {sql: `INSERT INTO ${qualified(table.schema, table.table)}${columns} SELECT ${values.join(', ')} FROM generate_series(1, $1::int) AS g ${joins.join(' ')} ON CONFLICT DO NOTHING`, keys};
+	const rows = `SELECT ${values.map((value, index) => `${value} AS ${names[index]}`).join(', ')} FROM generate_series(1, $1::int) AS g ${joins.join(' ')}`;
+	// A partitioned table takes only rows that fit one of its partitions: the rest are left out.
+	const fitting = table.partitions ? `SELECT * FROM (${rows}) AS generated WHERE ${table.partitions.length > 0 ? table.partitions.map(condition => `(${condition})`).join(' OR ') : 'false'}` : rows;
+	return {sql: `INSERT INTO ${qualified(table.schema, table.table)}${columns} ${fitting} ON CONFLICT DO NOTHING`, keys};
 }
 
 const checkExpression = (definition: string) => definition.replace(/^CHECK\s+/, '').replace(/\s+NO INHERIT$/, '');
@@ -225,7 +228,7 @@ async function fill(tx: Queryable, table: TableInfo, plan: Plan, wanted: number)
 	}
 
 	const rows = inserted - broke;
-	const reasons = [wanted > inserted ? `${wanted - inserted} would repeat a unique key` : '', broke > 0 ? `${broke} broke a CHECK` : ''].filter(Boolean);
+	const reasons = [wanted > inserted ? `${wanted - inserted} would repeat a unique key${table.partitions ? ' or fit no partition' : ''}` : '', broke > 0 ? `${broke} broke a CHECK` : ''].filter(Boolean);
 	return {...table, wanted, rows, ...(reasons.length > 0 ? {note: `${reasons.join(', ')} and were left out`} : {})};
 }
 

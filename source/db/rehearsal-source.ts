@@ -71,8 +71,17 @@ export async function openRehearsalSource(url: string): Promise<RehearsalSource>
 			},
 			async sampleRows(table, columns, limit) {
 				const list = columns.map(column => ident(column)).join(', ');
-				const result = await client.query<{row: string}>(`SELECT row_to_json(t)::text AS row FROM (SELECT ${list} FROM ${qualified(table.schema, table.table)} LIMIT $1) AS t`, [limit]);
-				return result.rows.map(row => row.row);
+				// A savepoint: one table that cannot be read must not end the transaction for the others.
+				await client.query('SAVEPOINT sample');
+				try {
+					// The alias has a space, so no column of the table can shadow it.
+					const result = await client.query<{row: string}>(`SELECT row_to_json("zdm sample")::text AS row FROM (SELECT ${list} FROM ${qualified(table.schema, table.table)} LIMIT $1) AS "zdm sample"`, [limit]);
+					await client.query('RELEASE SAVEPOINT sample');
+					return result.rows.map(row => row.row);
+				} catch (error) {
+					await client.query('ROLLBACK TO SAVEPOINT sample');
+					throw error;
+				}
 			},
 			async close() {
 				await client.query('ROLLBACK').catch(() => {});

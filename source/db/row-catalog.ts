@@ -34,6 +34,11 @@ export interface TableInfo extends TableKey {
 	columns: ColumnInfo[];
 	/** CHECK constraints of its own: name and pg_get_constraintdef text. */
 	checks: Array<{name: string; definition: string}>;
+	/**
+	 * A partitioned table: what a row must meet to fit one of its partitions (a condition per leaf,
+	 * any of them will do); empty when it has none, undefined when any row fits (a default partition).
+	 */
+	partitions?: string[];
 }
 
 /**
@@ -41,8 +46,9 @@ export interface TableInfo extends TableKey {
  * parent), not zdm's state (copied as it is) and not an extension's own tables.
  */
 export async function rowTables(db: Queryable): Promise<TableInfo[]> {
-	const {rows: tables} = await db.query<{oid: number; schema: string; table: string}>(`
-		SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS table
+	const {rows: tables} = await db.query<{oid: number; schema: string; table: string; partitions: Array<string | null> | null}>(`
+		SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS table,
+			CASE WHEN c.relkind = 'p' THEN ARRAY(SELECT pg_get_partition_constraintdef(tree.relid) FROM pg_partition_tree(c.oid) AS tree WHERE tree.isleaf) END AS partitions
 		FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
 		WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
 			AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'zdm') AND n.nspname !~ '^pg_'
@@ -76,8 +82,9 @@ export async function rowTables(db: Queryable): Promise<TableInfo[]> {
 		[oids],
 	);
 	const uniqueColumns = new Set(unique.map(row => `${row.oid}.${row.name}`));
-	return tables.map(table => ({
+	return tables.map(({partitions, ...table}) => ({
 		...table,
+		...(partitions && !partitions.includes(null) ? {partitions: partitions as string[]} : {}),
 		columns: columns
 			.filter(column => column.oid === table.oid)
 			.map(column => ({
