@@ -69,7 +69,7 @@ export async function refuseIfPlanTablesLack(copy: RehearsalCopy, path: string, 
 export async function rehearse(target: string, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	const from = checkRehearseFlags(flags, flags.from, '--from');
 	const runner = runnerFor(target, flags, signal);
-	const copy = await openRehearsalCopy({from, rows: flags.rows, copyRows: flags.copyRows, onProgress: flags.json || !io.interactive ? undefined : what => io.err(what)});
+	const copy = await openRehearsalCopy({from, rows: flags.rows, copyRows: flags.copyRows, signal, onProgress: flags.json || !io.interactive ? undefined : what => io.err(what)});
 	try {
 		if (flags.json) io.out(JSON.stringify({type: 'rehearsal', ...copy.report}));
 		else for (const line of [`rehearse ${target} on a throwaway embedded ${copy.db.label}`, ...copyLines(copy.report)]) io.out(line);

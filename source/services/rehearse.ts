@@ -1,4 +1,5 @@
 import type {Extension, Extensions} from '@electric-sql/pglite';
+import {ZdmError} from '../core/errors.js';
 import {loadSqlParser} from '../core/lint/sql/parser.js';
 import {ident} from '../core/sql.js';
 import type {Database} from '../db/database.js';
@@ -31,6 +32,8 @@ export interface RehearsalOptions {
 	copyRows?: number;
 	/** What is happening now, for a spinner or a log line. */
 	onProgress?: (what: string) => void;
+	/** Ctrl-C: stop between the copy's stages (the copy is thrown away; the target was only read). */
+	signal?: AbortSignal;
 }
 
 export interface TableReport extends TableRows {
@@ -86,7 +89,11 @@ export const copyLabel = (source: string, rows: CopyReport['rows']) =>
 
 /** Copy the target's schema (and zdm's state) into a throwaway embedded database, then fill its tables. */
 export async function openRehearsalCopy(options: RehearsalOptions): Promise<RehearsalCopy> {
-	const progress = options.onProgress ?? (() => {});
+	const progress = (what: string) => {
+		if (options.signal?.aborted) throw new ZdmError('interrupted', 'interrupted while making the rehearsal copy; nothing was written anywhere', 'run it again');
+		options.onProgress?.(what);
+	};
+
 	const mode = options.copyRows === undefined ? 'generated' : 'copied';
 	const perTable = options.copyRows ?? options.rows ?? defaultRehearsalRows;
 	progress('Reading the target’s schema (read-only)…');
@@ -128,6 +135,7 @@ export async function openRehearsalCopy(options: RehearsalOptions): Promise<Rehe
 		progress('Adding foreign keys, indexes and triggers…');
 		const loadedRest = await loadEntries(db, postEntries.filter(entry => !makesKeys(entry)));
 		await advanceSequences(db);
+		progress('Analyzing the copy…');
 		await db.query('ANALYZE');
 		const loads = [loadedPre, loadedKeys, loadedState, loadedRest];
 		return {

@@ -27,6 +27,8 @@ describe('zdm-tui rehearse: bad input', () => {
 		['both --rows and --copy-rows', ['rehearse', planPath, '--from', 'postgres://x@127.0.0.1/app', '--rows', '10', '--copy-rows', '10'], /^zdm-tui: --rows generates rows and --copy-rows copies real ones: choose one — drop one of them$/],
 		['--database-url beside it', ['rehearse', planPath, '--from', 'postgres://x@127.0.0.1/app', '--database-url', 'postgres://y@127.0.0.1/app'], /^zdm-tui: --from rehearses on a throwaway copy; --database-url and --data-dir choose another database/],
 		['a directory, for now', ['rehearse', 'samples', '--from', 'postgres://x@127.0.0.1/app'], /^zdm-tui: rehearse takes one plan file for now; samples is a directory — /],
+		['--from with another command', ['run', planPath, '--yes', '--from', 'postgres://x@127.0.0.1/app'], /^zdm-tui: --from, --rehearse-from and --copy-rows go with rehearse, not run — /],
+		['the dashboard’s --rehearse-from', ['rehearse', planPath, '--rehearse-from', 'postgres://x@127.0.0.1/app'], /^zdm-tui: rehearse takes --from URL; --rehearse-from is the dashboard’s — use --from URL$/],
 		['--copy-rows 0', ['rehearse', planPath, '--from', 'postgres://x@127.0.0.1/app', '--copy-rows', '0'], /^zdm-tui: --copy-rows must be a whole number from 1 to 10000000, got 0/],
 	])('%s: exit 2, one line', async (_name, args, pattern) => {
 		const result = await runCli(args);

@@ -27,7 +27,8 @@ describe.skipIf(!serverUrl())('the dashboard rehearsing on a copy (tmux)', () =>
 	it('opens on the copy, runs the plan there to COMPLETE, and prints the timings after q; the target is unchanged', async () => {
 		const before = await targetSnapshot(shop.url, target);
 		tmux = new TmuxSession(`CI=false node dist/cli.js ${planPath} --rehearse-from ${shop.readerUrl} --rows 1000 --traffic 0`, {columns: 110, rows: 34});
-		let screen = await tmux.waitFor(text => text.includes('[PENDING]'), 90_000);
+		// The table is read a moment after the first frame: wait for both.
+		let screen = await tmux.waitFor(text => text.includes('[PENDING]') && text.includes('v1 sees public.orders'), 90_000);
 		// The header names the copy, and the table panel shows the plan's table from the copy.
 		expect(screen).toMatch(/\[PENDING\].*copy of 127\.0\.0\.1:\d+\/zdm_test_\w+, generated rows/);
 		expect(screen).toMatch(/v1 sees public\.orders · ~1,000 rows/);
