@@ -22,6 +22,11 @@ const cli = meow(
                                      of them; exit 1 on an error (no database unless
                                      --database-url is given)
     $ zdm-tui seed [--rows N]        create the demo users table (alice, bob and N more)
+    $ zdm-tui rehearse PLAN --from URL
+                                     run PLAN on a throwaway embedded copy of URL's schema
+                                     (pg_dump; only reads URL), with generated rows, and
+                                     time each step at URL's size
+    $ zdm-tui PLAN --rehearse-from URL   the same, in the dashboard
 
   Database (default: a throwaway copy of a cached, embedded PGlite demo database)
     --database-url URL    a PostgreSQL server (or DATABASE_URL)
@@ -54,6 +59,10 @@ const cli = meow(
     --pg-version N        lint: the PostgreSQL major version (default: the server's, or 15)
     --autoplay            dashboard: run the steps by themselves
     --speed MS            dashboard: autoplay pause between steps (default 1200)
+    --from URL            rehearse: the database whose schema is copied (read-only)
+    --rehearse-from URL   dashboard: rehearse on a copy of URL's schema
+    --copy-rows N         rehearse: copy up to N real rows a table instead of generating
+                          them (--rows N: generated rows a table, default 10000)
 
   Dashboard keys
 ${cliKeyLines('    ').join('\n')}
@@ -86,6 +95,9 @@ ${cliKeyLines('    ').join('\n')}
 			format: {type: 'string'},
 			assumeInTransaction: {type: 'boolean', default: false},
 			pgVersion: {type: 'number'},
+			from: {type: 'string'},
+			rehearseFrom: {type: 'string'},
+			copyRows: {type: 'number'},
 		},
 	},
 );

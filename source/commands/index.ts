@@ -17,6 +17,7 @@ const needs: Record<CommandName, string | undefined> = {
 	plan: 'a plan file',
 	lint: 'a plan file, .sql file or directory',
 	seed: undefined,
+	rehearse: 'a plan file',
 };
 
 /** Run one headless command; returns the exit code. Opens and always closes the database. */
@@ -28,6 +29,17 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 		// WHY before opening a database? lint opens one only when --database-url asks for it.
 		const {lint} = await import('./lint.js');
 		return lint(args, flags, io);
+	}
+
+	if (name !== 'rehearse' && (flags.from !== undefined || flags.rehearseFrom !== undefined || flags.copyRows !== undefined)) {
+		throw new ZdmError('bad-input', `--from, --rehearse-from and --copy-rows go with rehearse, not ${name}`, 'e.g. zdm-tui rehearse PLAN --from URL, or zdm-tui PLAN --rehearse-from URL for the dashboard');
+	}
+
+	if (name === 'rehearse') {
+		// Its database is a copy it makes itself, not one the flags open.
+		if (args.length > 1) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);
+		const {rehearse} = await import('./rehearse.js');
+		return rehearse(target!, flags, io, signal);
 	}
 
 	if (args.length > (needs[name] ? 1 : name === 'status' ? 1 : 0)) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);

@@ -32,6 +32,12 @@ export interface CommandFlags {
 	pgVersion?: number;
 	/** The schema whose tables the plans change (the base schema); undefined means `public`. */
 	schema?: string;
+	/** rehearse: the database whose schema is copied (only read). */
+	from?: string;
+	/** The dashboard: rehearse on a copy of this database's schema. */
+	rehearseFrom?: string;
+	/** rehearse: copy up to N real rows a table instead of generating them. */
+	copyRows?: number;
 }
 
 export const defaultSchema = 'public';
@@ -81,6 +87,7 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	wholeNumber('traffic', flags.traffic, 0, 10_000);
 	wholeNumber('wait-threshold', flags.waitThreshold, 1, 3_600_000);
 	checkSchema(flags.schema);
+	wholeNumber('copy-rows', flags.copyRows, 1, 10_000_000);
 	if (flags.databaseUrl && flags.dataDir) throw new ZdmError('bad-input', '--database-url and --data-dir both given', 'choose one: a server, or the embedded database');
 	return flags;
 }

@@ -6,6 +6,7 @@ import {dirname, join} from 'node:path';
 import {ZdmError} from '../core/errors.js';
 import {ident} from '../core/sql.js';
 import type {Database} from './database.js';
+import type {PgliteOptions} from './pglite.js';
 import {defaultDemoRows, hasUsers, seedUsers} from './seed.js';
 
 export interface DatabaseChoice {
@@ -178,6 +179,25 @@ async function moveUsers(db: Database, schema: string) {
 		if (!rows[0]!.exists) await tx.query(`CREATE SCHEMA ${ident(schema)}`);
 		await tx.query(`ALTER TABLE public.users SET SCHEMA ${ident(schema)}`);
 	});
+}
+
+/** A throwaway embedded database with no table at all, for rehearse to load a copy of a schema into. */
+export async function openBlankEmbedded(options: Pick<PgliteOptions, 'label' | 'extensions'>): Promise<Database> {
+	const {openPglite} = await import('./pglite.js');
+	const ready = await template(0);
+	if (!ready) return openPglite(options);
+	const scratch = scratchCopy(ready);
+	const forget = () => {
+		scratchDirs.delete(scratch);
+		rmSync(scratch, {recursive: true, force: true});
+	};
+
+	try {
+		return await openPglite({...options, dataDir: scratch, onClose: forget});
+	} catch (error) {
+		forget();
+		throw error;
+	}
 }
 
 export async function openDatabase(choice: DatabaseChoice): Promise<Database> {

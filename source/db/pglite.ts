@@ -1,4 +1,4 @@
-import {PGlite, type Transaction} from '@electric-sql/pglite';
+import {PGlite, type Extensions, type Transaction} from '@electric-sql/pglite';
 import type {Database, Queryable, QueryResult, Row, Session, SessionOptions} from './database.js';
 import {ident} from '../core/sql.js';
 import {zdmState} from './state.js';
@@ -24,6 +24,8 @@ export interface PgliteOptions {
 	label?: string;
 	/** Called after close, e.g. to delete a throwaway data directory. */
 	onClose?: () => void;
+	/** PGlite's contrib extensions to make available (rehearse: those the copied schema uses). */
+	extensions?: Extensions;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface PgliteOptions {
 const settings = ['shared_buffers = 32MB', 'wal_init_zero = off'];
 
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
-	const pglite = await PGlite.create({dataDir: options.dataDir, loadDataDir: options.loadDataDir, postgresqlconf: settings});
+	const pglite = await PGlite.create({dataDir: options.dataDir, loadDataDir: options.loadDataDir, postgresqlconf: settings, extensions: options.extensions});
 	const root = wrap(pglite);
 	return {
 		kind: 'embedded',

@@ -13,7 +13,7 @@ export interface AppProps {
 	flags: CommandFlags;
 	/** SIGTERM and friends: leave the same way `q` does. */
 	signal?: AbortSignal;
-	open?: (flags: CommandFlags) => Promise<Database>;
+	open?: (flags: CommandFlags, progress: (what: string) => void) => Promise<Database>;
 	/** How the app leaves: an exit code, or the error that stopped it from starting. */
 	onExit(result: {code: number} | {error: unknown}): void;
 }

@@ -3,6 +3,7 @@ import {render} from 'ink';
 import {ZdmError} from '../core/errors.js';
 import type {CommandFlags} from '../commands/options.js';
 import {App} from './App.js';
+import {DashboardRehearsal} from './data/rehearsal.js';
 
 /** The sample that ships in the package, found beside the code rather than in the working directory. */
 export const defaultPlanPath = fileURLToPath(new URL('../../samples/add-display-name.yaml', import.meta.url));
@@ -18,8 +19,11 @@ export async function dashboard(planPath: string | undefined, flags: CommandFlag
 	}
 
 	let result: {code: number} | {error: unknown} = {code: 0};
-	const instance = render(<App planPath={planPath ?? defaultPlanPath} flags={flags} signal={signal} onExit={outcome => (result = outcome)} />, {exitOnCtrlC: false});
+	if (flags.rehearseFrom === undefined && (flags.from !== undefined || flags.copyRows !== undefined)) throw new ZdmError('bad-input', '--from and --copy-rows rehearse: the dashboard takes --rehearse-from URL', `e.g. zdm-tui ${planPath ?? 'PLAN'} --rehearse-from postgres://user@host:5432/app`);
+	const rehearsal = flags.rehearseFrom === undefined ? undefined : new DashboardRehearsal(planPath ?? defaultPlanPath, flags);
+	const instance = render(<App planPath={planPath ?? defaultPlanPath} flags={flags} signal={signal} open={rehearsal?.open} onExit={outcome => (result = outcome)} />, {exitOnCtrlC: false});
 	await instance.waitUntilExit();
+	for (const line of rehearsal?.lines() ?? []) process.stdout.write(`${line}\n`);
 	if ('error' in result) throw result.error;
 	return result.code;
 }

@@ -21,8 +21,8 @@ export const dashboardDemoRows = 400_000;
 export interface SessionOptions {
 	planPath: string;
 	flags: CommandFlags;
-	/** Opens the database; tests pass their own, the CLI opens from the flags. */
-	open?: (flags: CommandFlags) => Promise<Database>;
+	/** Opens the database; tests pass their own, the CLI opens from the flags. `progress` updates the loading line. */
+	open?: (flags: CommandFlags, progress: (what: string) => void) => Promise<Database>;
 }
 
 /**
@@ -76,11 +76,11 @@ export class DashboardSession {
 		const flags = checkFlags({...this.options.flags, traffic: this.options.flags.traffic === 0 ? undefined : this.options.flags.traffic});
 		const {dispatch} = this.store;
 		const schema = baseSchema(flags);
-		const where = flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table${schema === 'public' ? '' : ` in schema ${schema}`}`;
+		const where = flags.rehearseFrom ? 'Copying the schema to rehearse on' : flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table${schema === 'public' ? '' : ` in schema ${schema}`}`;
 		dispatch({type: 'loading', what: `${where}…`});
 		// A plan file that cannot be read or parsed is refused before the database starts.
 		const file = readPlanFile(this.options.planPath);
-		this.db = await (this.options.open ?? defaultOpen)(flags);
+		this.db = await (this.options.open ?? defaultOpen)(flags, what => dispatch({type: 'loading', what}));
 		await requireBaseSchema(this.db, schema);
 		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
 		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
