@@ -62,6 +62,8 @@ export interface WindowRequest {
 	table: string;
 	/** What to say when there is no such table or view (default: not yet). */
 	missing?: string;
+	/** The version shown does not have this table (the plan creates or drops it): say this, read nothing. */
+	absent?: string;
 	/** Show rows after this key (null: from the first row). */
 	after: string | null;
 	limit: number;
@@ -70,8 +72,9 @@ export interface WindowRequest {
 /** `known`: the table's shape when the caller knows it has not changed (during a backfill). */
 export async function readUsersWindow(db: Queryable, request: WindowRequest, known?: Shape): Promise<UsersWindow & {shape?: Shape}> {
 	const schema = request.schema ?? 'public';
-	const shape = known ?? (await shapeOf(db, schema, request.table));
 	const empty = {schema, table: request.table, key: '', columns: [], rows: [], estimatedRows: 0, after: null};
+	if (request.absent !== undefined) return {...empty, unavailable: request.absent};
+	const shape = known ?? (await shapeOf(db, schema, request.table));
 	if (!shape) return {...empty, unavailable: request.missing ?? `no table "${request.table}" yet`};
 	if (!shape.key) return {...empty, columns: shape.columns, unavailable: `"${request.table}" has no single-column primary key to page by`};
 	// Qualified with the alias: ORDER BY "id" alone would sort by the text output column.
