@@ -48,7 +48,8 @@ export function UsersTable({window, changed, newColumns, version, place, height,
 	// The columns leave room for the title's schema: which view this is matters more than a last column.
 	const widths = columnWidths(window, rows, width - Math.min(where.length + 2, Math.floor(width / 2)));
 	const first = window.rows[0]?.key;
-	const title = `${where}${which} · ~${int(window.estimatedRows)} rows${first === undefined ? '' : ` · from ${window.key} ${first}`} · ↑↓ PgUp/PgDn`;
+	const paging = window.key ? `${first === undefined ? '' : ` · from ${window.key} ${first}`} · ↑↓ PgUp/PgDn` : ' · no key: its first rows only';
+	const title = `${where}${which} · ~${int(window.estimatedRows)} rows${paging}`;
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text wrap="truncate-end">

@@ -76,10 +76,15 @@ export async function readUsersWindow(db: Queryable, request: WindowRequest, kno
 	if (request.absent !== undefined) return {...empty, unavailable: request.absent};
 	const shape = known ?? (await shapeOf(db, schema, request.table));
 	if (!shape) return {...empty, unavailable: request.missing ?? `no table "${request.table}" yet`};
-	if (!shape.key) return {...empty, columns: shape.columns, unavailable: `"${request.table}" has no single-column primary key to page by`};
+	const select = shape.columns.map(column => `t.${ident(column)}::text AS ${ident(column)}`).join(', ');
+	if (!shape.key) {
+		// Nothing to page by: the first rows as a scan meets them, numbered; the window does not move.
+		const {rows} = await db.query<Record<string, string | null>>(`SELECT ${select} FROM ${qualified(schema, request.table)} AS t LIMIT $1`, [request.limit]);
+		return {...empty, columns: shape.columns, rows: rows.map((cells, index) => ({key: String(index + 1), cells})), estimatedRows: shape.estimatedRows, shape};
+	}
+
 	// Qualified with the alias: ORDER BY "id" alone would sort by the text output column.
 	const key = `t.${ident(shape.key)}`;
-	const select = shape.columns.map(column => `t.${ident(column)}::text AS ${ident(column)}`).join(', ');
 	const where = request.after === null ? '' : `WHERE ${key} > $2`;
 	const params: unknown[] = request.after === null ? [request.limit] : [request.limit, request.after];
 	const {rows} = await db.query<Record<string, string | null>>(`SELECT ${select} FROM ${qualified(schema, request.table)} AS t ${where} ORDER BY ${key} LIMIT $1`, params);
