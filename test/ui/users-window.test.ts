@@ -103,6 +103,11 @@ describe('users window', () => {
 		expect([window.unavailable, window.key, window.rows.length]).toEqual([undefined, '', 5]);
 		expect(window.rows[0]).toEqual({key: '1', cells: {a: '1'}});
 		expect(await moveWindow(db, window, 3)).toBeNull();
+		// Through a version schema's view too, with the table's estimate.
+		await db.script('ANALYZE no_key; CREATE SCHEMA "public_MIG-11"; CREATE VIEW "public_MIG-11".no_key AS SELECT a AS b FROM public.no_key');
+		const viewed = await readUsersWindow(db, {schema: 'public_MIG-11', table: 'no_key', after: null, limit: 2});
+		expect([viewed.estimatedRows, viewed.rows]).toEqual([9, [{key: '1', cells: {b: '1'}}, {key: '2', cells: {b: '2'}}]]);
+		await db.script('DROP VIEW "public_MIG-11".no_key; DROP SCHEMA "public_MIG-11"');
 		expect((await readUsersWindow(db, {table: 'missing', after: null, limit: 5})).unavailable).toMatch(/no table "missing"/);
 	});
 });

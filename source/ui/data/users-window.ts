@@ -46,10 +46,12 @@ export async function shapeOf(db: Queryable, schema: string, table: string): Pro
 	if (rows[0]!.relkind !== 'v') return {key: rows.find(row => row.is_key)?.column, columns, estimatedRows: Math.max(0, Number(rows[0]!.estimate))};
 	const origins = viewColumnOrigins(rows[0]!.tree ?? '');
 	const tables = [...new Set(origins.map(origin => origin.table))];
-	const {rows: keys} = await db.query<{table: number | string; key: number; estimate: number | string}>(
+	// The base table's estimate, and its key if it has one (a table without one still has rows).
+	const {rows: keys} = await db.query<{table: number | string; key: number | null; estimate: number | string}>(
 		`SELECT c.oid::bigint AS table, i.indkey[0]::int AS key, c.reltuples AS estimate
-		   FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
-		  WHERE c.oid = ANY($1::oid[])`,
+		   FROM pg_class c LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
+		  WHERE c.oid = ANY($1::oid[])
+		  ORDER BY i.indrelid IS NULL`,
 		[tables.map(String)],
 	);
 	const base = keys[0];
