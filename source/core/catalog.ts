@@ -34,6 +34,8 @@ export interface DependentInfo {
 export interface TableInfo {
 	schema: string;
 	name: string;
+	/** Compiling only: the table's physical name until contract, when a rename_table gave it another. */
+	physical?: string;
 	columns: ColumnInfo[];
 	primaryKey: string[];
 	/** What else hangs on the columns: dropping a column drops these with it. */

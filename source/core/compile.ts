@@ -1,62 +1,13 @@
-import type {Catalog, TableInfo} from './catalog.js';
+import type {Catalog} from './catalog.js';
 import type {Check} from './checks.js';
-import {compileAddColumn} from './operations/add-column.js';
-import {compileAlterColumn} from './operations/alter-column.js';
-import {compileCreateIndex} from './operations/create-index.js';
-import {compileDropColumn} from './operations/drop-column.js';
-import type {CompileContext, Compiled, Fragment} from './operations/operation.js';
-import {compileRawSql} from './operations/raw-sql.js';
-import {compileRenameColumn} from './operations/rename-column.js';
+import {compileOperation} from './operations/index.js';
+import type {Fragment} from './operations/operation.js';
 import {stepPhases} from './phase.js';
-import type {PlanFile, PlanOperation} from './plan-file.js';
+import type {PlanFile} from './plan-file.js';
 import {toSteps, type Plan, type StepSpec} from './plan.js';
 import {shortHash} from './sql.js';
 import {previousVersionDrop, versionSchemaName, versionSchemaStep} from './versions.js';
-
-function compileOperation(op: PlanOperation, ctx: CompileContext): Compiled {
-	switch (op.kind) {
-		case 'add_column': {
-			return compileAddColumn(op.body, ctx);
-		}
-
-		case 'rename_column': {
-			return compileRenameColumn(op.body, ctx);
-		}
-
-		case 'alter_column': {
-			return compileAlterColumn(op.body, ctx);
-		}
-
-		case 'drop_column': {
-			return compileDropColumn(op.body, ctx);
-		}
-
-		case 'create_index': {
-			return compileCreateIndex(op.body, ctx);
-		}
-
-		case 'sql': {
-			return compileRawSql(op.body, ctx);
-		}
-	}
-}
-
-/** A copy the operations may change as they go, leaving the caller's catalog as read. */
-function workingCopy(catalog: Catalog): Catalog {
-	const copies = new Map<string, TableInfo>();
-	return {
-		...catalog,
-		table(name) {
-			if (!copies.has(name)) {
-				const original = catalog.table(name);
-				if (!original) return undefined;
-				copies.set(name, structuredClone(original));
-			}
-
-			return copies.get(name);
-		},
-	};
-}
+import {workingCatalog} from './working-catalog.js';
 
 /**
  * Merge every operation's final contract parts into one last step: dropping old columns is the
@@ -91,7 +42,7 @@ export interface CompiledPlan {
 /** Plan file + catalog → steps in expand, migrate, contract order. Pure: touches no database. */
 export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 	const versionSchema = versionSchemaName(catalog.schema, file.id, file.versionSchema);
-	const working = workingCopy(catalog);
+	const working = workingCatalog(catalog);
 	const specs: StepSpec[] = [];
 	const fragments: Fragment[] = [];
 	const checks: Check[] = [];

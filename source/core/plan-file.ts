@@ -1,62 +1,13 @@
 import {readFileSync} from 'node:fs';
 import {basename} from 'node:path';
 import YAML from 'yaml';
-import {z} from 'zod';
 import {ZdmError} from './errors.js';
 import {printable, shown} from './sql.js';
 
-// Field names follow pgroll's migration files, so a pgroll file using these operations runs as is.
-const name = z.string().min(1).max(1000);
-// Bounds keep a hostile file from costing more than an error message.
-const sqlText = z.string().min(1).max(1_000_000);
+import {operationDefinition, operationKinds, type PlanOperation} from './operations/index.js';
 
-const columnSchema = z.strictObject({
-	name,
-	type: name,
-	nullable: z.boolean().optional(),
-	default: z.string().nullable().optional(),
-	unique: z.boolean().optional(),
-	pk: z.literal(false).optional(),
-	check: z.strictObject({name, constraint: sqlText}).optional(),
-	references: z
-		.strictObject({
-			name,
-			table: name,
-			column: name,
-			on_delete: z.enum(['NO ACTION', 'RESTRICT', 'CASCADE', 'SET NULL', 'SET DEFAULT']).optional(),
-		})
-		.optional(),
-	comment: z.string().optional(),
-});
-
-export const operationSchemas = {
-	add_column: z.strictObject({table: name, column: columnSchema, up: sqlText.optional()}),
-	rename_column: z.strictObject({table: name, from: name, to: name}),
-	alter_column: z.strictObject({
-		table: name,
-		column: name,
-		type: name.optional(),
-		nullable: z.boolean().optional(),
-		name: name.optional(),
-		default: z.string().nullable().optional(),
-		up: sqlText.optional(),
-		down: sqlText.optional(),
-	}),
-	drop_column: z.strictObject({table: name, column: name, down: sqlText.optional()}),
-	create_index: z.strictObject({
-		table: name,
-		name,
-		columns: z.array(name).min(1).max(32),
-		unique: z.boolean().optional(),
-	}),
-	sql: z.strictObject({up: sqlText, down: sqlText.optional(), onComplete: z.boolean().optional()}),
-} as const;
-
-export type OperationKind = keyof typeof operationSchemas;
-export const operationKinds = Object.keys(operationSchemas) as OperationKind[];
-export type OperationBody<K extends OperationKind> = z.infer<(typeof operationSchemas)[K]>;
-export type ColumnDefinition = z.infer<typeof columnSchema>;
-export type PlanOperation = {[K in OperationKind]: {kind: K; body: OperationBody<K>}}[OperationKind];
+export {operationKinds, type OperationBody, type OperationKind, type PlanOperation} from './operations/index.js';
+export type {ColumnDefinition} from './operations/fields.js';
 
 export interface PlanFile {
 	id: string;
@@ -127,12 +78,10 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 
 		const keys = Object.keys(entry);
 		if (keys.length !== 1) fail(source, at, `expected exactly one operation, found ${keys.length} keys`, 'write one operation per list item');
-		const kind = keys[0] as OperationKind;
-		if (!Object.hasOwn(operationSchemas, kind)) {
-			fail(source, at, `unknown operation ${shown(String(kind))}`, `use one of ${operationKinds.join(', ')}`);
-		}
-
-		const parsed = operationSchemas[kind].safeParse((entry as Record<string, unknown>)[kind]);
+		const kind = keys[0]!;
+		const definition = operationDefinition(kind);
+		if (!definition) fail(source, at, `unknown operation ${shown(kind)}`, `use one of ${operationKinds.join(', ')}`);
+		const parsed = definition.schema.safeParse((entry as Record<string, unknown>)[kind]);
 		if (!parsed.success) {
 			const issue = parsed.error.issues[0]!;
 			fail(source, `${at}.${kind}${issue.path.length ? '.' : ''}${pathOf(issue.path)}`, issue.message.replace(/\s+/g, ' ').slice(0, 200), 'fix that field (see samples/ for examples)');

@@ -26,7 +26,7 @@ function viewStatements(versionSchema: string, table: TableInfo, before: TableIn
 	// WHY security_invoker? The application's own privileges (and row level security) on the table
 	// apply through the view, not those of whoever ran the migration.
 	const options = securityInvoker ? ' WITH (security_invoker = true)' : '';
-	const statements = [`CREATE VIEW ${view}${options} AS SELECT ${columns.join(', ')} FROM ${qualified(table.schema, table.name)}`];
+	const statements = [`CREATE VIEW ${view}${options} AS SELECT ${columns.join(', ')} FROM ${qualified(table.schema, table.physical ?? table.name)}`];
 	// An INSERT through the view that leaves a column out gets the default the new version
 	// expects, even while the physical column has none yet (a shadow column, a deferred default).
 	// A column whose table default already is the final one needs none of its own.
@@ -58,7 +58,7 @@ export function versionSchemaStep(catalog: Catalog, before: Catalog, versionSche
 	const forward = [
 		`CREATE SCHEMA ${ident(versionSchema)}`,
 		...grantees.map(grantee => `GRANT USAGE ON SCHEMA ${ident(versionSchema)} TO ${grantee === 'PUBLIC' ? 'PUBLIC' : ident(grantee)}`),
-		...tables.flatMap(table => viewStatements(versionSchema, table, before.table(table.name), catalog.serverVersion >= 150_000)),
+		...tables.flatMap(table => viewStatements(versionSchema, table, before.table(table.physical ?? table.name), catalog.serverVersion >= 150_000)),
 	];
 	return {
 		phase: 'EXPANDING',

@@ -14,11 +14,12 @@ export class KeyPool {
 	constructor(private readonly integer: boolean) {}
 
 	static async load(db: Queryable, shape: TableShape): Promise<KeyPool> {
+		const pool = new KeyPool(/^(smallint|integer|bigint)$/.test(shape.key?.type ?? ''));
+		// No key to pick by; or a table the plan creates, not there yet: only inserts fill its pool.
+		if (!shape.key || !(await exists(db, shape.schema, shape.table))) return pool;
 		const table = qualified(shape.schema, shape.table);
-		const key = ident(shape.v1.key);
-		const integer = /^(smallint|integer|bigint)$/.test(shape.keyType);
-		const pool = new KeyPool(integer);
-		if (integer) {
+		const key = ident(shape.key.column);
+		if (pool.integer) {
 			const {rows} = await db.query<{low: string | null; high: string | null}>(`SELECT min(${key})::text AS low, max(${key})::text AS high FROM ${table}`);
 			if (rows[0]!.low !== null) {
 				pool.low = BigInt(rows[0]!.low);
@@ -55,11 +56,18 @@ export class KeyPool {
 	}
 }
 
+async function exists(db: Queryable, schema: string, table: string): Promise<boolean> {
+	const {rows} = await db.query<{found: boolean}>('SELECT to_regclass($1) IS NOT NULL AS found', [qualified(schema, table)]);
+	return rows[0]!.found;
+}
+
 /** One table as one application version sees it. */
 export interface VersionTable {
 	shape: TableShape;
-	/** The key and the columns the version reads and writes, under its own names. */
-	key: string;
+	/** The table, the key and the columns the version reads and writes, under its own names. */
+	table: string;
+	/** Undefined for a table without a usable key: the version only reads it. */
+	key?: string;
 	columns: ColumnUse[];
 	keys: KeyPool;
 }
@@ -95,25 +103,30 @@ export class ApplicationVersion {
 		return values;
 	}
 
-	async read(db: Queryable, table: VersionTable, key: string): Promise<Row | undefined> {
-		const columns = [table.key, ...table.columns.map(column => column.name)].map(ident).join(', ');
-		const {rows} = await db.query(`SELECT ${columns} FROM ${ident(table.shape.table)} WHERE ${ident(table.key)} = $1`, [key]);
+	/** The row of that key; without a key, the first row the table gives (a table with no usable key is only read). */
+	async read(db: Queryable, table: VersionTable, key?: string): Promise<Row | undefined> {
+		const columns = [...(table.key ? [table.key] : []), ...table.columns.map(column => column.name)].map(ident).join(', ') || '1';
+		const {rows} =
+			table.key === undefined || key === undefined
+				? await db.query(`SELECT ${columns} FROM ${ident(table.table)} LIMIT 1`)
+				: await db.query(`SELECT ${columns} FROM ${ident(table.table)} WHERE ${ident(table.key)} = $1`, [key]);
 		return rows[0];
 	}
 
 	async update(db: Queryable, table: VersionTable, key: string, sequence: number, given?: Record<string, unknown>): Promise<Written & {found: boolean}> {
 		const values = this.values(table, sequence, given);
 		const names = Object.keys(values);
-		if (names.length === 0) return {key, values, found: false};
+		if (names.length === 0 || table.key === undefined) return {key, values, found: false};
 		const assignments = names.map((name, index) => `${ident(name)} = $${index + 2}`).join(', ');
-		const result = await db.query(`UPDATE ${ident(table.shape.table)} SET ${assignments} WHERE ${ident(table.key)} = $1`, [key, ...Object.values(values)]);
+		const result = await db.query(`UPDATE ${ident(table.table)} SET ${assignments} WHERE ${ident(table.key)} = $1`, [key, ...Object.values(values)]);
 		return {key, values, found: result.rowCount > 0};
 	}
 
 	async insert(db: Queryable, table: VersionTable, sequence: number, given?: Record<string, unknown>): Promise<Written> {
+		if (table.key === undefined) throw new Error(`${table.table} has no usable key: the simulated application only reads it`);
 		const values = this.values(table, sequence, given);
 		const names = Object.keys(values);
-		const target = ident(table.shape.table);
+		const target = ident(table.table);
 		const returning = `RETURNING ${ident(table.key)}::text AS key`;
 		const sql =
 			names.length === 0
@@ -129,6 +142,12 @@ export class ApplicationVersion {
 	async request(db: Queryable, kind: RequestKind, random: () => number, sequence: number): Promise<boolean> {
 		const table = this.tables[Math.floor(random() * this.tables.length)];
 		if (!table) return false;
+		// Without a usable key a table is only read: every request to it is a read.
+		if (table.key === undefined) {
+			await this.read(db, table);
+			return true;
+		}
+
 		const key = table.keys.pick(random);
 		if (kind === 'insert' && table.shape.keyHasDefault) await this.insert(db, table, sequence);
 		else if (key === undefined) return false;

@@ -61,7 +61,7 @@ export function formatTraffic(snapshot: TrafficSnapshot): string[] {
 		return `  ${name}: ${v.requests} requests (${v.rps}/s), ${v.errors} errors, p50 ${round(v.p50Ms)} ms, p99 ${round(v.p99Ms)} ms, longest wait ${round(v.maxWaitMs)} ms${v.state === 'retired' ? ', retired' : ''}`;
 	};
 
-	if (snapshot.tables.length === 0) return ['traffic: the plan changes no table with a single-column key; nothing to simulate'];
+	if (snapshot.tables.length === 0) return ['traffic: the plan touches no table; nothing to simulate'];
 	const {verdict} = snapshot;
 	return [
 		`traffic (${snapshot.rate} requests/s per version, ${snapshot.concurrent ? 'concurrent connections' : 'interleaved with the migration'}):`,

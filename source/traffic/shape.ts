@@ -1,4 +1,6 @@
-import type {Catalog, ColumnInfo} from '../core/catalog.js';
+import type {Catalog} from '../core/catalog.js';
+import {planVersions} from '../core/operations/index.js';
+import type {TableVersions, VersionColumn, VersionTable as BookTable} from '../core/operations/version-book.js';
 import type {PlanFile} from '../core/plan-file.js';
 
 /** A column an application version reads and writes, under the name that version knows. */
@@ -9,82 +11,68 @@ export interface ColumnUse {
 	hasDefault: boolean;
 }
 
-/** What the two application versions know of one table the plan changes. */
-export interface TableShape {
-	/** The table's name: both versions reach it through their own schema on the search_path. */
+/** One table as one application version knows it. */
+export interface VersionShape {
+	/** The table's name in this version: it reaches it through its own schema on the search_path. */
 	table: string;
-	/** The physical table, where the key ranges are read from. */
+	/** The single-column key under this version's name; undefined when the table has no usable key. */
+	key?: string;
+	/** The columns besides the key. */
+	columns: ColumnUse[];
+}
+
+/** What the two application versions know of one table the plan touches. */
+export interface TableShape {
+	/** The physical table (its name before the migration, or as the plan creates it): key ranges are read from it. */
+	table: string;
 	schema: string;
-	keyType: string;
+	/** The physical key column and its type; undefined when the table has no usable key (it is then only read). */
+	key?: {column: string; type: string};
 	/** Inserts leave the key to its default (a serial or identity); without one, a version does not insert. */
 	keyHasDefault: boolean;
-	/** The old application: the table as it was before the migration, key apart. */
-	v1: {key: string; columns: ColumnUse[]};
-	/** The new application: the table as the plan leaves it, final names only, from expand on. */
-	v2: {key: string; columns: ColumnUse[]};
+	/** The old application's table, as it was before the migration; undefined when the plan creates it. */
+	v1?: VersionShape;
+	/** The new application's table as the plan leaves it, final names only, from expand on; undefined when the plan drops it. */
+	v2?: VersionShape;
 }
 
-const use = (column: ColumnInfo): ColumnUse => ({name: column.name, type: column.type, notNull: column.notNull, hasDefault: column.default !== null});
-
-function tableOf(op: PlanFile['operations'][number]): string | undefined {
-	return 'table' in op.body ? op.body.table : undefined;
-}
+const use = ({name, type, notNull, hasDefault}: VersionColumn): ColumnUse => ({name, type, notNull, hasDefault});
 
 /**
- * Derive each version's columns from the plan file and the catalog. v1 knows the table as it was,
- * so columns the plan adds (and zdm's own shadow columns) are left out even on a resumed
- * migration; v2 knows it as the operations leave it, under the final names, which its version
- * schema shows from expand on. Neither ever needs one of zdm's own names.
+ * Each version's tables and columns, from the registry's account of the plan (planVersions). v1
+ * knows the tables as they were, so what the plan adds (and zdm's own shadow columns) is left out
+ * even on a resumed migration; v2 knows them as the operations leave them, under the final names,
+ * which its version schema shows from expand on. A table the plan creates is v2's only, one it
+ * drops v1's only, one it renames has a name in each. A table both versions address by one key
+ * column is read and written; any other only read.
  */
 export function trafficShapes(file: PlanFile, catalog: Catalog): TableShape[] {
+	return shapesOf(planVersions(file, catalog).tables);
+}
+
+/** The shapes of the tables a VersionBook followed. */
+export function shapesOf(tables: TableVersions[]): TableShape[] {
 	const shapes: TableShape[] = [];
-	const tables = [...new Set(file.operations.map(tableOf).filter((name): name is string => name !== undefined))];
-	for (const name of tables) {
-		const info = catalog.table(name);
-		if (!info || info.primaryKey.length !== 1) continue;
-		const key = info.columns.find(column => column.name === info.primaryKey[0])!;
-		const operations = file.operations.filter(op => tableOf(op) === name);
-		const added = new Set(operations.flatMap(op => (op.kind === 'add_column' ? [op.body.column.name] : [])));
-		const v1 = info.columns.filter(column => column !== key && !added.has(column.name) && !column.name.startsWith('_zdm')).map(use);
-		let v2 = [...v1];
-		let v2Key = key.name;
-		for (const op of operations) {
-			switch (op.kind) {
-				case 'add_column': {
-					const {column} = op.body;
-					v2.push({name: column.name, type: column.type, notNull: !(column.nullable ?? false), hasDefault: column.default !== undefined && column.default !== null});
-					break;
-				}
+	for (const {schema, v1, v2} of tables) {
+		const physical = v1 ?? v2;
+		if (!physical) continue;
+		const known = [v1, v2].filter((table): table is BookTable => table !== undefined);
+		const keyed = known.every(table => table.key.length === 1);
+		const keyColumn = keyed ? physical.columns.find(column => column.name === physical.key[0]) : undefined;
+		const version = (table: BookTable | undefined): VersionShape | undefined => {
+			if (!table) return undefined;
+			const key = keyColumn ? table.key[0] : undefined;
+			return {table: table.name, key, columns: table.columns.filter(column => column.name !== key).map(use)};
+		};
 
-				case 'rename_column': {
-					if (op.body.from === v2Key) v2Key = op.body.to;
-					v2 = v2.map(column => (column.name === op.body.from ? {...column, name: op.body.to} : column));
-					break;
-				}
-
-				case 'alter_column': {
-					const {body} = op;
-					if (body.column === v2Key && body.name !== undefined) v2Key = body.name;
-					v2 = v2.map(column => {
-						if (column.name !== body.column) return column;
-						const hasDefault = body.default === undefined ? column.hasDefault : body.default !== null;
-						return {name: body.name ?? column.name, type: body.type ?? column.type, notNull: body.nullable === undefined ? column.notNull : !body.nullable, hasDefault};
-					});
-					break;
-				}
-
-				case 'drop_column': {
-					v2 = v2.filter(column => column.name !== op.body.column);
-					break;
-				}
-
-				default: {
-					break;
-				}
-			}
-		}
-
-		shapes.push({table: name, schema: info.schema, keyType: key.type, keyHasDefault: key.default !== null || key.identity === true, v1: {key: key.name, columns: v1}, v2: {key: v2Key, columns: v2}});
+		shapes.push({
+			table: physical.name,
+			schema,
+			key: keyColumn && {column: keyColumn.name, type: keyColumn.type},
+			keyHasDefault: keyColumn?.hasDefault ?? false,
+			v1: version(v1),
+			v2: version(v2),
+		});
 	}
 
 	return shapes;

@@ -85,7 +85,12 @@ export class Traffic {
 		const mix = {read: 6, update: 3, insert: 1, ...options.mix};
 		this.weights = (Object.entries(mix) as Array<[RequestKind, number]>).filter(([, weight]) => weight > 0);
 		this.thresholdMs = options.thresholdMs ?? (options.lockTimeoutMs ?? 500) + 1000;
-		const tables = (name: VersionName): VersionTable[] => shapes.map((shape, index) => ({shape, key: shape[name].key, columns: shape[name].columns, keys: keys[index]!}));
+		// Each version uses the tables it knows, under its own names; both share a table's key pool.
+		const tables = (name: VersionName): VersionTable[] =>
+			shapes.flatMap((shape, index) => {
+				const known = shape[name];
+				return known ? [{shape, table: known.table, key: known.key, columns: known.columns, keys: keys[index]!}] : [];
+			});
 		this.runners = {v1: new VersionRunner(new ApplicationVersion('v1', tables('v1'), schemas.v1)), v2: new VersionRunner(new ApplicationVersion('v2', tables('v2'), schemas.v2))};
 		this.snapshot = this.build();
 	}
@@ -196,7 +201,7 @@ export class Traffic {
 	}
 
 	private columnsOf(name: VersionName): string[] {
-		return this.runners[name].app.tables.flatMap(table => table.columns.map(column => (this.shapes.length > 1 ? `${table.shape.table}.${column.name}` : column.name)));
+		return this.runners[name].app.tables.flatMap(table => table.columns.map(column => (this.shapes.length > 1 ? `${table.table}.${column.name}` : column.name)));
 	}
 
 	private publish() {

@@ -62,7 +62,7 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 			) : (
 				<>
 					<SqlPanel step={next} rollback={state.showRollbackSql} height={layout.sql} width={width} />
-					<UsersTable window={state.users} changed={state.changed} newColumns={state.newColumns} version={state.tableVersion} height={layout.table} width={width} />
+					<UsersTable window={state.users} changed={state.changed} newColumns={state.newColumns} version={state.tableVersion} place={{index: state.tableIndex, count: state.tables.length}} height={layout.table} width={width} />
 					{showFindings ? <Findings findings={state.findings} height={layout.feed} width={width} /> : <HistoryFeed entries={state.history} height={layout.feed} width={width} />}
 				</>
 			)}

@@ -3,7 +3,7 @@
  * list them, and the CLI's --help prints them. No React or Ink here, so the CLI can load it cheaply.
  */
 
-export type KeyAction = 'quit' | 'next' | 'rollback' | 'retire-v1' | 'switch-view' | 'arm-failure' | 'autoplay' | 'sql' | 'pause' | 'batch-size' | 'scroll' | 'help';
+export type KeyAction = 'quit' | 'next' | 'rollback' | 'retire-v1' | 'switch-view' | 'switch-table' | 'arm-failure' | 'autoplay' | 'sql' | 'pause' | 'batch-size' | 'scroll' | 'help';
 
 /** The keys Ink names rather than types (a subset of Ink's Key flags). */
 export type SpecialKey = 'return' | 'tab' | 'escape' | 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown';
@@ -14,7 +14,7 @@ export interface KeyPress {
 	/** …or a named key. */
 	special?: SpecialKey;
 	ctrl?: boolean;
-	/** Direction and size for scroll and batch-size: +1 / -1, in pages when `page`. */
+	/** Direction and size for scroll, batch-size and switch-table: +1 / -1, in pages when `page`. */
 	by?: number;
 	page?: boolean;
 }
@@ -38,6 +38,16 @@ export const keymap: KeyBinding[] = [
 	{action: 'next', keys: 'space / enter', label: 'run the next step (queued while one runs)', footer: 'next', footerKeys: 'space', presses: [{input: ' '}, {special: 'return'}]},
 	{action: 'retire-v1', keys: 'v', label: 'retire v1, the old app, before contract removes what it needs', footer: 'retire v1', presses: [{input: 'v'}]},
 	{action: 'switch-view', keys: 'tab', label: 'the table as v1 sees it, or as v2 does (its version schema)', footer: 'v1/v2', presses: [{special: 'tab'}]},
+	// Left out of the footer, like scroll: the table's title names the keys when there are several tables.
+	{
+		action: 'switch-table',
+		keys: '[ / ]',
+		label: 'the previous / next table of the plan (it follows the steps)',
+		presses: [
+			{input: '[', by: -1},
+			{input: ']', by: 1},
+		],
+	},
 	{action: 'rollback', keys: 'r', label: 'roll back everything executed so far, newest first', footer: 'rollback', presses: [{input: 'r'}]},
 	{action: 'arm-failure', keys: 'f', label: 'arm a failure on the next step, to watch the rollback', footer: 'fail', presses: [{input: 'f'}]},
 	{action: 'autoplay', keys: 'a', label: 'autoplay on/off (--autoplay, --speed MS)', footer: 'auto', presses: [{input: 'a'}]},

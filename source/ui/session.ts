@@ -3,13 +3,16 @@ import {maxBatch, minBatch} from '../core/backfill.js';
 import type {Database} from '../db/database.js';
 import {openDatabase} from '../db/open.js';
 import {readHistory} from '../db/state.js';
+import {readCatalog} from '../db/catalog.js';
 import {readPlanFile} from '../core/plan-file.js';
+import {planVersions} from '../core/operations/index.js';
 import {baseSchema, checkFlags, type CommandFlags} from '../commands/options.js';
 import {requireBaseSchema} from '../db/base-schema.js';
 import {lintRefusal, openMigration, type OpenMigration} from '../services/open-migration.js';
 import {readApplicationSchemas} from '../services/version-schemas.js';
 import type {VersionName} from '../traffic/index.js';
 import {TableView} from './data/table-view.js';
+import {planTables, tableOnScreen} from './data/plan-tables.js';
 import {DashboardTraffic} from './data/dashboard-traffic.js';
 import {DashboardExecutor} from './data/dashboard-executor.js';
 import {CommandQueue, type Command} from './data/command-queue.js';
@@ -89,9 +92,12 @@ export class DashboardSession {
 		const {findings} = this.migration;
 		this.link = new DashboardExecutor(this.migration, this.db.label, this.store, this.controller.signal, this.tableView);
 		this.versions = await readApplicationSchemas(this.db, this.executor!.plan);
+		const {schema: planSchema, steps} = this.executor!.plan;
+		const tables = planTables(planVersions(file, await readCatalog(this.db, planSchema)).tables, planSchema, steps);
 		this.traffic = new DashboardTraffic(this.db, file, this.options.flags, this.store);
 		await this.traffic.begin(this.executor!);
-		dispatch({type: 'ready', ...this.link.readyFields(), versions: this.versions, findings, history: await readHistory(this.db, file.id)});
+		this.followTables();
+		dispatch({type: 'ready', ...this.link.readyFields(), versions: this.versions, tables, findings, history: await readHistory(this.db, file.id)});
 		await this.refreshUsers();
 		if (this.state.autoplay) this.commands.scheduleAutoplay(0);
 	}
@@ -197,6 +203,17 @@ export class DashboardSession {
 		await this.refreshUsers();
 	}
 
+	/** The panel moved to another table (it follows the steps, or `[` / `]`): read it from its first row. */
+	private followTables() {
+		let shown = this.state.tableIndex;
+		this.store.subscribe(() => {
+			if (this.state.tableIndex === shown) return;
+			shown = this.state.tableIndex;
+			this.tableView?.columnsMayChange();
+			void this.tableView?.refresh();
+		});
+	}
+
 	scroll(by: number): Promise<void> {
 		return this.tableView?.scroll(by) ?? Promise.resolve();
 	}
@@ -206,14 +223,14 @@ export class DashboardSession {
 	}
 
 	/**
-	 * The table the plan changes (the demo's users by default), as the version the panel shows sees
-	 * it: v1 in its old schema, v2 through its version schema's view once expand has made it.
+	 * The plan's table the panel is on (the demo's users for a plan that names none), as the version
+	 * the panel shows sees it: v1 in its old schema, v2 through its version schema's view once expand
+	 * has made it; a table that version does not have is said to be so.
 	 */
 	private tableShown() {
-		const table = this.executor?.plan.steps.find(step => step.table)?.table ?? 'users';
-		const {tableVersion} = this.state;
-		const schema = this.versions?.[tableVersion] ?? this.executor?.plan.schema ?? baseSchema(this.options.flags);
-		return {table, schema, missing: tableVersion === 'v2' ? "v2's schema appears at the end of expand (tab: v1's view)" : undefined};
+		const base = this.executor?.plan.schema ?? baseSchema(this.options.flags);
+		const {tables, tableIndex, tableVersion, plan} = this.state;
+		return tableOnScreen(tables[tableIndex] ?? {schema: base, v1: 'users', v2: 'users'}, tableVersion, plan?.phase, this.versions, base);
 	}
 
 	/**

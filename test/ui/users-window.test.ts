@@ -96,9 +96,18 @@ describe('users window', () => {
 		}
 	});
 
-	it('says why when there is nothing to page by', async () => {
+	it('shows the first rows of a table without a key, numbered, and says when there is no table', async () => {
 		await db.query('CREATE TABLE no_key (a int)');
-		expect((await readUsersWindow(db, {table: 'no_key', after: null, limit: 5})).unavailable).toMatch(/no single-column primary key/);
+		await db.query('INSERT INTO no_key SELECT generate_series(1, 9)');
+		const window = await readUsersWindow(db, {table: 'no_key', after: null, limit: 5});
+		expect([window.unavailable, window.key, window.rows.length]).toEqual([undefined, '', 5]);
+		expect(window.rows[0]).toEqual({key: '1', cells: {a: '1'}});
+		expect(await moveWindow(db, window, 3)).toBeNull();
+		// Through a version schema's view too, with the table's estimate.
+		await db.script('ANALYZE no_key; CREATE SCHEMA "public_MIG-11"; CREATE VIEW "public_MIG-11".no_key AS SELECT a AS b FROM public.no_key');
+		const viewed = await readUsersWindow(db, {schema: 'public_MIG-11', table: 'no_key', after: null, limit: 2});
+		expect([viewed.estimatedRows, viewed.rows]).toEqual([9, [{key: '1', cells: {b: '1'}}, {key: '2', cells: {b: '2'}}]]);
+		await db.script('DROP VIEW "public_MIG-11".no_key; DROP SCHEMA "public_MIG-11"');
 		expect((await readUsersWindow(db, {table: 'missing', after: null, limit: 5})).unavailable).toMatch(/no table "missing"/);
 	});
 });

@@ -1,12 +1,17 @@
+import {z} from 'zod';
 import {backfillForward, backfillSpec} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
-import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
 import {checkIdentifier, ident, qualified, shown} from '../sql.js';
-import {physicalTable} from '../catalog.js';
+import {physicalTable, type TableInfo} from '../catalog.js';
 import {constraintSteps, notNullCheck, type PendingConstraint} from './constraints.js';
+import {defineOperation} from './definition.js';
+import {columnSchema, name, sqlText, type ColumnDefinition} from './fields.js';
 import {checkExpression, enclosed, requireColumn, requireNoColumn, requireSingleKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
-import {assignBlock, rowTrigger} from './triggers.js';
+import {assignBlock, rowTrigger, type TriggerSql} from './triggers.js';
+
+const schema = z.strictObject({table: name, column: columnSchema, up: sqlText.optional()});
+type AddColumn = z.infer<typeof schema>;
 
 // A literal, optionally cast to a plain type name: 'x', 42, -1.5, true, 'active'::text, '0'::numeric(10,2).
 // Kept this narrow on purpose: anything else may be volatile and keeps the batched backfill.
@@ -14,12 +19,26 @@ const constantDefault = /^\s*(?:'(?:[^']|'')*'|[+-]?\d+(?:\.\d+)?|true|false)(?:
 
 export const isConstant = (expression: string) => constantDefault.test(expression);
 
-/**
- * add_column: expand adds the column nullable (instant) with a trigger that fills it for rows the
- * old application writes; migrate backfills existing rows; contract applies NOT NULL, checks,
- * references and the default the safe way.
- */
-export function compileAddColumn(body: OperationBody<'add_column'>, ctx: CompileContext): Compiled {
+/** What the phases of one add_column share, worked out once from the plan file. */
+interface Addition {
+	at: string;
+	ctx: CompileContext;
+	table: TableInfo;
+	column: ColumnDefinition;
+	target: string;
+	col: string;
+	nullable: boolean;
+	up?: string;
+	default?: string;
+	/** A literal default with no `up`: PostgreSQL's own instant default (11+), nothing to backfill. */
+	instant: boolean;
+	/** The default applies from expand: no `up` needs to tell a row that left the column out (NULL) from one that set it. */
+	defaultNow: boolean;
+	/** The value existing rows receive: from `up`, else the default (as PostgreSQL would give them). */
+	fill?: string;
+}
+
+function plan(body: AddColumn, ctx: CompileContext): Addition {
 	const at = `operations[${ctx.operation}].add_column`;
 	const table = requireTable(ctx, body.table, at);
 	const {column} = body;
@@ -33,18 +52,29 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 		throw badInput(`${at}: column ${shown(column.name)} is NOT NULL but has neither a default nor "up"`, 'add "up" (an expression over existing columns), a default, or make it nullable: true');
 	}
 
-	const target = qualified(table.schema, table.name);
-	const col = ident(column.name);
-	const fragments: Fragment[] = [];
-	// A literal default with no `up` is PostgreSQL's own instant default (11+): existing rows read it
-	// from the catalog, nothing is written, so there is nothing to backfill.
 	const instant = up === undefined && defaultValue !== undefined && isConstant(defaultValue);
-	// The value existing rows receive: from `up`, else the default (as PostgreSQL would give them).
-	const fill = instant ? undefined : (up ?? defaultValue);
-	// Every type from the plan file is proved a type, even where no expression uses it.
-	fragments.push({what: `${at}.column.type`, table: structuredClone(table), expression: 'NULL', castTo: column.type});
-	if (up !== undefined) fragments.push({what: `${at}.up`, table: physicalTable(table), expression: up, castTo: column.type});
-	if (defaultValue !== undefined) fragments.push({what: `${at}.column.default`, table: physicalTable(table), expression: defaultValue, castTo: column.type});
+	return {
+		at,
+		ctx,
+		table,
+		column,
+		target: qualified(table.schema, table.name),
+		col: ident(column.name),
+		nullable,
+		up,
+		default: defaultValue,
+		instant,
+		defaultNow: defaultValue !== undefined && up === undefined,
+		fill: instant ? undefined : (up ?? defaultValue),
+	};
+}
+
+/** Every expression from the plan file, to be proved one expression of the column's type; every type, proved a type. */
+function fragmentsOf(a: Addition): Fragment[] {
+	const {at, table, column} = a;
+	const fragments: Fragment[] = [{what: `${at}.column.type`, table: structuredClone(table), expression: 'NULL', castTo: column.type}];
+	if (a.up !== undefined) fragments.push({what: `${at}.up`, table: physicalTable(table), expression: a.up, castTo: column.type});
+	if (a.default !== undefined) fragments.push({what: `${at}.column.default`, table: physicalTable(table), expression: a.default, castTo: column.type});
 	if (column.check) {
 		checkIdentifier(column.check.name, `${at}.column.check.name`);
 		checkExpression(column.check.constraint, `${at}.column.check.constraint`);
@@ -53,61 +83,73 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 		fragments.push({what: `${at}.column.check.constraint`, table: withColumn, expression: column.check.constraint, castTo: 'boolean'});
 	}
 
-	const steps: StepSpec[] = [];
-	const expand: string[] = [`ALTER TABLE ${target} ADD COLUMN ${col} ${column.type}${instant ? ` DEFAULT ${enclosed(defaultValue)}` : ''}`];
-	// Without `up`, the default can apply to new rows at once; with `up`, it waits for contract so
-	// the trigger can tell a row that left the column out (NULL) from one that set it.
-	const defaultNow = defaultValue !== undefined && up === undefined;
-	if (defaultNow && !instant) expand.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(defaultValue)}`);
-	steps.push({
+	return fragments;
+}
+
+/** Expand: the column, nullable (instant); a constant default with it, or a plain one for new rows. */
+function addStep(a: Addition): StepSpec {
+	const {column, target, col, instant} = a;
+	const forward = [`ALTER TABLE ${target} ADD COLUMN ${col} ${column.type}${instant ? ` DEFAULT ${enclosed(a.default!)}` : ''}`];
+	if (a.defaultNow && !instant) forward.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(a.default!)}`);
+	return {
 		phase: 'EXPANDING',
-		operation: ctx.operation,
+		operation: a.ctx.operation,
 		kind: 'ddl',
-		table: table.name,
-		description: `Add column "${column.name}" ${column.type}${instant ? ` DEFAULT ${defaultValue.trim().slice(0, 30)}` : ''} (nullable for now) to "${table.name}"`,
-		forward: expand,
+		table: a.table.name,
+		description: `Add column "${column.name}" ${column.type}${instant ? ` DEFAULT ${a.default!.trim().slice(0, 30)}` : ''} (nullable for now) to "${a.table.name}"`,
+		forward,
 		rollback: [`ALTER TABLE ${target} DROP COLUMN IF EXISTS ${col}`],
 		why: instant
 			? 'A constant default is stored once in the catalog and read by every existing row: no rewrite, no backfill, a lock held for an instant.'
 			: 'Adding a nullable column without a default only touches the catalog: no rewrite, a lock held for an instant.',
-	});
+	};
+}
 
-	// WHY only the old version's writes, and on UPDATE too? The old application does not know the
-	// column: its change to username must reach display_name. The new one sets it itself, and a
-	// value it sets is never recomputed.
-	const rows = physicalTable(table);
-	const trigger = up === undefined ? undefined : rowTrigger(ctx.migrationId, ctx.operation, rows, assignBlock(rows, column.name, up), 'old', ctx.versionSchema);
-	if (trigger) {
-		steps.push({
-			phase: 'EXPANDING',
-			operation: ctx.operation,
-			kind: 'ddl',
-			table: table.name,
-			description: `Fill "${column.name}" from up for rows the old application writes`,
-			forward: trigger.create,
-			rollback: trigger.drop,
-			why: 'The old application does not know the new column; the trigger fills it for every row it writes from now on.',
-		});
-	}
+/**
+ * Expand: with `up`, a trigger fills the column for the old version's writes. WHY only the old
+ * version's, and on UPDATE too? The old application does not know the column: its change to
+ * username must reach display_name. The new one sets it itself, and its value is never recomputed.
+ */
+function fillTrigger(a: Addition): TriggerSql | undefined {
+	if (a.up === undefined) return undefined;
+	const rows = physicalTable(a.table);
+	return rowTrigger(a.ctx.migrationId, a.ctx.operation, rows, assignBlock(rows, a.column.name, a.up), 'old', a.ctx.versionSchema);
+}
 
-	if (fill !== undefined) {
-		const key = requireSingleKey(table, at);
-		const backfill = backfillSpec(table, key, column.name, fill, true);
-		steps.push({
-			phase: 'MIGRATING',
-			operation: ctx.operation,
-			kind: 'backfill',
-			table: table.name,
-			description: `Backfill "${column.name}" = ${fill.replace(/\s+/g, ' ').slice(0, 40)} in batches`,
-			forward: backfillForward(backfill),
-			rollback: [],
-			backfill,
-			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
-		});
-	}
+function triggerStep(a: Addition, trigger: TriggerSql): StepSpec {
+	return {
+		phase: 'EXPANDING',
+		operation: a.ctx.operation,
+		kind: 'ddl',
+		table: a.table.name,
+		description: `Fill "${a.column.name}" from up for rows the old application writes`,
+		forward: trigger.create,
+		rollback: trigger.drop,
+		why: 'The old application does not know the new column; the trigger fills it for every row it writes from now on.',
+	};
+}
 
+/** Migrate: existing rows get their value in batches. */
+function backfillStep(a: Addition, fill: string): StepSpec {
+	const backfill = backfillSpec(a.table, requireSingleKey(a.table, a.at), a.column.name, fill, true);
+	return {
+		phase: 'MIGRATING',
+		operation: a.ctx.operation,
+		kind: 'backfill',
+		table: a.table.name,
+		description: `Backfill "${a.column.name}" = ${fill.replace(/\s+/g, ' ').slice(0, 40)} in batches`,
+		forward: backfillForward(backfill),
+		rollback: [],
+		backfill,
+		why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
+	};
+}
+
+/** Contract: NOT NULL (through a CHECK), the column's check and reference, NOT VALID then VALIDATE. */
+function constraintsOf(a: Addition): PendingConstraint[] {
+	const {at, ctx, table, column, col} = a;
 	const constraints: PendingConstraint[] = [];
-	if (!nullable) constraints.push(notNullCheck(ctx.migrationId, table, column.name));
+	if (!a.nullable) constraints.push(notNullCheck(ctx.migrationId, table, column.name));
 	if (column.check) constraints.push({name: column.check.name, definition: `CHECK (\n${column.check.constraint}\n)`});
 	if (column.references) {
 		const ref = column.references;
@@ -121,23 +163,30 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 		});
 	}
 
-	steps.push(...constraintSteps(ctx.operation, table, constraints, `"${column.name}"`));
+	return constraints;
+}
 
-	if (column.unique) {
-		const index = `${column.name}_key`;
-		checkIdentifier(`${table.name}_${index}`, `${at}.column.unique index name`);
-		steps.push({
-			phase: 'CONTRACTING',
-			operation: ctx.operation,
-			kind: 'concurrent',
-			table: table.name,
-			description: `Build the unique index for "${column.name}" concurrently`,
-			forward: [`CREATE UNIQUE INDEX CONCURRENTLY ${ident(`${table.name}_${index}`)} ON ${target} (${col})`],
-			rollback: [`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(table.schema, `${table.name}_${index}`)}`],
-			why: 'CONCURRENTLY builds the index while writes go on; a plain CREATE INDEX would block them for the whole build.',
-		});
-	}
+const uniqueIndexName = (a: Addition) => `${a.table.name}_${a.column.name}_key`;
 
+/** Contract: the unique index, built concurrently before the constraint takes it over. */
+function uniqueIndexStep(a: Addition): StepSpec {
+	const index = uniqueIndexName(a);
+	checkIdentifier(index, `${a.at}.column.unique index name`);
+	return {
+		phase: 'CONTRACTING',
+		operation: a.ctx.operation,
+		kind: 'concurrent',
+		table: a.table.name,
+		description: `Build the unique index for "${a.column.name}" concurrently`,
+		forward: [`CREATE UNIQUE INDEX CONCURRENTLY ${ident(index)} ON ${a.target} (${a.col})`],
+		rollback: [`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(a.table.schema, index)}`],
+		why: 'CONCURRENTLY builds the index while writes go on; a plain CREATE INDEX would block them for the whole build.',
+	};
+}
+
+/** Contract's last transaction: the trigger goes, SET NOT NULL reuses the validated check, the deferred default, UNIQUE. */
+function finishStep(a: Addition, trigger: TriggerSql | undefined): StepSpec | undefined {
+	const {ctx, table, column, target, col} = a;
 	const finish: string[] = [];
 	const undo: string[] = [];
 	if (trigger) {
@@ -145,36 +194,65 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 		undo.push(...trigger.create);
 	}
 
-	if (!nullable) {
+	if (!a.nullable) {
 		const check = notNullCheck(ctx.migrationId, table, column.name);
 		finish.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET NOT NULL`, `ALTER TABLE ${target} DROP CONSTRAINT ${ident(check.name)}`);
 		undo.unshift(`ALTER TABLE ${target} ADD CONSTRAINT ${ident(check.name)} CHECK (${col} IS NOT NULL) NOT VALID`, `ALTER TABLE ${target} ALTER COLUMN ${col} DROP NOT NULL`);
 	}
 
-	if (defaultValue !== undefined && !defaultNow) {
-		finish.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(defaultValue)}`);
+	const deferredDefault = a.default !== undefined && !a.defaultNow;
+	if (deferredDefault) {
+		finish.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(a.default!)}`);
 		undo.unshift(`ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT`);
 	}
 
 	if (column.unique) {
-		finish.push(`ALTER TABLE ${target} ADD CONSTRAINT ${ident(`${table.name}_${column.name}_key`)} UNIQUE USING INDEX ${ident(`${table.name}_${column.name}_key`)}`);
-		undo.unshift(`ALTER TABLE ${target} DROP CONSTRAINT IF EXISTS ${ident(`${table.name}_${column.name}_key`)}`);
+		const index = ident(uniqueIndexName(a));
+		finish.push(`ALTER TABLE ${target} ADD CONSTRAINT ${index} UNIQUE USING INDEX ${index}`);
+		undo.unshift(`ALTER TABLE ${target} DROP CONSTRAINT IF EXISTS ${index}`);
 	}
 
-	if (finish.length > 0) {
-		steps.push({
-			phase: 'CONTRACTING',
-			operation: ctx.operation,
-			kind: 'ddl',
-			table: table.name,
-			final: true,
-			description: `Finish "${column.name}": ${[trigger && 'drop the trigger', !nullable && 'SET NOT NULL', defaultValue !== undefined && !defaultNow && 'set the default', column.unique && 'UNIQUE'].filter(Boolean).join(', ')}`,
-			forward: finish,
-			rollback: undo,
-			why: 'Every row now has its value: the trigger is no longer needed, and NOT NULL reuses the validated check instead of scanning.',
-		});
-	}
+	if (finish.length === 0) return undefined;
+	return {
+		phase: 'CONTRACTING',
+		operation: ctx.operation,
+		kind: 'ddl',
+		table: table.name,
+		final: true,
+		description: `Finish "${column.name}": ${[trigger && 'drop the trigger', !a.nullable && 'SET NOT NULL', deferredDefault && 'set the default', column.unique && 'UNIQUE'].filter(Boolean).join(', ')}`,
+		forward: finish,
+		rollback: undo,
+		why: 'Every row now has its value: the trigger is no longer needed, and NOT NULL reuses the validated check instead of scanning.',
+	};
+}
 
-	table.columns.push({name: column.name, type: column.type, notNull: !nullable, default: defaultValue ?? null});
+/**
+ * add_column: expand adds the column nullable (instant) with a trigger that fills it for rows the
+ * old application writes; migrate backfills existing rows; contract applies NOT NULL, checks,
+ * references and the default the safe way.
+ */
+function compileAddColumn(body: AddColumn, ctx: CompileContext): Compiled {
+	const a = plan(body, ctx);
+	const fragments = fragmentsOf(a);
+	const trigger = fillTrigger(a);
+	const steps: StepSpec[] = [addStep(a)];
+	if (trigger) steps.push(triggerStep(a, trigger));
+	if (a.fill !== undefined) steps.push(backfillStep(a, a.fill));
+	steps.push(...constraintSteps(ctx.operation, a.table, constraintsOf(a), `"${a.column.name}"`));
+	if (a.column.unique) steps.push(uniqueIndexStep(a));
+	const finish = finishStep(a, trigger);
+	if (finish) steps.push(finish);
+	a.table.columns.push({name: a.column.name, type: a.column.type, notNull: !a.nullable, default: a.default ?? null});
 	return {steps, fragments};
 }
+
+export const addColumn = defineOperation({
+	kind: 'add_column',
+	schema,
+	compile: compileAddColumn,
+	versions(body, book) {
+		const {column} = body;
+		if (column.references) book.reads(column.references.table, column.references.column);
+		book.addColumn(body.table, {name: column.name, type: column.type, notNull: !(column.nullable ?? false), hasDefault: column.default !== undefined && column.default !== null});
+	},
+});

@@ -1,20 +1,33 @@
 import {badInput} from '../errors.js';
-import type {OperationBody} from '../plan-file.js';
+import {z} from 'zod';
 import type {StepSpec} from '../plan.js';
 import {ident, ownedName, qualified} from '../sql.js';
 import {compileDuplication} from './duplicate.js';
 import {physicalTable} from '../catalog.js';
 import {conversionCheck, nullCheck, type Check} from '../checks.js';
 import {isSafeWidening} from '../type-change.js';
+import {defineOperation} from './definition.js';
+import {name, sqlText} from './fields.js';
 import {checkExpression, enclosed, requireColumn, requireNoColumn, requireTable, requireUnchanged, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {renameAtContract} from './rename-column.js';
+
+const schema = z.strictObject({
+	table: name,
+	column: name,
+	type: name.optional(),
+	nullable: z.boolean().optional(),
+	name: name.optional(),
+	default: z.string().nullable().optional(),
+	up: sqlText.optional(),
+	down: sqlText.optional(),
+});
 
 /**
  * alter_column: a type change, or making a column NOT NULL, runs through a shadow column (see
  * duplicate.ts) so no row is rewritten under a lock; a default or dropping NOT NULL is an
  * instant catalog change done in place; a name alone is a rename (a view alias until contract).
  */
-export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: CompileContext): Compiled {
+function compileAlterColumn(body: z.infer<typeof schema>, ctx: CompileContext): Compiled {
 	const at = `operations[${ctx.operation}].alter_column`;
 	const table = requireTable(ctx, body.table, at);
 	const old = requireColumn(table, body.column, `${at}.column`);
@@ -94,3 +107,17 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 
 	return {steps, fragments: defaultFragments};
 }
+
+export const alterColumn = defineOperation({
+	kind: 'alter_column',
+	schema,
+	compile: compileAlterColumn,
+	versions(body, book) {
+		book.changeColumn(body.table, body.column, {
+			...(body.name === undefined ? {} : {name: body.name}),
+			...(body.type === undefined ? {} : {type: body.type}),
+			...(body.nullable === undefined ? {} : {notNull: !body.nullable}),
+			...(body.default === undefined ? {} : {hasDefault: body.default !== null}),
+		});
+	},
+});

@@ -1,13 +1,22 @@
-import type {OperationBody} from '../plan-file.js';
+import {z} from 'zod';
 import {checkIdentifier, ident, qualified} from '../sql.js';
 import {physicalName} from '../catalog.js';
+import {defineOperation} from './definition.js';
+import {name} from './fields.js';
 import {requireColumn, requireTable, type CompileContext, type Compiled} from './operation.js';
+
+const schema = z.strictObject({
+	table: name,
+	name,
+	columns: z.array(name).min(1).max(32),
+	unique: z.boolean().optional(),
+});
 
 /**
  * create_index: CONCURRENTLY, so writes go on during the build. It cannot run in a transaction,
  * so a failure can leave an INVALID index behind; the rollback drops it (IF EXISTS).
  */
-export function compileCreateIndex(body: OperationBody<'create_index'>, ctx: CompileContext): Compiled {
+function compileCreateIndex(body: z.infer<typeof schema>, ctx: CompileContext): Compiled {
 	const at = `operations[${ctx.operation}].create_index`;
 	const table = requireTable(ctx, body.table, at);
 	checkIdentifier(body.name, `${at}.name`);
@@ -29,3 +38,10 @@ export function compileCreateIndex(body: OperationBody<'create_index'>, ctx: Com
 		fragments: [],
 	};
 }
+
+export const createIndex = defineOperation({
+	kind: 'create_index',
+	schema,
+	compile: compileCreateIndex,
+	versions: (body, book) => book.reads(body.table, ...body.columns),
+});

@@ -1,16 +1,20 @@
-import type {OperationBody} from '../plan-file.js';
+import {z} from 'zod';
 import type {StepSpec} from '../plan.js';
 import {ident, qualified} from '../sql.js';
 import {physicalTable} from '../catalog.js';
+import {defineOperation} from './definition.js';
+import {name, sqlText} from './fields.js';
 import {checkExpression, requireColumn, requireNoDependentObjects, requireTable, requireUnchanged, type CompileContext, type Compiled} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
+
+const schema = z.strictObject({table: name, column: name, down: sqlText.optional()});
 
 /**
  * drop_column: the new version's view leaves the column out at once; the column itself goes at
  * contract. With `down`, expand installs a trigger that fills it for rows the new version writes
  * (it cannot see the column), so the old version keeps reading real values.
  */
-export function compileDropColumn(body: OperationBody<'drop_column'>, ctx: CompileContext): Compiled {
+function compileDropColumn(body: z.infer<typeof schema>, ctx: CompileContext): Compiled {
 	const at = `operations[${ctx.operation}].drop_column`;
 	const table = requireTable(ctx, body.table, at);
 	const old = requireColumn(table, body.column, `${at}.column`);
@@ -58,3 +62,10 @@ export function compileDropColumn(body: OperationBody<'drop_column'>, ctx: Compi
 	table.columns.splice(table.columns.indexOf(old), 1);
 	return {steps, fragments};
 }
+
+export const dropColumn = defineOperation({
+	kind: 'drop_column',
+	schema,
+	compile: compileDropColumn,
+	versions: (body, book) => book.dropColumn(body.table, body.column),
+});

@@ -1,8 +1,9 @@
-import type {Catalog, ColumnInfo, DependentInfo, TableInfo} from '../catalog.js';
+import type {ColumnInfo, DependentInfo, TableInfo} from '../catalog.js';
 import type {Check} from '../checks.js';
 import {badInput} from '../errors.js';
 import type {StepSpec} from '../plan.js';
 import {checkIdentifier, shown} from '../sql.js';
+import type {WorkingCatalog} from '../working-catalog.js';
 
 /**
  * What an operation compiles against. The catalog is a working copy: each operation applies its
@@ -12,7 +13,7 @@ export interface CompileContext {
 	migrationId: string;
 	/** Index of the operation in the plan file. */
 	operation: number;
-	catalog: Catalog;
+	catalog: WorkingCatalog;
 	/** The new version's schema: the sync triggers tell its writes from the old version's by it. */
 	versionSchema: string;
 }
@@ -42,6 +43,11 @@ export function requireTable(ctx: CompileContext, name: string, at: string): Tab
 	checkIdentifier(name, `${at}: table`);
 	const table = ctx.catalog.table(name);
 	if (!table) throw badInput(`${at}: table ${shown(name)} does not exist in schema ${shown(ctx.catalog.schema)}`, 'check the table name (zdm-tui seed creates the demo "users")');
+	// Until contract it keeps its old name: SQL written now would name a table that is not there yet.
+	if (table.physical !== undefined && table.physical !== table.name) {
+		throw badInput(`${at}: table ${shown(name)} is renamed by an earlier operation of this migration`, 'change it in a migration of its own');
+	}
+
 	return table;
 }
 

@@ -1,5 +1,9 @@
-import type {OperationBody} from '../plan-file.js';
+import {z} from 'zod';
+import {defineOperation} from './definition.js';
+import {sqlText} from './fields.js';
 import type {CompileContext, Compiled} from './operation.js';
+
+const schema = z.strictObject({up: sqlText, down: sqlText.optional(), onComplete: z.boolean().optional()});
 
 /** The SQL with comments, string literals, quoted names and dollar-quoted bodies taken out. */
 const bare = (sql: string) => sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\w*)\$[\s\S]*?\$\1\$/g, ' ');
@@ -15,7 +19,7 @@ export function loneConcurrentStatement(sql: string): boolean {
 }
 
 /** sql: the escape hatch. Runs as written, in one transaction; `down` is its rollback. */
-export function compileRawSql(body: OperationBody<'sql'>, ctx: CompileContext): Compiled {
+function compileRawSql(body: z.infer<typeof schema>, ctx: CompileContext): Compiled {
 	const concurrent = loneConcurrentStatement(body.up);
 	return {
 		steps: [
@@ -35,3 +39,11 @@ export function compileRawSql(body: OperationBody<'sql'>, ctx: CompileContext): 
 		fragments: [],
 	};
 }
+
+export const rawSql = defineOperation({
+	kind: 'sql',
+	schema,
+	compile: compileRawSql,
+	// Raw SQL is opaque to the application versions: lint reads it statement by statement instead.
+	versions() {},
+});

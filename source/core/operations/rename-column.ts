@@ -1,7 +1,9 @@
 import {physicalName, type ColumnInfo, type TableInfo} from '../catalog.js';
-import type {OperationBody} from '../plan-file.js';
+import {z} from 'zod';
 import type {StepSpec} from '../plan.js';
 import {ident, qualified} from '../sql.js';
+import {defineOperation} from './definition.js';
+import {name} from './fields.js';
 import {requireColumn, requireNoColumn, requireTable, requireUnchanged, type CompileContext, type Compiled} from './operation.js';
 
 /**
@@ -28,8 +30,10 @@ export function renameAtContract(ctx: CompileContext, table: TableInfo, column: 
 	};
 }
 
+const schema = z.strictObject({table: name, from: name, to: name});
+
 /** rename_column: a view alias from expand on, a physical rename at contract. */
-export function compileRenameColumn(body: OperationBody<'rename_column'>, ctx: CompileContext): Compiled {
+function compileRenameColumn(body: z.infer<typeof schema>, ctx: CompileContext): Compiled {
 	const at = `operations[${ctx.operation}].rename_column`;
 	const table = requireTable(ctx, body.table, at);
 	const column = requireColumn(table, body.from, `${at}.from`);
@@ -37,3 +41,10 @@ export function compileRenameColumn(body: OperationBody<'rename_column'>, ctx: C
 	requireNoColumn(table, body.to, `${at}.to`);
 	return {steps: [renameAtContract(ctx, table, column, body.to)], fragments: []};
 }
+
+export const renameColumn = defineOperation({
+	kind: 'rename_column',
+	schema,
+	compile: compileRenameColumn,
+	versions: (body, book) => book.changeColumn(body.table, body.from, {name: body.to}),
+});

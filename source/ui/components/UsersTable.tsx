@@ -10,6 +10,8 @@ export interface UsersTableProps {
 	newColumns: string[];
 	/** Whose view of the table this is: v1's (its old schema) or v2's (its version schema). */
 	version?: VersionName;
+	/** Which of the plan's tables this is, when it touches several (`[` / `]` move). */
+	place?: {index: number; count: number};
 	/** Rows under the header. */
 	height: number;
 	width: number;
@@ -36,16 +38,18 @@ const sqlName = (name: string) => (/^[a-z_][\d_a-z]*$/.test(name) ? name : `"${n
  * The first rows by primary key, as the database has them now and as one application version
  * sees them (the title names the schema); cells the last step changed stand out.
  */
-export function UsersTable({window, changed, newColumns, version, height, width}: UsersTableProps) {
+export function UsersTable({window, changed, newColumns, version, place, height, width}: UsersTableProps) {
 	if (height <= 0) return null;
 	if (!window) return <Text wrap="truncate-end" {...theme.muted}>reading the table…</Text>;
 	const where = `${version ? `${version} sees ` : ''}${sqlName(window.schema)}.${sqlName(window.table)}`;
-	if (window.unavailable) return <Text wrap="truncate-end" {...theme.muted}>{where}: {window.unavailable}</Text>;
+	const which = place && place.count > 1 ? ` · table ${place.index + 1}/${place.count} [ ]` : '';
+	if (window.unavailable) return <Text wrap="truncate-end" {...theme.muted}>{where}{which}: {window.unavailable}</Text>;
 	const rows = window.rows.slice(0, height);
 	// The columns leave room for the title's schema: which view this is matters more than a last column.
 	const widths = columnWidths(window, rows, width - Math.min(where.length + 2, Math.floor(width / 2)));
 	const first = window.rows[0]?.key;
-	const title = `${where} · ~${int(window.estimatedRows)} rows${first === undefined ? '' : ` · from ${window.key} ${first}`} · ↑↓ PgUp/PgDn`;
+	const paging = window.key ? `${first === undefined ? '' : ` · from ${window.key} ${first}`} · ↑↓ PgUp/PgDn` : ' · no key: its first rows only';
+	const title = `${where}${which} · ~${int(window.estimatedRows)} rows${paging}`;
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text wrap="truncate-end">

@@ -36,7 +36,7 @@ export class DashboardTraffic {
 		await this.end();
 		if (this.options.rate === 0) return;
 		const traffic = await prepareTraffic(this.db, this.file, executor.plan, this.options);
-		// A plan that changes no table with a single-column key has nothing to simulate: no panel.
+		// A plan that touches no table (raw SQL only) has nothing to simulate: no panel.
 		if (traffic.shapes.length === 0) return;
 		this.traffic = traffic;
 		const publish = () => this.store.dispatch({type: 'traffic', snapshot: traffic.getSnapshot()});

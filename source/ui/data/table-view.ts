@@ -27,7 +27,7 @@ export class TableView {
 		private readonly db: Queryable,
 		private readonly store: DashboardStore,
 		/** Which table, as which schema shows it: read afresh on every refresh. */
-		private readonly shown: () => Pick<WindowRequest, 'schema' | 'table' | 'missing'>,
+		private readonly shown: () => Pick<WindowRequest, 'schema' | 'table' | 'missing' | 'absent'>,
 	) {}
 
 	/** A step ran DDL (or may have): the next read looks at the columns again. */
@@ -50,8 +50,11 @@ export class TableView {
 		}, wait);
 	}
 
-	/** Re-read the window; a request during a read is served once after it. */
-	async refresh(after = this.store.getState().users?.after ?? null): Promise<void> {
+	/**
+	 * Re-read the window, from `after` or from where it is now (from the first row when the panel has
+	 * moved to another table); a request during a read is served once after it.
+	 */
+	async refresh(after?: string | null): Promise<void> {
 		if (this.closed) return;
 		if (this.refreshing) {
 			this.refreshAgain = true;
@@ -62,7 +65,10 @@ export class TableView {
 		this.refreshing = (async () => {
 			try {
 				const generation = this.shapeGeneration;
-				const {shape, ...window} = await readUsersWindow(this.db, {...this.shown(), after, limit: windowRows}, this.shape);
+				const shown = this.shown();
+				const current = this.store.getState().users;
+				const from = after !== undefined ? after : current?.table === shown.table ? current.after : null;
+				const {shape, ...window} = await readUsersWindow(this.db, {...shown, after: from, limit: windowRows}, this.shape);
 				if (generation === this.shapeGeneration) this.shape = shape;
 				this.store.dispatch({type: 'users', window});
 			} catch (error) {

@@ -46,10 +46,12 @@ export async function shapeOf(db: Queryable, schema: string, table: string): Pro
 	if (rows[0]!.relkind !== 'v') return {key: rows.find(row => row.is_key)?.column, columns, estimatedRows: Math.max(0, Number(rows[0]!.estimate))};
 	const origins = viewColumnOrigins(rows[0]!.tree ?? '');
 	const tables = [...new Set(origins.map(origin => origin.table))];
-	const {rows: keys} = await db.query<{table: number | string; key: number; estimate: number | string}>(
+	// The base table's estimate, and its key if it has one (a table without one still has rows).
+	const {rows: keys} = await db.query<{table: number | string; key: number | null; estimate: number | string}>(
 		`SELECT c.oid::bigint AS table, i.indkey[0]::int AS key, c.reltuples AS estimate
-		   FROM pg_class c JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
-		  WHERE c.oid = ANY($1::oid[])`,
+		   FROM pg_class c LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
+		  WHERE c.oid = ANY($1::oid[])
+		  ORDER BY i.indrelid IS NULL`,
 		[tables.map(String)],
 	);
 	const base = keys[0];
@@ -62,6 +64,8 @@ export interface WindowRequest {
 	table: string;
 	/** What to say when there is no such table or view (default: not yet). */
 	missing?: string;
+	/** The version shown does not have this table (the plan creates or drops it): say this, read nothing. */
+	absent?: string;
 	/** Show rows after this key (null: from the first row). */
 	after: string | null;
 	limit: number;
@@ -70,13 +74,19 @@ export interface WindowRequest {
 /** `known`: the table's shape when the caller knows it has not changed (during a backfill). */
 export async function readUsersWindow(db: Queryable, request: WindowRequest, known?: Shape): Promise<UsersWindow & {shape?: Shape}> {
 	const schema = request.schema ?? 'public';
-	const shape = known ?? (await shapeOf(db, schema, request.table));
 	const empty = {schema, table: request.table, key: '', columns: [], rows: [], estimatedRows: 0, after: null};
+	if (request.absent !== undefined) return {...empty, unavailable: request.absent};
+	const shape = known ?? (await shapeOf(db, schema, request.table));
 	if (!shape) return {...empty, unavailable: request.missing ?? `no table "${request.table}" yet`};
-	if (!shape.key) return {...empty, columns: shape.columns, unavailable: `"${request.table}" has no single-column primary key to page by`};
+	const select = shape.columns.map(column => `t.${ident(column)}::text AS ${ident(column)}`).join(', ');
+	if (!shape.key) {
+		// Nothing to page by: the first rows as a scan meets them, numbered; the window does not move.
+		const {rows} = await db.query<Record<string, string | null>>(`SELECT ${select} FROM ${qualified(schema, request.table)} AS t LIMIT $1`, [request.limit]);
+		return {...empty, columns: shape.columns, rows: rows.map((cells, index) => ({key: String(index + 1), cells})), estimatedRows: shape.estimatedRows, shape};
+	}
+
 	// Qualified with the alias: ORDER BY "id" alone would sort by the text output column.
 	const key = `t.${ident(shape.key)}`;
-	const select = shape.columns.map(column => `t.${ident(column)}::text AS ${ident(column)}`).join(', ');
 	const where = request.after === null ? '' : `WHERE ${key} > $2`;
 	const params: unknown[] = request.after === null ? [request.limit] : [request.limit, request.after];
 	const {rows} = await db.query<Record<string, string | null>>(`SELECT ${select} FROM ${qualified(schema, request.table)} AS t ${where} ORDER BY ${key} LIMIT $1`, params);

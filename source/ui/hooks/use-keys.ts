@@ -32,6 +32,10 @@ function act(action: KeyAction, press: KeyPress, {state, session, dispatch, page
 			return void session.switchView();
 		}
 
+		case 'switch-table': {
+			return dispatch({type: 'switch-table', by: press.by!});
+		}
+
 		case 'arm-failure': {
 			return session.toggleFailure();
 		}

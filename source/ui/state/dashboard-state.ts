@@ -4,6 +4,7 @@ import type {MigrationPhase} from '../../core/phase.js';
 import type {Step} from '../../core/plan.js';
 import type {HistoryEntry} from '../../db/state.js';
 import type {TrafficSnapshot, VersionName} from '../../traffic/index.js';
+import {followTable, movedTable, type PlanTable} from './plan-tables.js';
 import {changedCells, type UsersWindow} from './users-window.js';
 
 export interface BackfillProgress {
@@ -34,6 +35,11 @@ export interface DashboardState {
 	versions?: Record<VersionName, string>;
 	/** Whose view of the table the panel shows (tab switches). */
 	tableVersion: VersionName;
+	/** The tables the plan touches; the panel shows tables[tableIndex] (`[` / `]` move). */
+	tables: PlanTable[];
+	tableIndex: number;
+	/** The step whose table the panel last moved to, and whether it was running (see followTable). */
+	followedStep?: string;
 	users?: UsersWindow;
 	/** The window as it was when the last step started: what "changed" is measured against. */
 	baseline?: UsersWindow;
@@ -58,7 +64,7 @@ export interface DashboardState {
 
 export type DashboardAction =
 	| {type: 'loading'; what: string}
-	| {type: 'ready'; database: string; plan: {id: string; title: string; phase: MigrationPhase}; steps: Step[]; findings: Finding[]; history: HistoryEntry[]; batchSize: number; batchFixed: boolean; versions?: Record<VersionName, string>}
+	| {type: 'ready'; database: string; plan: {id: string; title: string; phase: MigrationPhase}; steps: Step[]; findings: Finding[]; history: HistoryEntry[]; batchSize: number; batchFixed: boolean; versions?: Record<VersionName, string>; tables?: PlanTable[]}
 	| {type: 'executor'; event: ExecutorEvent}
 	| {type: 'users'; window: UsersWindow}
 	| {type: 'queue'; busy: boolean; queued: number}
@@ -73,6 +79,8 @@ export type DashboardAction =
 	| {type: 'toggle-sql'}
 	/** The table panel switches to the other version's view of the table. */
 	| {type: 'switch-view'}
+	/** The table panel shows the previous (-1) or next (+1) of the plan's tables. */
+	| {type: 'switch-table'; by: number}
 	| {type: 'toggle-help'; on?: boolean}
 	| {type: 'traffic'; snapshot: TrafficSnapshot}
 	| {type: 'quitting'};
@@ -88,6 +96,8 @@ export const initialState = (autoplay = false): DashboardState => ({
 	changed: new Set(),
 	newColumns: [],
 	tableVersion: 'v1',
+	tables: [],
+	tableIndex: 0,
 	autoplay,
 	paused: false,
 	failArmed: false,
@@ -160,6 +170,10 @@ function throttledText(replicas: Array<{replica: string; lagMs?: number; error?:
 }
 
 export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
+	return followTable(reduce(state, action));
+}
+
+function reduce(state: DashboardState, action: DashboardAction): DashboardState {
 	switch (action.type) {
 		case 'loading': {
 			return {...state, loading: action.what};
@@ -167,7 +181,8 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 
 		case 'ready': {
 			const {type: _type, ...ready} = action;
-			return {...state, ...ready, loading: undefined, backfill: undefined, error: undefined};
+			// A fresh run's steps are numbered from 1 again: the panel follows its first step anew.
+			return {...state, ...ready, tables: ready.tables ?? state.tables, loading: undefined, backfill: undefined, error: undefined, followedStep: undefined};
 		}
 
 		case 'executor': {
@@ -219,6 +234,10 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
 
 		case 'switch-view': {
 			return {...state, tableVersion: state.tableVersion === 'v1' ? 'v2' : 'v1'};
+		}
+
+		case 'switch-table': {
+			return {...state, tableIndex: movedTable(state.tableIndex, action.by, state.tables.length)};
 		}
 
 		case 'toggle-help': {

@@ -3,7 +3,7 @@ export interface UsersWindow {
 	/** The base schema, or a version schema whose view of the table this is. */
 	schema: string;
 	table: string;
-	/** The single-column primary key the window walks. */
+	/** The single-column primary key the window walks; empty for a table without one (its first rows, numbered, do not scroll). */
 	key: string;
 	columns: string[];
 	rows: Array<{key: string; cells: Record<string, string | null>}>;
@@ -11,7 +11,7 @@ export interface UsersWindow {
 	estimatedRows: number;
 	/** Key of the row just above the window; null when the window starts at the first row. */
 	after: string | null;
-	/** Why there is nothing to show (no such table, no single-column key). */
+	/** Why there is nothing to show (no such table, or not in this version). */
 	unavailable?: string;
 }
 

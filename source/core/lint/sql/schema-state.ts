@@ -1,6 +1,8 @@
 import type {ColumnDef, Constraint, CreateStmt, Node, NullTest, RenameStmt, TypeCast} from 'libpg-query';
 import type {Catalog} from '../../catalog.js';
 import type {PlanFile} from '../../plan-file.js';
+import {planVersions} from '../../operations/index.js';
+import {assumedCatalog} from '../assumed-catalog.js';
 import type {SqlUnit} from './analysis.js';
 import {defaultPgVersion} from '../rule.js';
 import {builtinVolatility, isNotNull, type VolatilityOf} from './columns.js';
@@ -48,8 +50,12 @@ export class SchemaState {
 	) {
 		this.pgVersion = options.pgVersion ?? defaultPgVersion;
 		this.volatility = options.volatility ?? builtinVolatility;
-		for (const op of file.operations) {
-			if (op.kind === 'add_column') this.fileTypes.set(key(op.body.table, op.body.column.name), op.body.column.type);
+		// The columns the plan's operations add, as the new version knows them (their types are not in the catalog).
+		const before = catalog ?? assumedCatalog(file);
+		for (const {v2} of planVersions(file, before).tables) {
+			for (const column of v2?.columns ?? []) {
+				if (!before.table(v2!.name)?.columns.some(known => known.name === column.name)) this.fileTypes.set(key(v2!.name, column.name), column.type);
+			}
 		}
 	}
 

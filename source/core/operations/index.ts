@@ -1,0 +1,40 @@
+import type {z} from 'zod';
+import type {Catalog} from '../catalog.js';
+import type {PlanFile} from '../plan-file.js';
+import {addColumn} from './add-column.js';
+import {alterColumn} from './alter-column.js';
+import {createIndex} from './create-index.js';
+import type {OperationDefinition} from './definition.js';
+import {dropColumn} from './drop-column.js';
+import type {CompileContext, Compiled} from './operation.js';
+import {rawSql} from './raw-sql.js';
+import {renameColumn} from './rename-column.js';
+import {VersionBook} from './version-book.js';
+
+/** The registry: every operation a plan file may use, one line each. */
+export const operations = [addColumn, renameColumn, alterColumn, dropColumn, createIndex, rawSql] as const;
+
+type Definition = (typeof operations)[number];
+type Entry<D> = D extends OperationDefinition<infer K, infer S> ? {kind: K; body: z.infer<S>} : never;
+
+export type OperationKind = Definition['kind'];
+export type PlanOperation = Entry<Definition>;
+export type OperationBody<K extends OperationKind> = Extract<PlanOperation, {kind: K}>['body'];
+
+export const operationKinds: OperationKind[] = operations.map(definition => definition.kind);
+
+const byKind = new Map<string, OperationDefinition>(operations.map(definition => [definition.kind, definition as unknown as OperationDefinition]));
+
+/** The definition of a kind, or undefined for a name no operation has. */
+export const operationDefinition = (kind: string): OperationDefinition | undefined => byKind.get(kind);
+
+export function compileOperation(op: PlanOperation, ctx: CompileContext): Compiled {
+	return byKind.get(op.kind)!.compile(op.body, ctx);
+}
+
+/** How the old and the new application version see each table the plan touches. */
+export function planVersions(file: Pick<PlanFile, 'operations'>, catalog: Catalog, assume?: (table: string, column?: string) => void): VersionBook {
+	const book = new VersionBook(catalog, assume);
+	for (const op of file.operations) byKind.get(op.kind)!.versions(op.body, book);
+	return book;
+}
