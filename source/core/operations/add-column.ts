@@ -5,7 +5,7 @@ import type {StepSpec} from '../plan.js';
 import {checkIdentifier, ident, qualified, shown} from '../sql.js';
 import {physicalTable} from '../catalog.js';
 import {constraintSteps, notNullCheck, type PendingConstraint} from './constraints.js';
-import {checkExpression, enclosed, requireColumn, requireNoColumn, requireSingleKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {checkExpression, enclosed, requireColumn, requireNoColumn, requireRowKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger} from './triggers.js';
 
 // A literal, optionally cast to a plain type name: 'x', 42, -1.5, true, 'active'::text, '0'::numeric(10,2).
@@ -91,7 +91,7 @@ export function compileAddColumn(body: OperationBody<'add_column'>, ctx: Compile
 	}
 
 	if (fill !== undefined) {
-		const key = requireSingleKey(table, at);
+		const key = requireRowKey(table, at);
 		const backfill = backfillSpec(table, key, column.name, fill, true);
 		steps.push({
 			phase: 'MIGRATING',
