@@ -143,6 +143,6 @@ describe.each(backends())('backfills over any key on %s', backend => {
 			CREATE UNIQUE INDEX items_slot_positive ON items (slot) WHERE slot > 0;
 			CREATE UNIQUE INDEX items_lower_name ON items (lower(name));
 			INSERT INTO items SELECT 'c' || g, g, 'item ' || g, g FROM generate_series(1, 50) g;`);
-		await expectRefused(db, keysPlan, /operations\[0\]\.add_column: table "items" has no key a batched backfill can walk .* add a primary key to "items" first, or a unique index on NOT NULL columns/);
+		await expectRefused(db, keysPlan, /operations\[0\]\.add_column: table "items" has no key to walk a batched backfill by: .* add a primary key to "items" first, or a unique index on NOT NULL columns/);
 	});
 });

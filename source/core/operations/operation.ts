@@ -83,7 +83,7 @@ export function requireRowKey(table: TableInfo, at: string): RowKey {
 	const key = walkableKey(table);
 	if (!key) {
 		throw badInput(
-			`${at}: table ${shown(table.name)} has no key a batched backfill can walk (no primary key, and no unique index over NOT NULL columns only)`,
+			`${at}: table ${shown(table.name)} has no key to walk a batched backfill by: no primary key, and no unique index whose columns are all NOT NULL`,
 			`add a primary key to ${shown(table.name)} first, or a unique index on NOT NULL columns (plain columns, not partial)`,
 		);
 	}
