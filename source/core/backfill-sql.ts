@@ -21,24 +21,51 @@ export function walkableKey(table: TableInfo): RowKey | undefined {
  * How the statements name, order and compare a key. A key is recorded as text in
  * zdm.backfill_batch: one column's own text, or several columns' texts as a JSON array (which no
  * text inside can make ambiguous), and cast back to each column's type wherever a statement uses
- * it. A row comparison `(a, b) > (…)` is an index range condition as `a > …` is; both sort and
- * compare in the index's collation, so the walk's order and the batches' ranges always agree.
- * WHY are the walk's columns qualified? An unqualified ORDER BY name would sort by an output
- * column of that name (the key's text) instead.
+ * it. Every comparison is in the index's collation, so the walk's order and the batches' ranges
+ * always agree. WHY are the walk's columns qualified? An unqualified ORDER BY name would sort by
+ * an output column of that name (the key's text) instead.
  */
 function keyWalk(key: RowKey) {
-	const sorted = (alias?: string) =>
-		key.columns.map(column => `${alias ? `${alias}.` : ''}${ident(column.name)}${column.collation ? ` COLLATE ${qualified(column.collation.schema, column.collation.name)}` : ''}`);
 	const single = key.columns.length === 1;
-	const row = single ? sorted()[0]! : `(${sorted().join(', ')})`;
-	const recorded = (n: number) => (single ? `$${n}::${key.columns[0]!.type}` : `(${key.columns.map((column, index) => `($${n}::json ->> ${index})::${column.type}`).join(', ')})`);
+	const last = key.columns.length - 1;
+	const sorted = (index: number, alias?: string) => {
+		const column = key.columns[index]!;
+		return `${alias ? `${alias}.` : ''}${ident(column.name)}${column.collation ? ` COLLATE ${qualified(column.collation.schema, column.collation.name)}` : ''}`;
+	};
+
+	const sortedAll = (alias?: string) => key.columns.map((_, index) => sorted(index, alias));
+	const recordedPart = (index: number, n: number) => (single ? `$${n}::${key.columns[0]!.type}` : `($${n}::json ->> ${index})::${key.columns[index]!.type}`);
+	const compare = (index: number, operator: string, n: number) => `${sorted(index)} ${operator} ${recordedPart(index, n)}`;
+	// A key range spelled out as arms of plain column comparisons: each arm is equalities on
+	// leading columns and bounds on the next, where a btree scan starts and stops exactly. WHY not
+	// `(a, b) > (…) AND (a, b) <= (…)`? PostgreSQL 15 stops a scan only on a row comparison's first
+	// column: with few values of `a`, every batch reads on to the end of its `a` (measured: 807
+	// index pages for a batch of 2,000 keys among 1M rows of 5 tenants, against 16 spelled out).
+	type Arms = string[][];
+	const above = (from: number, n: number): Arms =>
+		from === last ? [[compare(from, '>', n)]] : [[compare(from, '>', n)], ...above(from + 1, n).map(arm => [compare(from, '=', n), ...arm])];
+	const atMost = (from: number, n: number): Arms =>
+		from === last ? [[compare(from, '<=', n)]] : [[compare(from, '<', n)], ...atMost(from + 1, n).map(arm => [compare(from, '=', n), ...arm])];
+	const between = (from: number, after: number, upTo: number): Arms =>
+		from === last
+			? [[compare(from, '>', after), compare(from, '<=', upTo)]]
+			: [
+					...between(from + 1, after, upTo).map(arm => [compare(from, '=', after), compare(from, '=', upTo), ...arm]),
+					...above(from + 1, after).map(arm => [compare(from, '=', after), compare(from, '<', upTo), ...arm]),
+					[compare(from, '>', after), compare(from, '<', upTo)],
+					...atMost(from + 1, upTo).map(arm => [compare(from, '=', upTo), compare(from, '>', after), ...arm]),
+				];
+	const anyOf = (arms: Arms) => (arms.length === 1 ? arms[0]!.join(' AND ') : `(${arms.map(arm => `(${arm.join(' AND ')})`).join('\n   OR ')})`);
 	const texts = (alias: string) => key.columns.map(column => `${alias}.${ident(column.name)}::text`);
+	const recorded = (n: number) => (single ? recordedPart(0, n) : `(${key.columns.map((_, index) => recordedPart(index, n)).join(', ')})`);
 	return {
 		columns: (alias: string) => key.columns.map(column => `${alias}.${ident(column.name)}`).join(', '),
-		order: (alias: string) => sorted(alias).join(', '),
+		order: (alias: string) => sortedAll(alias).join(', '),
 		text: (alias: string) => (single ? texts(alias)[0]! : `json_build_array(${texts(alias).join(', ')})::text`),
-		after: (n: number) => `${row} > ${recorded(n)}`,
-		upTo: (n: number) => `${row} <= ${recorded(n)}`,
+		/** Keys after the one in $n, as the walk's start: a row comparison positions an ordered index scan, and the walk's LIMIT stops it. */
+		after: (n: number) => `${single ? sortedAll()[0]! : `(${sortedAll().join(', ')})`} > ${recorded(n)}`,
+		/** Keys after the one in $after (or from the first) up to the one in $upTo. */
+		range: (after: number | undefined, upTo: number) => anyOf(after === undefined ? atMost(0, upTo) : between(0, after, upTo)),
 	};
 }
 
@@ -54,7 +81,8 @@ function keyWalk(key: RowKey) {
  *   every next batch after the previous one's last key ($1 = that key, $2 = size).
  * - `batch`: fill the range with one range UPDATE and record the batch in zdm.backfill_batch, in
  *   one statement: one atomic transaction, so a batch and its record commit together. The first
- *   batch's range is `key <= $1`; every next batch's is `key > $1 AND key <= $2`. Then, as text:
+ *   batch's range is `key <= $1`; every next batch's is `key > $1 AND key <= $2` (for a composite
+ *   key, spelled out column by column, see keyWalk). Then, as text:
  *   the migration id, the step number, the batch's sequence number, its first and last key
  *   (exclusive, inclusive) and how many keys it holds.
  *
@@ -86,7 +114,7 @@ export function backfillSpec(table: TableInfo, key: RowKey, column: string, valu
 		const record = after ? 3 : 2;
 		const params = [0, 1, 2, 3, 4, 5].map(offset => `$${record + offset}`);
 		return [
-			`WITH filled AS (UPDATE ${target} SET ${ident(column)} = (\n${value}\n) WHERE ${after ? `${walk.after(1)} AND ${walk.upTo(2)}` : walk.upTo(1)}${filter})`,
+			`WITH filled AS (UPDATE ${target} SET ${ident(column)} = (\n${value}\n) WHERE ${walk.range(after ? 1 : undefined, after ? 2 : 1)}${filter})`,
 			`INSERT INTO zdm.backfill_batch (migration_id, step, seq, after_key, last_key, rows) VALUES (${params.join(', ')})`,
 		].join('\n');
 	};
@@ -109,7 +137,7 @@ export const backfillForward = (spec: BackfillSpec) => [spec.firstBound, spec.fi
 /** The keys in a range a stopped run left unrecorded ($1 after, exclusive, unless first; then the last key). */
 export function rangeKeys(spec: BackfillSpec, first: boolean): string {
 	const walk = keyWalk(spec.key);
-	return `SELECT count(*)::int AS rows FROM ${qualified(spec.schema, spec.table)} WHERE ${first ? walk.upTo(1) : `${walk.after(1)} AND ${walk.upTo(2)}`}`;
+	return `SELECT count(*)::int AS rows FROM ${qualified(spec.schema, spec.table)} WHERE ${walk.range(first ? undefined : 1, first ? 1 : 2)}`;
 }
 
 /**
