@@ -149,10 +149,6 @@ export function rangeKeys(spec: BackfillSpec, first: boolean): string {
  */
 export const batchSettings =
 	"SELECT set_config('lock_timeout', $1, $2), set_config('zdm.backfill', 'on', $2), set_config('synchronous_commit', 'off', $2), " +
-	// WHY no sequential scan? The planner estimates a row comparison by its first column alone: with
-	// a composite key whose first column has few values, a batch's range can look like a third of
-	// the table, and a sequential scan would then read the whole table for every batch.
-	"set_config('enable_seqscan', 'off', $2), " +
 	// WHY replica? The backfill computes the new column itself: the table's own triggers (updated_at,
 	// audit) must not fire for every row. Only a superuser may set it; others get lint's warning.
 	"CASE WHEN current_setting('is_superuser') = 'on' THEN set_config('session_replication_role', 'replica', $2) END";
