@@ -157,7 +157,7 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 			if (exhausted || stopping) return undefined;
 			const size = control.batchSize;
 			const {rows} = await query.query<{rows: number; last_key: string | null}>(nextAfter === null ? spec.firstBound : spec.nextBound, nextAfter === null ? [size] : [nextAfter, size]);
-			const found = rows[0]!;
+			const found = rows[0] ?? {rows: 0, last_key: null};
 			if (found.rows < size) exhausted = true;
 			if (found.rows === 0 || found.last_key === null) return undefined;
 			const batch: Batch = {seq: nextSeq++, afterKey: nextAfter, lastKey: found.last_key, rows: found.rows, size};

@@ -31,6 +31,26 @@ export interface DependentInfo {
 	primary?: boolean;
 }
 
+/** A column of a row key, as the table holds it when the catalog is read, and the order its index keeps. */
+export interface KeyColumn {
+	name: string;
+	/** format_type(): a key recorded as text is cast back to this. */
+	type: string;
+	/** The index's collation, when it is not the column's own: the walk must sort as the index does. */
+	collation?: {schema: string; name: string};
+}
+
+/**
+ * A unique index that names every row, and that a backfill can walk in order: btree with the
+ * types' default operator classes, one sort direction, not partial, no expressions, and every
+ * column NOT NULL (pgroll's rule for a table without a primary key).
+ */
+export interface RowKey {
+	index: string;
+	primary: boolean;
+	columns: KeyColumn[];
+}
+
 export interface TableInfo {
 	schema: string;
 	name: string;
@@ -38,6 +58,8 @@ export interface TableInfo {
 	physical?: string;
 	columns: ColumnInfo[];
 	primaryKey: string[];
+	/** The row keys a backfill can walk, read from the catalog; absent when the catalog is assumed (lint). */
+	rowKeys?: RowKey[];
 	/** What else hangs on the columns: dropping a column drops these with it. */
 	dependents?: DependentInfo[];
 	/**

@@ -1,3 +1,4 @@
+import type {RowKey} from './catalog.js';
 import type {MigrationPhase, StepPhase} from './phase.js';
 
 /**
@@ -5,7 +6,7 @@ import type {MigrationPhase, StepPhase} from './phase.js';
  * - `ddl`: its statements in one transaction under a short lock_timeout, retried with backoff;
  * - `concurrent`: statements that may not run in a transaction (CREATE INDEX CONCURRENTLY, or a
  *   `sql` operation that is one CONCURRENTLY statement);
- * - `backfill`: a batch statement repeated over the primary key, each batch its own transaction;
+ * - `backfill`: a batch statement repeated over the row key, each batch its own transaction;
  * - `script`: a plan's raw `sql` operation, trusted multi-statement SQL in one transaction.
  */
 export type StepKind = 'ddl' | 'concurrent' | 'backfill' | 'script';
@@ -13,8 +14,8 @@ export type StepKind = 'ddl' | 'concurrent' | 'backfill' | 'script';
 export interface BackfillSpec {
 	schema: string;
 	table: string;
-	/** The single-column primary key the batches walk. */
-	primaryKey: string;
+	/** The row key the batches walk: the primary key, or a unique index over NOT NULL columns. */
+	key: RowKey;
 	/** The column the backfill fills: progress counts rows, this names what is shown changing. */
 	column: string;
 	/** Where the first batch ends ($1 = size), and every next one ($1 = previous last key, $2 = size). */

@@ -1,4 +1,4 @@
-import type {Catalog, DependentInfo, TableInfo, VersionSchemaInfo} from '../core/catalog.js';
+import type {Catalog, DependentInfo, KeyColumn, TableInfo, VersionSchemaInfo} from '../core/catalog.js';
 import {ident} from '../core/sql.js';
 import type {Queryable} from './database.js';
 
@@ -86,6 +86,11 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		const table = tables.get(row.table);
 		if (table) (table.triggers ??= []).push({name: row.name, fires: row.fires});
 	}
+	for (const row of (await readRowKeys(db, schema))) {
+		const table = tables.get(row.table);
+		if (table) (table.rowKeys ??= []).push({index: row.index, primary: row.primary, columns: typeof row.columns === 'string' ? (JSON.parse(row.columns) as KeyColumn[]) : row.columns});
+	}
+
 	const server = await db.query<{version: string; schemas: string[] | string; super: string}>("SELECT current_setting('server_version_num') AS version, ARRAY(SELECT nspname::text FROM pg_namespace) AS schemas, current_setting('is_superuser') AS super");
 	const schemas = new Set(textArray(server.rows[0]!.schemas));
 	const previousVersion = await readPreviousVersion(db, schema);
@@ -121,6 +126,33 @@ async function readDependentObjects(db: Queryable, schema: string) {
 		   LEFT JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid
 		  WHERE d.refclassid = 'pg_class'::regclass AND n.nspname = $1 AND d.refobjsubid > 0 AND c.relkind IN ('r', 'p')
 		    AND (r.oid IS NOT NULL OR p.oid IS NOT NULL OR (t.oid IS NOT NULL AND NOT t.tgisinternal))`,
+		[schema],
+	);
+	return rows;
+}
+
+/**
+ * The unique indexes a backfill can walk (see RowKey): the index's collation is given where it
+ * is not the column's, so the walk can sort and compare exactly as the index does. WHY only the
+ * default operator classes, all ascending (or all DESC NULLS FIRST, read backwards)? The walk
+ * sorts and compares with the types' own < and >: any other index cannot serve them, and every
+ * batch would sort the rest of the table.
+ */
+async function readRowKeys(db: Queryable, schema: string) {
+	const {rows} = await db.query<{table: string; index: string; primary: boolean; columns: KeyColumn[] | string}>(
+		`SELECT c.relname AS table, ic.relname AS index, i.indisprimary AS primary,
+		        json_agg(json_strip_nulls(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+		                 'collation', CASE WHEN i.indcollation[k] <> a.attcollation THEN json_build_object('schema', cn.nspname, 'name', co.collname) END)) ORDER BY k) AS columns
+		   FROM pg_index i
+		   JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_class ic ON ic.oid = i.indexrelid
+		   CROSS JOIN LATERAL generate_series(0, i.indnkeyatts - 1) AS k
+		   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[k]
+		   JOIN pg_opclass o ON o.oid = i.indclass[k]
+		   LEFT JOIN pg_collation co ON co.oid = i.indcollation[k] LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+		  WHERE n.nspname = $1 AND i.indisunique AND i.indisvalid AND i.indislive AND i.indpred IS NULL AND i.indexprs IS NULL
+		  GROUP BY c.relname, ic.relname, i.indisprimary
+		 HAVING bool_and(a.attnotnull AND o.opcdefault) AND (bool_and(i.indoption[k] = 0) OR bool_and(i.indoption[k] = 3))
+		  ORDER BY 1, 2`,
 		[schema],
 	);
 	return rows;

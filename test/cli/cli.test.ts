@@ -109,7 +109,7 @@ describe('zdm-tui on the embedded database', () => {
 	it('plan shows the four statements a backfill\'s batches run, each labelled', async () => {
 		const result = await runCli(['plan', 'samples/add-display-name.yaml', '--rows', '5']);
 		expect(result.code).toBe(0);
-		expect(result.stdout).toMatch(/-- each next batch: where it ends\n\s+SELECT count\(\*\)::int AS rows, max\(_zdm_key\)::text AS last_key FROM \(SELECT "id" AS _zdm_key FROM "public"\."users" WHERE "id" > \$1 ORDER BY "id" LIMIT \$2\) AS batch;/);
+		expect(result.stdout).toMatch(/-- each next batch: where it ends\n\s+WITH nth AS \(SELECT w\."id" FROM "public"\."users" AS w WHERE "id" > \$1::bigint ORDER BY w\."id" OFFSET \$2 - 1 LIMIT 1\)\n/);
 		expect(result.stdout).toMatch(/-- each next batch: fill and record it\n\s+WITH filled AS \(UPDATE "public"\."users" SET "display_name" = \(/);
 	});
 

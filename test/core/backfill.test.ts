@@ -1,5 +1,5 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {backfillSpec} from '../../source/core/backfill-sql.js';
+import {backfillSpec, walkableKey} from '../../source/core/backfill-sql.js';
 import {unrecordedRanges} from '../../source/core/backfill.js';
 import {compilePlan} from '../../source/core/compile.js';
 import {ZdmError} from '../../source/core/errors.js';
@@ -199,7 +199,7 @@ describe.each(backends())('the backfill on %s', backend => {
 		await db.query('ANALYZE users');
 		await ensureStateSchema(db);
 		const table = (await readCatalog(db)).table('users')!;
-		const spec = backfillSpec(table, 'id', 'display_name', 'initcap(username)', true);
+		const spec = backfillSpec(table, walkableKey(table)!, 'display_name', 'initcap(username)', true);
 		for (const [sql, params] of [
 			[spec.firstBound, [1000]],
 			[spec.nextBound, ['5000', 1000]],

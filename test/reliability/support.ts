@@ -225,3 +225,14 @@ export async function definitionOrColumns(url: string, app: pg.Client, table = '
 }
 
 export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** The server notices a killed client at once; wait for its backends to go before resuming. */
+export async function zdmGone(client: pg.Client): Promise<void> {
+	for (let i = 0; i < 100; i++) {
+		const {rows} = await client.query<{n: number}>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'zdm-tui' AND datname = current_database()");
+		if (rows[0]!.n === 0) return;
+		await sleep(50);
+	}
+
+	throw new Error('zdm-tui backends still connected 5 s after kill -9');
+}

@@ -7,7 +7,7 @@ import {physicalTable, type TableInfo} from '../catalog.js';
 import {constraintSteps, notNullCheck, type PendingConstraint} from './constraints.js';
 import {defineOperation} from './definition.js';
 import {columnSchema, name, sqlText, type ColumnDefinition} from './fields.js';
-import {checkExpression, enclosed, requireColumn, requireNoColumn, requireSingleKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {checkExpression, enclosed, requireColumn, requireNoColumn, requireRowKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger, type TriggerSql} from './triggers.js';
 
 const schema = z.strictObject({table: name, column: columnSchema, up: sqlText.optional()});
@@ -131,7 +131,7 @@ function triggerStep(a: Addition, trigger: TriggerSql): StepSpec {
 
 /** Migrate: existing rows get their value in batches. */
 function backfillStep(a: Addition, fill: string): StepSpec {
-	const backfill = backfillSpec(a.table, requireSingleKey(a.table, a.at), a.column.name, fill, true);
+	const backfill = backfillSpec(a.table, requireRowKey(a.table, a.at), a.column.name, fill, true);
 	return {
 		phase: 'MIGRATING',
 		operation: a.ctx.operation,

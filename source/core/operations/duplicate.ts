@@ -4,7 +4,7 @@ import {physicalTable, type ColumnInfo, type TableInfo} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
 import {ident, ownedName, qualified, shown} from '../sql.js';
 import {constraintSteps, notNullCheck} from './constraints.js';
-import {dependentObjectKinds, enclosed, requireNoDependentObjects, requireSingleKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {dependentObjectKinds, enclosed, requireNoDependentObjects, requireRowKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, byWriter, rowTrigger} from './triggers.js';
 
 export interface Duplication {
@@ -35,8 +35,8 @@ export interface Duplication {
  */
 export function compileDuplication(d: Duplication, ctx: CompileContext): Compiled {
 	const {table, old, shadow} = d;
-	const key = requireSingleKey(table, d.at);
-	if (key === old.name) throw badInput(`${d.at}: ${shown(old.name)} is the primary key`, 'changing a primary key column is not supported; add a new key column instead');
+	const key = requireRowKey(table, d.at);
+	if (table.primaryKey.includes(old.name)) throw badInput(`${d.at}: ${shown(old.name)} is the primary key`, 'changing a primary key column is not supported; add a new key column instead');
 	const target = qualified(table.schema, table.name);
 	const oldCol = ident(old.name);
 	const newCol = ident(shadow);

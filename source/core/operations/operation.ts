@@ -1,4 +1,5 @@
-import type {ColumnInfo, DependentInfo, TableInfo} from '../catalog.js';
+import {walkableKey} from '../backfill-sql.js';
+import type {Catalog, ColumnInfo, DependentInfo, RowKey, TableInfo} from '../catalog.js';
 import type {Check} from '../checks.js';
 import {badInput} from '../errors.js';
 import type {StepSpec} from '../plan.js';
@@ -80,16 +81,20 @@ export function requireNoColumn(table: TableInfo, name: string, at: string) {
 	}
 }
 
-/** The backfill walks one key column; a table without one cannot be backfilled in batches. */
-export function requireSingleKey(table: TableInfo, at: string): string {
-	if (table.primaryKey.length !== 1) {
+/**
+ * The key a batched backfill walks (see walkableKey): a table with none cannot be backfilled in
+ * batches, and is refused before anything runs.
+ */
+export function requireRowKey(table: TableInfo, at: string): RowKey {
+	const key = walkableKey(table);
+	if (!key) {
 		throw badInput(
-			`${at}: table ${shown(table.name)} needs a single-column primary key for a batched backfill (it has ${table.primaryKey.length || 'none'})`,
-			'add a primary key first',
+			`${at}: table ${shown(table.name)} has no key to walk a batched backfill by: no primary key, and no unique index whose columns are all NOT NULL`,
+			`add a primary key to ${shown(table.name)} first, or a unique index on NOT NULL columns (plain columns, not partial)`,
 		);
 	}
 
-	return table.primaryKey[0]!;
+	return key;
 }
 
 /** Expressions go into trigger bodies between dollar quotes; a quote tag inside would end them early. */
