@@ -4,6 +4,7 @@ import {compileAddColumn} from './operations/add-column.js';
 import {compileAlterColumn} from './operations/alter-column.js';
 import {compileCreateIndex} from './operations/create-index.js';
 import {compileDropColumn} from './operations/drop-column.js';
+import {loadSqlParser, SqlParserNotLoaded} from './lint/sql/parser.js';
 import type {CompileContext, Compiled, Fragment} from './operations/operation.js';
 import {compileRawSql} from './operations/raw-sql.js';
 import {compileRenameColumn} from './operations/rename-column.js';
@@ -136,4 +137,20 @@ export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 		fragments,
 		checks,
 	};
+}
+
+/**
+ * compilePlan, loading PostgreSQL's parser first when the plan turns out to need it: a type change
+ * rebuilds the old column's indexes, constraints and statistics from their definitions. Other
+ * plans never load it (its WASM costs start-up time). Compiling is pure, so it simply runs again.
+ */
+export async function compilePlanWithParser(file: PlanFile, catalog: Catalog): Promise<CompiledPlan> {
+	try {
+		return compilePlan(file, catalog);
+	} catch (error) {
+		if (!(error instanceof SqlParserNotLoaded)) throw error;
+	}
+
+	await loadSqlParser();
+	return compilePlan(file, catalog);
 }

@@ -1,5 +1,6 @@
 import type {Catalog, DependentInfo, TableInfo, VersionSchemaInfo} from '../core/catalog.js';
 import {ident} from '../core/sql.js';
+import {readColumnDetails, readDependents} from './catalog-dependents.js';
 import type {Queryable} from './database.js';
 
 /** Read every table of a schema the way the operations need it. */
@@ -29,37 +30,8 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		if (row.pk) table.primaryKey.push(row.column);
 	}
 
-	const dependents = await db.query<{table: string; kind: DependentInfo['kind']; name: string; columns: string[] | string; unique: boolean | null; simple: boolean | null; constraint: string | null; primary: boolean | null}>(
-		`SELECT c.relname AS table, 'index' AS kind, ic.relname AS name,
-		        ARRAY(SELECT a.attname FROM unnest(i.indkey) k JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k)::text[] AS columns,
-		        i.indisunique AS unique, (i.indnatts = 1 AND i.indexprs IS NULL AND i.indpred IS NULL AND 0 <> ALL (i.indkey)) AS simple,
-		        (SELECT conname FROM pg_constraint WHERE conindid = i.indexrelid AND contype IN ('u', 'p') LIMIT 1) AS constraint, i.indisprimary AS primary
-		   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1
-		 UNION ALL
-		 SELECT c.relname, CASE con.contype WHEN 'c' THEN 'check' ELSE 'foreign key' END, con.conname,
-		        ARRAY(SELECT a.attname FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k)::text[], NULL, NULL, NULL, NULL
-		   FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND con.contype IN ('c', 'f')
-		 UNION ALL
-		 SELECT c.relname, 'referenced by', con.conname,
-		        ARRAY(SELECT a.attname FROM unnest(con.confkey) k JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k)::text[], NULL, NULL, NULL, NULL
-		   FROM pg_constraint con JOIN pg_class c ON c.oid = con.confrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND con.contype = 'f'`,
-		[schema],
-	);
-	for (const row of dependents.rows) {
-		const table = tables.get(row.table);
-		if (!table) continue;
-		const columns = textArray(row.columns);
-		(table.dependents ??= []).push({
-			kind: row.kind,
-			name: row.name,
-			columns,
-			...(row.kind === 'index' ? {unique: Boolean(row.unique), simple: Boolean(row.simple), constraint: row.constraint ?? undefined, primary: Boolean(row.primary)} : {}),
-		});
-	}
-
+	await readDependents(db, schema, tables);
+	await readColumnDetails(db, schema, tables);
 	for (const row of (await readDependentObjects(db, schema))) {
 		const table = tables.get(row.table);
 		if (!table) continue;

@@ -57,7 +57,7 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 		const checks: Check[] = [];
 		if (body.up === undefined && !isSafeWidening(old.type, type)) checks.push(conversionCheck(`${at}.type`, table, old.name, old.type, type));
 		if (body.up === undefined && notNull && !old.notNull) checks.push(nullCheck(`${at}.nullable`, table, old.name));
-		return {steps: duplicated.steps, fragments: [...duplicated.fragments, ...defaultFragments], checks};
+		return {steps: duplicated.steps, fragments: [...duplicated.fragments, ...defaultFragments], checks: [...checks, ...(duplicated.checks ?? [])]};
 	}
 
 	const target = qualified(table.schema, table.name);
