@@ -1,7 +1,7 @@
 import {badInput} from '../errors.js';
 import type {OperationBody} from '../plan-file.js';
 import type {StepSpec} from '../plan.js';
-import {ident, ownedName, qualified} from '../sql.js';
+import {ident, ownedName, qualified, shown} from '../sql.js';
 import {compileDuplication} from './duplicate.js';
 import {physicalTable} from '../catalog.js';
 import {conversionCheck, nullCheck, type Check} from '../checks.js';
@@ -30,6 +30,10 @@ export function compileAlterColumn(body: OperationBody<'alter_column'>, ctx: Com
 	const finalName = body.name ?? old.name;
 	const type = body.type ?? old.type;
 	const notNull = body.nullable === undefined ? old.notNull : !body.nullable;
+	if (!notNull && table.primaryKey.includes(old.name)) {
+		throw badInput(`${at}.nullable: ${shown(old.name)} is part of the primary key of ${shown(table.name)}, which holds no NULLs`, 'leave "nullable" out, or change the primary key in a migration of its own first');
+	}
+
 	const needsShadow = (body.type !== undefined && body.type !== old.type) || (notNull && !old.notNull) || body.up !== undefined;
 	const defaultAfter = body.default === undefined ? old.default : body.default;
 	// A new default is proved one expression of the final type before anything runs.
