@@ -10,6 +10,8 @@ export interface ColumnInfo {
 	identity?: boolean;
 	/** The sequence the column owns: its identity's, or a serial's (OWNED BY). */
 	sequence?: SequenceInfo;
+	/** GENERATED ALWAYS AS (…) STORED: computed from other columns. */
+	generated?: boolean;
 	/** COMMENT ON COLUMN. */
 	comment?: string;
 	/** Column-level privileges (GRANT SELECT (col) …), beyond the table's own. */
@@ -43,7 +45,7 @@ export interface SequenceInfo {
 
 /** An index, a constraint or a statistics object, and the columns it covers. */
 export interface DependentInfo {
-	kind: 'index' | 'check' | 'foreign key' | 'referenced by' | 'statistics' | 'view' | 'materialized view' | 'rule' | 'policy' | 'trigger';
+	kind: 'index' | 'check' | 'foreign key' | 'referenced by' | 'statistics' | 'view' | 'materialized view' | 'rule' | 'policy' | 'trigger' | 'generated column';
 	/** A view's or materialized view's name, schema-qualified; a rule's, policy's or trigger's own. */
 	name: string;
 	/** A view's schema: the previous version schema's views are zdm's own. */

@@ -105,12 +105,12 @@ export async function readDependents(db: Queryable, schema: string, tables: Map<
 /** Each column's sequence, comment, column grants, statistics target and options. */
 export async function readColumnDetails(db: Queryable, schema: string, tables: Map<string, TableInfo>): Promise<void> {
 	const column = (table: string, name: string) => tables.get(table)?.columns.find(c => c.name === name);
-	const details = await db.query<{table: string; column: string; comment: string | null; statistics: number | null; options: string[] | string | null}>(
+	const details = await db.query<{table: string; column: string; comment: string | null; statistics: number | null; options: string[] | string | null; generated: boolean}>(
 		`SELECT c.relname AS table, a.attname AS column, col_description(c.oid, a.attnum) AS comment,
-		        NULLIF(COALESCE(a.attstattarget::int, -1), -1) AS statistics, a.attoptions::text[] AS options
+		        NULLIF(COALESCE(a.attstattarget::int, -1), -1) AS statistics, a.attoptions::text[] AS options, a.attgenerated <> '' AS generated
 		   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-		    AND (col_description(c.oid, a.attnum) IS NOT NULL OR COALESCE(a.attstattarget::int, -1) <> -1 OR a.attoptions IS NOT NULL)`,
+		    AND (col_description(c.oid, a.attnum) IS NOT NULL OR COALESCE(a.attstattarget::int, -1) <> -1 OR a.attoptions IS NOT NULL OR a.attgenerated <> '')`,
 		[schema],
 	);
 	for (const row of details.rows) {
@@ -119,6 +119,7 @@ export async function readColumnDetails(db: Queryable, schema: string, tables: M
 		if (row.comment !== null) found.comment = row.comment;
 		if (row.statistics !== null) found.statistics = Number(row.statistics);
 		if (row.options !== null) found.options = textArray(row.options);
+		if (row.generated) found.generated = true;
 	}
 
 	const grants = await db.query<{table: string; column: string; grantee: string; privilege: string; grantable: boolean}>(

@@ -73,16 +73,16 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 }
 
 /**
- * Views, materialized views, rules, policies and user triggers that hang on a column, from
- * pg_depend: PostgreSQL records exactly which columns each of them reads.
+ * Views, materialized views, rules, policies, user triggers and generated columns that hang on a
+ * column, from pg_depend: PostgreSQL records exactly which columns each of them reads.
  */
 async function readDependentObjects(db: Queryable, schema: string) {
 	const {rows} = await db.query<{table: string; column: string; kind: DependentInfo['kind']; name: string; schema: string | null}>(
 		`SELECT DISTINCT c.relname AS table, a.attname AS column,
 		        CASE WHEN r.oid IS NOT NULL THEN CASE WHEN r.rulename <> '_RETURN' THEN 'rule' WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END
-		             WHEN p.oid IS NOT NULL THEN 'policy' ELSE 'trigger' END AS kind,
+		             WHEN p.oid IS NOT NULL THEN 'policy' WHEN ad.oid IS NOT NULL THEN 'generated column' ELSE 'trigger' END AS kind,
 		        CASE WHEN r.oid IS NOT NULL AND r.rulename = '_RETURN' THEN format('%I.%I', vn.nspname, v.relname)
-		             ELSE COALESCE(r.rulename, p.polname, t.tgname) END AS name,
+		             ELSE COALESCE(r.rulename, p.polname, t.tgname, ga.attname) END AS name,
 		        CASE WHEN r.rulename = '_RETURN' THEN vn.nspname END AS schema
 		   FROM pg_depend d
 		   JOIN pg_class c ON c.oid = d.refobjid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -91,8 +91,10 @@ async function readDependentObjects(db: Queryable, schema: string) {
 		   LEFT JOIN pg_class v ON v.oid = r.ev_class LEFT JOIN pg_namespace vn ON vn.oid = v.relnamespace
 		   LEFT JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid
 		   LEFT JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid
+		   LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
+		   LEFT JOIN pg_attribute ga ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum AND ga.attgenerated <> '' AND ga.attnum <> a.attnum
 		  WHERE d.refclassid = 'pg_class'::regclass AND n.nspname = $1 AND d.refobjsubid > 0 AND c.relkind IN ('r', 'p')
-		    AND (r.oid IS NOT NULL OR p.oid IS NOT NULL OR (t.oid IS NOT NULL AND NOT t.tgisinternal))`,
+		    AND (r.oid IS NOT NULL OR p.oid IS NOT NULL OR (t.oid IS NOT NULL AND NOT t.tgisinternal) OR ga.attnum IS NOT NULL)`,
 		[schema],
 	);
 	return rows;

@@ -54,6 +54,8 @@ export function carryDependents(d: ShadowColumn, ctx: CompileContext): CarriedDe
 	const carried: CarriedDependents = {expand: [], expandRollback: [], builds: [], constraints: [], beforeDrop: [], afterRename: [], checks: []};
 	const owned = (prefix: string, name: string) => ownedName(prefix, name, ctx.migrationId, table.name, old.name);
 
+	// WHY refuse? The shadow is a plain column: its values would stop following the expression.
+	if (old.generated) throw badInput(`${d.at}: ${shown(old.name)} is a generated column, which a shadow column cannot replace`, 'drop it and add it again with the new type, in migrations of their own');
 	// The column's own: these go with the column through the final rename.
 	if (old.comment !== undefined) carried.expand.push(`COMMENT ON COLUMN ${target}.${ident(shadow)} IS ${literal(old.comment)}`);
 	if (old.statistics !== undefined) carried.expand.push(`ALTER TABLE ${target} ALTER COLUMN ${ident(shadow)} SET STATISTICS ${old.statistics}`);

@@ -149,7 +149,7 @@ describe.each(backends())('a type change keeps everything the old column had, as
 			 CREATE TABLE ref_users (id bigint PRIMARY KEY, code text REFERENCES refs (code));
 			 CREATE TABLE pairs (id bigint PRIMARY KEY, a int, b int);
 			 CREATE INDEX pairs_a_b ON pairs (a, b);
-			 CREATE TABLE tickets (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text);`,
+			 CREATE TABLE tickets (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text, title_length int GENERATED ALWAYS AS (length(title)) STORED);`,
 		);
 		await expectRefused(
 			zdm.db,
@@ -170,6 +170,11 @@ describe.each(backends())('a type change keeps everything the old column had, as
 			zdm.db,
 			{id: 'REF-4', operations: [{alter_column: {table: 'tickets', column: 'id', type: 'numeric'}}]},
 			/"id" is an identity column, which must stay smallint, integer or bigint/,
+		);
+		await expectRefused(
+			zdm.db,
+			{id: 'REF-5', operations: [{alter_column: {table: 'tickets', column: 'title_length', type: 'bigint'}}]},
+			/"title_length" is a generated column, which a shadow column cannot replace — drop it and add it again/,
 		);
 	});
 });
