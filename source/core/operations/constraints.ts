@@ -12,6 +12,8 @@ export interface PendingConstraint {
 	on?: string;
 	/** Left NOT VALID, as the constraint it stands in for was. */
 	notValid?: boolean;
+	/** How the step's description names it, when not by its own name. */
+	label?: string;
 }
 
 /**
@@ -29,7 +31,7 @@ export function constraintSteps(operation: number, table: TableInfo, constraints
 			operation,
 			kind: 'ddl',
 			table: table.name,
-			description: `Add ${constraints.map(c => c.notNullOf ? `NOT NULL check on ${c.notNullOf}` : c.name).join(', ')} NOT VALID on "${table.name}"`,
+			description: `Add ${constraints.map(c => c.notNullOf ? `NOT NULL check on ${c.notNullOf}` : (c.label ?? c.name)).join(', ')} NOT VALID on "${table.name}"`,
 			forward: constraints.map(c => `ALTER TABLE ${c.on ?? target} ADD CONSTRAINT ${ident(c.name)} ${c.definition} NOT VALID`),
 			rollback: constraints.map(c => `ALTER TABLE ${c.on ?? target} DROP CONSTRAINT IF EXISTS ${ident(c.name)}`),
 			why: `NOT VALID takes the lock for an instant and checks only new writes; existing rows of ${what} are checked next, without blocking.`,

@@ -82,7 +82,7 @@ export function carryDependents(d: ShadowColumn, ctx: CompileContext): CarriedDe
 			case 'check':
 			case 'foreign key': {
 				const name = owned(dependent.kind === 'check' ? '_zdm_chk' : '_zdm_fk', dependent.name);
-				carried.constraints.push({name, definition: retargetConstraint(definitionOf(d, dependent), old.name, shadow), notValid: !dependent.validated});
+				carried.constraints.push({name, definition: retargetConstraint(definitionOf(d, dependent), old.name, shadow), notValid: !dependent.validated, label: `${dependent.kind} "${dependent.name}" again`});
 				carried.afterRename.push(`ALTER TABLE ${target} RENAME CONSTRAINT ${ident(name)} TO ${ident(dependent.name)}`, ...constraintComment(dependent, target));
 				break;
 			}
@@ -195,7 +195,7 @@ function carryReference(d: ShadowColumn, fk: DependentInfo, tmp: string, ctx: Co
 		});
 	}
 
-	carried.constraints.push({name: tmp, definition: retargetConstraint(definitionOf(d, fk), d.old.name, d.shadow, 'referenced'), on, notValid: !fk.validated});
+	carried.constraints.push({name: tmp, definition: retargetConstraint(definitionOf(d, fk), d.old.name, d.shadow, 'referenced'), on, notValid: !fk.validated, label: `foreign key "${fk.name}" of "${referencing.table}" again`});
 	carried.beforeDrop.push(`ALTER TABLE ${on} DROP CONSTRAINT ${ident(fk.name)}`);
 	carried.afterRename.push(`ALTER TABLE ${on} RENAME CONSTRAINT ${ident(tmp)} TO ${ident(fk.name)}`, ...constraintComment(fk, on));
 }
