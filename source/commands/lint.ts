@@ -59,7 +59,7 @@ async function readKnown(flags: CommandFlags): Promise<Known | undefined> {
 
 async function lintPlanFile(path: string, text: string, known: Known | undefined, context: Omit<LintContext, 'file'>, allow: string[], schema: string): Promise<Finding[]> {
 	// Loaded for plan files only: a run over .sql files needs neither the YAML nor the plan schema.
-	const [{parsePlanText}, {compilePlan}, {assumedCatalog}, {operationPositions}] = await Promise.all([
+	const [{parsePlanText}, {compilePlanWithParser}, {assumedCatalog}, {operationPositions}] = await Promise.all([
 		import('../core/plan-file.js'),
 		import('../core/compile.js'),
 		import('../core/lint/assumed-catalog.js'),
@@ -68,7 +68,7 @@ async function lintPlanFile(path: string, text: string, known: Known | undefined
 	const file = parsePlanText(text, path);
 	let compiled;
 	try {
-		compiled = compilePlan(file, known?.catalog ?? assumedCatalog(file, schema));
+		compiled = await compilePlanWithParser(file, known?.catalog ?? assumedCatalog(file, schema));
 		if (known) {
 			const {validateFragments} = await import('../core/validate.js');
 			await validateFragments(known.db, compiled.fragments);

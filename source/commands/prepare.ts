@@ -1,5 +1,5 @@
 import type {Catalog} from '../core/catalog.js';
-import {compilePlan, type CompiledPlan} from '../core/compile.js';
+import {compilePlanWithParser, type CompiledPlan} from '../core/compile.js';
 import {ZdmError} from '../core/errors.js';
 import {hasErrors, lintPlan, type Finding} from '../core/lint/index.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
@@ -23,7 +23,7 @@ export async function preparePlan(db: Database, path: string, allow: string[] = 
 	const catalog: Catalog = await readCatalog(db, schema);
 	let compiled: CompiledPlan;
 	try {
-		compiled = compilePlan(file, catalog);
+		compiled = await compilePlanWithParser(file, catalog);
 	} catch (error) {
 		// Compile errors name the operation; prefix the file so the line stands alone.
 		if (error instanceof ZdmError) throw new ZdmError(error.code, `${path}: ${error.message}`, error.hint);

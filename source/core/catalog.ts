@@ -8,6 +8,18 @@ export interface ColumnInfo {
 	default: string | null;
 	/** GENERATED … AS IDENTITY: inserts may leave it out, as with a default. */
 	identity?: boolean;
+	/** The sequence the column owns: its identity's, or a serial's (OWNED BY). */
+	sequence?: SequenceInfo;
+	/** GENERATED ALWAYS AS (…) STORED: computed from other columns. */
+	generated?: boolean;
+	/** COMMENT ON COLUMN. */
+	comment?: string;
+	/** Column-level privileges (GRANT SELECT (col) …), beyond the table's own. */
+	grants?: Array<{grantee: string; privilege: string; grantable: boolean}>;
+	/** SET STATISTICS, when not the default. */
+	statistics?: number;
+	/** Attribute options (SET (n_distinct = …)), as `name=value`. */
+	options?: string[];
 	/**
 	 * Compiling only: the physical column that holds this one's values until contract, when it
 	 * differs (a rename is a view alias until then; a type change fills a shadow column).
@@ -15,9 +27,25 @@ export interface ColumnInfo {
 	physical?: string;
 }
 
-/** An index, or a constraint, and the columns it covers. */
+/** A sequence a column owns; its numbers as text (bigint does not fit a JS number). */
+export interface SequenceInfo {
+	schema: string;
+	name: string;
+	/** An identity's own sequence (GENERATED ALWAYS or BY DEFAULT); otherwise a serial's, OWNED BY. */
+	identity?: 'ALWAYS' | 'BY DEFAULT';
+	/** format_type() of the sequence's type. */
+	type: string;
+	start: string;
+	increment: string;
+	min: string;
+	max: string;
+	cache: string;
+	cycle: boolean;
+}
+
+/** An index, a constraint or a statistics object, and the columns it covers. */
 export interface DependentInfo {
-	kind: 'index' | 'check' | 'foreign key' | 'referenced by' | 'view' | 'materialized view' | 'rule' | 'policy' | 'trigger';
+	kind: 'index' | 'check' | 'foreign key' | 'referenced by' | 'statistics' | 'view' | 'materialized view' | 'rule' | 'policy' | 'trigger' | 'generated column';
 	/** A view's or materialized view's name, schema-qualified; a rule's, policy's or trigger's own. */
 	name: string;
 	/** A view's schema: the previous version schema's views are zdm's own. */
@@ -26,9 +54,31 @@ export interface DependentInfo {
 	/** Index: UNIQUE; a single plain column (no expression, no predicate) can be rebuilt on a shadow column. */
 	unique?: boolean;
 	simple?: boolean;
-	/** Index: the UNIQUE or PRIMARY KEY constraint it backs, if any. */
+	/** Index: the UNIQUE, PRIMARY KEY or EXCLUDE constraint it backs, if any. */
 	constraint?: string;
 	primary?: boolean;
+	/** Index: which kind of constraint it backs. */
+	constraintType?: 'unique' | 'primary key' | 'exclude';
+	/** PostgreSQL's own definition: pg_get_indexdef, pg_get_constraintdef or pg_get_statisticsobjdef. */
+	definition?: string;
+	/** A constraint (or an index's constraint): DEFERRABLE, and INITIALLY DEFERRED. */
+	deferrable?: boolean;
+	deferred?: boolean;
+	/** A check or foreign key that is not NOT VALID. */
+	validated?: boolean;
+	/** COMMENT ON the index, constraint or statistics object; an index's constraint's own comment. */
+	comment?: string;
+	constraintComment?: string;
+	/** Index: CLUSTER ON it, REPLICA IDENTITY USING it, its tablespace when not the default. */
+	clustered?: boolean;
+	replicaIdentity?: boolean;
+	tablespace?: string;
+	/** Statistics object: its SET STATISTICS, when not the default. */
+	statisticsTarget?: number;
+	/** 'referenced by': the table holding the foreign key, and its columns' names and types. */
+	referencing?: {schema: string; table: string; columns: string[]; types: string[]};
+	/** Compiling only: an earlier operation of the plan already rebuilds it over a shadow column. */
+	carried?: boolean;
 }
 
 /** A column of a row key, as the table holds it when the catalog is read, and the order its index keeps. */

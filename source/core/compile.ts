@@ -1,5 +1,6 @@
 import type {Catalog} from './catalog.js';
 import type {Check} from './checks.js';
+import {loadSqlParser, SqlParserNotLoaded} from './lint/sql/parser.js';
 import {compileOperation} from './operations/index.js';
 import type {Fragment} from './operations/operation.js';
 import {stepPhases} from './phase.js';
@@ -87,4 +88,20 @@ export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 		fragments,
 		checks,
 	};
+}
+
+/**
+ * compilePlan, loading PostgreSQL's parser first when the plan turns out to need it: a type change
+ * rebuilds the old column's indexes, constraints and statistics from their definitions. Other
+ * plans never load it (its WASM costs start-up time). Compiling is pure, so it simply runs again.
+ */
+export async function compilePlanWithParser(file: PlanFile, catalog: Catalog): Promise<CompiledPlan> {
+	try {
+		return compilePlan(file, catalog);
+	} catch (error) {
+		if (!(error instanceof SqlParserNotLoaded)) throw error;
+	}
+
+	await loadSqlParser();
+	return compilePlan(file, catalog);
 }

@@ -1,5 +1,6 @@
 import type {Catalog, DependentInfo, KeyColumn, TableInfo, VersionSchemaInfo} from '../core/catalog.js';
 import {ident} from '../core/sql.js';
+import {readColumnDetails, readDependents} from './catalog-dependents.js';
 import type {Queryable} from './database.js';
 
 /** Read every table of a schema the way the operations need it. */
@@ -29,37 +30,8 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		if (row.pk) table.primaryKey.push(row.column);
 	}
 
-	const dependents = await db.query<{table: string; kind: DependentInfo['kind']; name: string; columns: string[] | string; unique: boolean | null; simple: boolean | null; constraint: string | null; primary: boolean | null}>(
-		`SELECT c.relname AS table, 'index' AS kind, ic.relname AS name,
-		        ARRAY(SELECT a.attname FROM unnest(i.indkey) k JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k)::text[] AS columns,
-		        i.indisunique AS unique, (i.indnatts = 1 AND i.indexprs IS NULL AND i.indpred IS NULL AND 0 <> ALL (i.indkey)) AS simple,
-		        (SELECT conname FROM pg_constraint WHERE conindid = i.indexrelid AND contype IN ('u', 'p') LIMIT 1) AS constraint, i.indisprimary AS primary
-		   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1
-		 UNION ALL
-		 SELECT c.relname, CASE con.contype WHEN 'c' THEN 'check' ELSE 'foreign key' END, con.conname,
-		        ARRAY(SELECT a.attname FROM unnest(con.conkey) k JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k)::text[], NULL, NULL, NULL, NULL
-		   FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND con.contype IN ('c', 'f')
-		 UNION ALL
-		 SELECT c.relname, 'referenced by', con.conname,
-		        ARRAY(SELECT a.attname FROM unnest(con.confkey) k JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k)::text[], NULL, NULL, NULL, NULL
-		   FROM pg_constraint con JOIN pg_class c ON c.oid = con.confrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND con.contype = 'f'`,
-		[schema],
-	);
-	for (const row of dependents.rows) {
-		const table = tables.get(row.table);
-		if (!table) continue;
-		const columns = textArray(row.columns);
-		(table.dependents ??= []).push({
-			kind: row.kind,
-			name: row.name,
-			columns,
-			...(row.kind === 'index' ? {unique: Boolean(row.unique), simple: Boolean(row.simple), constraint: row.constraint ?? undefined, primary: Boolean(row.primary)} : {}),
-		});
-	}
-
+	await readDependents(db, schema, tables);
+	await readColumnDetails(db, schema, tables);
 	for (const row of (await readDependentObjects(db, schema))) {
 		const table = tables.get(row.table);
 		if (!table) continue;
@@ -106,16 +78,16 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 }
 
 /**
- * Views, materialized views, rules, policies and user triggers that hang on a column, from
- * pg_depend: PostgreSQL records exactly which columns each of them reads.
+ * Views, materialized views, rules, policies, user triggers and generated columns that hang on a
+ * column, from pg_depend: PostgreSQL records exactly which columns each of them reads.
  */
 async function readDependentObjects(db: Queryable, schema: string) {
 	const {rows} = await db.query<{table: string; column: string; kind: DependentInfo['kind']; name: string; schema: string | null}>(
 		`SELECT DISTINCT c.relname AS table, a.attname AS column,
 		        CASE WHEN r.oid IS NOT NULL THEN CASE WHEN r.rulename <> '_RETURN' THEN 'rule' WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END
-		             WHEN p.oid IS NOT NULL THEN 'policy' ELSE 'trigger' END AS kind,
+		             WHEN p.oid IS NOT NULL THEN 'policy' WHEN ad.oid IS NOT NULL THEN 'generated column' ELSE 'trigger' END AS kind,
 		        CASE WHEN r.oid IS NOT NULL AND r.rulename = '_RETURN' THEN format('%I.%I', vn.nspname, v.relname)
-		             ELSE COALESCE(r.rulename, p.polname, t.tgname) END AS name,
+		             ELSE COALESCE(r.rulename, p.polname, t.tgname, ga.attname) END AS name,
 		        CASE WHEN r.rulename = '_RETURN' THEN vn.nspname END AS schema
 		   FROM pg_depend d
 		   JOIN pg_class c ON c.oid = d.refobjid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -124,8 +96,10 @@ async function readDependentObjects(db: Queryable, schema: string) {
 		   LEFT JOIN pg_class v ON v.oid = r.ev_class LEFT JOIN pg_namespace vn ON vn.oid = v.relnamespace
 		   LEFT JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid
 		   LEFT JOIN pg_trigger t ON d.classid = 'pg_trigger'::regclass AND t.oid = d.objid
+		   LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid
+		   LEFT JOIN pg_attribute ga ON ga.attrelid = ad.adrelid AND ga.attnum = ad.adnum AND ga.attgenerated <> '' AND ga.attnum <> a.attnum
 		  WHERE d.refclassid = 'pg_class'::regclass AND n.nspname = $1 AND d.refobjsubid > 0 AND c.relkind IN ('r', 'p')
-		    AND (r.oid IS NOT NULL OR p.oid IS NOT NULL OR (t.oid IS NOT NULL AND NOT t.tgisinternal))`,
+		    AND (r.oid IS NOT NULL OR p.oid IS NOT NULL OR (t.oid IS NOT NULL AND NOT t.tgisinternal) OR ga.attnum IS NOT NULL)`,
 		[schema],
 	);
 	return rows;

@@ -34,6 +34,12 @@ describe.each(backends())('objects that depend on a column contract drops or ret
 			'DROP TRIGGER on_email ON users; DROP FUNCTION touch()',
 			/trigger "on_email" depends on "users"\."email"/,
 		],
+		[
+			'generated column',
+			"ALTER TABLE users ADD COLUMN email_domain text GENERATED ALWAYS AS (split_part(email, '@', 2)) STORED",
+			'ALTER TABLE users DROP COLUMN email_domain',
+			/generated column "email_domain" depends on "users"\."email"/,
+		],
 	])('a %s is named in a one-line refusal, for drop_column and a type change alike', async (_kind, create, drop, pattern) => {
 		await db.script(create);
 		try {

@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import fc from 'fast-check';
 import type pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {compilePlan} from '../../source/core/compile.js';
+import {compilePlanWithParser} from '../../source/core/compile.js';
 import {ZdmError} from '../../source/core/errors.js';
 import {parsePlanText, validatePlan} from '../../source/core/plan-file.js';
 import {validateFragments} from '../../source/core/validate.js';
@@ -25,7 +25,7 @@ import {rowsHash, runToEnd, seed, useServerDatabase} from './support.js';
 /** What preparePlan does with a file: parse, validate, compile against the catalog, prove the SQL. */
 async function prepare(db: Database, input: FuzzCase) {
 	const file = input.kind === 'text' ? parsePlanText(input.text, input.source) : validatePlan(input.document, 'fuzz.json');
-	const compiled = compilePlan(file, await readCatalog(db));
+	const compiled = await compilePlanWithParser(file, await readCatalog(db));
 	await validateFragments(db, compiled.fragments);
 	return compiled;
 }

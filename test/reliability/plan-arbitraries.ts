@@ -185,7 +185,7 @@ const semantic = fc.oneof(
 	fc.constantFrom<FuzzCase>(
 		{kind: 'document', what: 'adding a column that exists', document: {id: 'X', operations: [{add_column: {table: 'users', column: {name: 'email', type: 'text', nullable: true}}}]}},
 		{kind: 'document', what: 'NOT NULL without default or up', document: {id: 'X', operations: [{add_column: {table: 'users', column: {name: 'z', type: 'text'}}}]}},
-		{kind: 'document', what: 'altering the primary key', document: {id: 'X', operations: [{alter_column: {table: 'users', column: 'id', type: 'text'}}]}},
+		{kind: 'document', what: 'altering the primary key to nullable', document: {id: 'X', operations: [{alter_column: {table: 'users', column: 'id', nullable: true}}]}},
 		{kind: 'document', what: 'nothing to alter', document: {id: 'X', operations: [{alter_column: {table: 'users', column: 'email'}}]}},
 		{kind: 'document', what: 'a reference to a missing table', document: {id: 'X', operations: [{add_column: {table: 'users', column: {name: 'z', type: 'bigint', nullable: true, references: {name: 'z_fk', table: 'nope', column: 'id'}}}}]}},
 	),

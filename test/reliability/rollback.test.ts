@@ -22,11 +22,17 @@ describe.skipIf(!serverUrl() || !hasPgDump())('rollback leaves what pg_dump prin
 
 	useServerDatabase(server => ({url, app} = server));
 
-	/** The demo table with more to lose than columns: a UNIQUE constraint, an index, a comment. */
+	/**
+	 * The demo table with more to lose than columns: a UNIQUE constraint, indexes (one partial over
+	 * an expression), a check, a statistics object and a comment on the column the samples change.
+	 */
 	async function reset() {
 		await seed(app, 600);
 		await app.query('ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email)');
 		await app.query('CREATE INDEX users_username_idx ON users (username)');
+		await app.query("CREATE INDEX users_email_domain ON users (split_part(email, '@', 2)) WHERE email IS NOT NULL");
+		await app.query("ALTER TABLE users ADD CONSTRAINT users_email_at CHECK (email LIKE '%@%')");
+		await app.query('CREATE STATISTICS users_name_email (dependencies) ON username, email FROM users');
 		await app.query("COMMENT ON COLUMN users.email IS 'where we write to'");
 	}
 

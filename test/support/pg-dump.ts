@@ -28,3 +28,10 @@ export async function pgDumpDatabase(url: string): Promise<string> {
 	const {stdout} = await promisify(execFile)(pgDumpPath()!, ['--schema-only', '--no-owner', '-N', 'zdm', '-d', url], {maxBuffer: 64 * 1024 * 1024});
 	return stdout.replace(/^-- Dumped (from|by) .*$/gm, '').replace(/^\\(un)?restrict .*$/gm, '');
 }
+
+/** `pg_dump --schema-only` of the given tables only (with their indexes, constraints, sequences, statistics, grants). */
+export async function pgDumpTables(url: string, tables: string[]): Promise<string> {
+	const args = ['--schema-only', '--no-owner', ...tables.flatMap(table => ['-t', table]), '-d', url];
+	const {stdout} = await promisify(execFile)(pgDumpPath()!, args, {maxBuffer: 64 * 1024 * 1024});
+	return stdout.replace(/^-- Dumped (from|by) .*$/gm, '').replace(/^\\(un)?restrict .*$/gm, '');
+}

@@ -1,7 +1,7 @@
 import {badInput} from '../errors.js';
 import {z} from 'zod';
 import type {StepSpec} from '../plan.js';
-import {ident, ownedName, qualified} from '../sql.js';
+import {ident, ownedName, qualified, shown} from '../sql.js';
 import {compileDuplication} from './duplicate.js';
 import {physicalTable} from '../catalog.js';
 import {conversionCheck, nullCheck, type Check} from '../checks.js';
@@ -43,6 +43,10 @@ function compileAlterColumn(body: z.infer<typeof schema>, ctx: CompileContext): 
 	const finalName = body.name ?? old.name;
 	const type = body.type ?? old.type;
 	const notNull = body.nullable === undefined ? old.notNull : !body.nullable;
+	if (!notNull && table.primaryKey.includes(old.name)) {
+		throw badInput(`${at}.nullable: ${shown(old.name)} is part of the primary key of ${shown(table.name)}, which holds no NULLs`, 'leave "nullable" out, or change the primary key in a migration of its own first');
+	}
+
 	const needsShadow = (body.type !== undefined && body.type !== old.type) || (notNull && !old.notNull) || body.up !== undefined;
 	const defaultAfter = body.default === undefined ? old.default : body.default;
 	// A new default is proved one expression of the final type before anything runs.
@@ -70,7 +74,7 @@ function compileAlterColumn(body: z.infer<typeof schema>, ctx: CompileContext): 
 		const checks: Check[] = [];
 		if (body.up === undefined && !isSafeWidening(old.type, type)) checks.push(conversionCheck(`${at}.type`, table, old.name, old.type, type));
 		if (body.up === undefined && notNull && !old.notNull) checks.push(nullCheck(`${at}.nullable`, table, old.name));
-		return {steps: duplicated.steps, fragments: [...duplicated.fragments, ...defaultFragments], checks};
+		return {steps: duplicated.steps, fragments: [...duplicated.fragments, ...defaultFragments], checks: [...checks, ...(duplicated.checks ?? [])]};
 	}
 
 	const target = qualified(table.schema, table.name);

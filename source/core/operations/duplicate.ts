@@ -1,10 +1,10 @@
 import {backfillForward, backfillSpec} from '../backfill-sql.js';
-import {badInput} from '../errors.js';
 import {physicalTable, type ColumnInfo, type TableInfo} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
-import {ident, ownedName, qualified, shown} from '../sql.js';
+import {ident, qualified} from '../sql.js';
 import {constraintSteps, notNullCheck} from './constraints.js';
-import {dependentObjectKinds, enclosed, requireNoDependentObjects, requireRowKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {enclosed, requireNoDependentObjects, requireRowKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {carryDependents} from './shadow-dependents.js';
 import {assignBlock, byWriter, rowTrigger} from './triggers.js';
 
 export interface Duplication {
@@ -35,8 +35,8 @@ export interface Duplication {
  */
 export function compileDuplication(d: Duplication, ctx: CompileContext): Compiled {
 	const {table, old, shadow} = d;
+	// A changed primary key is walked by its old column, which stays until contract.
 	const key = requireRowKey(table, d.at);
-	if (table.primaryKey.includes(old.name)) throw badInput(`${d.at}: ${shown(old.name)} is the primary key`, 'changing a primary key column is not supported; add a new key column instead');
 	const target = qualified(table.schema, table.name);
 	const oldCol = ident(old.name);
 	const newCol = ident(shadow);
@@ -78,50 +78,24 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
 		},
 	];
-	// Dropping the old column drops what hangs on it. Plain single-column indexes (and the UNIQUE
-	// constraints they back) are rebuilt on the shadow column; anything else is refused up front.
+	// Dropping the old column drops what hangs on it: all of it is built again on the shadow column
+	// (shadow-dependents.ts); views, rules, policies and triggers on it are refused up front.
 	requireNoDependentObjects(ctx, table, old.name, d.at, 'replaces with a column of the new type');
-	const carried: Array<{tmp: string; name: string; constraint?: string}> = [];
-	for (const dependent of table.dependents ?? []) {
-		if (!dependent.columns.includes(old.name) || dependentObjectKinds.has(dependent.kind)) continue;
-		if (dependent.kind !== 'index' || !dependent.simple || dependent.primary) {
-			throw badInput(
-				`${d.at}: ${shown(old.name)} is part of ${dependent.kind} ${shown(dependent.name)}${dependent.kind === 'index' ? ' (not a plain single-column index)' : ''}, which dropping the old column would lose`,
-				'drop or change it in a migration of its own first',
-			);
-		}
+	const carried = carryDependents(d, ctx);
+	steps[0]!.forward.push(...carried.expand);
+	steps[0]!.rollback.unshift(...carried.expandRollback);
+	steps.push(...carried.builds);
+	const constraints = [...(d.notNull ? [notNullCheck(ctx.migrationId, table, shadow)] : []), ...carried.constraints];
+	steps.push(...constraintSteps(ctx.operation, table, constraints, `"${shadow}"`));
 
-		const tmp = ownedName('_zdm_idx', dependent.name, ctx.migrationId);
-		carried.push({tmp, name: dependent.name, constraint: dependent.constraint});
-		steps.push({
-			phase: 'MIGRATING',
-			operation: ctx.operation,
-			kind: 'concurrent',
-			table: table.name,
-			description: `Build ${dependent.unique ? 'unique ' : ''}index "${dependent.name}" again on "${shadow}", concurrently`,
-			forward: [`CREATE ${dependent.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${ident(tmp)} ON ${target} (${newCol})`],
-			rollback: [`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(table.schema, tmp)}`],
-			why: `The old column takes "${dependent.name}" with it at contract; its twin is built now, without blocking writes.`,
-		});
-	}
-
-	if (d.notNull) steps.push(...constraintSteps(ctx.operation, table, [notNullCheck(ctx.migrationId, table, shadow)], `"${shadow}"`));
-
-	const finish = [...trigger.drop, `ALTER TABLE ${target} DROP COLUMN ${oldCol}`];
+	const finish = [...trigger.drop, ...carried.beforeDrop, `ALTER TABLE ${target} DROP COLUMN ${oldCol}`];
 	if (d.finalName !== shadow) finish.push(`ALTER TABLE ${target} RENAME COLUMN ${newCol} TO ${ident(d.finalName)}`);
 	const finalCol = ident(d.finalName);
 	if (d.notNull) {
 		finish.push(`ALTER TABLE ${target} ALTER COLUMN ${finalCol} SET NOT NULL`, `ALTER TABLE ${target} DROP CONSTRAINT ${ident(notNullCheck(ctx.migrationId, table, shadow).name)}`);
 	}
 
-	for (const index of carried) {
-		finish.push(
-			index.constraint
-				? `ALTER TABLE ${target} ADD CONSTRAINT ${ident(index.constraint)} UNIQUE USING INDEX ${ident(index.tmp)}`
-				: `ALTER INDEX ${qualified(table.schema, index.tmp)} RENAME TO ${ident(index.name)}`,
-		);
-	}
-
+	finish.push(...carried.afterRename);
 	if (d.default !== null) finish.push(`ALTER TABLE ${target} ALTER COLUMN ${finalCol} SET DEFAULT ${enclosed(d.default)}`);
 	steps.push({
 		phase: 'CONTRACTING',
@@ -133,7 +107,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 		description: `Drop "${old.name}"${d.finalName === shadow ? '' : `, rename "${shadow}" to "${d.finalName}"`}${d.notNull ? ', SET NOT NULL' : ''}`,
 		forward: finish,
 		rollback: [],
-		why: 'Contract last, in one transaction: only once no application version reads the old column is it dropped.',
+		why: 'Contract last, in one transaction of catalog changes only: every index, constraint and sequence is ready beside the old column, so dropping it and moving them over takes the lock for an instant.',
 	});
 
 	const fragments: Fragment[] = [
@@ -141,6 +115,6 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 		{what: `${d.at}.down`, table: rows, expression: d.down, castTo: old.type, bind: {[old.name]: d.type, [d.finalName]: d.type}},
 	];
 	// The working catalog now holds the final shape, the shadow standing in for it until contract.
-	table.columns.splice(table.columns.indexOf(old), 1, {name: d.finalName, type: d.type, notNull: d.notNull, default: d.default, physical: shadow});
-	return {steps, fragments};
+	table.columns.splice(table.columns.indexOf(old), 1, {name: d.finalName, type: d.type, notNull: d.notNull, default: d.default ?? carried.viewDefault ?? null, ...(old.identity ? {identity: true} : {}), physical: shadow});
+	return {steps, fragments, checks: carried.checks};
 }

@@ -113,11 +113,11 @@ export function checkExpression(expression: string, at: string): string {
 export const enclosed = (expression: string) => (/[\n\r]|--|\/\*/.test(expression) ? `(\n${expression}\n)` : `(${expression})`);
 
 /** Objects over a column that are not part of the table: they are named, never carried over. */
-export const dependentObjectKinds = new Set<DependentInfo['kind']>(['view', 'materialized view', 'rule', 'policy', 'trigger']);
+export const dependentObjectKinds = new Set<DependentInfo['kind']>(['view', 'materialized view', 'rule', 'policy', 'trigger', 'generated column']);
 
 /**
  * Contract drops or retypes `column`: whatever PostgreSQL would drop with it, or refuse to drop it
- * for (views, materialized views, rules, policies, triggers on it), is named now, before anything
+ * for (views, materialized views, rules, policies, triggers, generated columns on it), is named now, before anything
  * runs. The previous version schema's views are zdm's own and go first in the same contract.
  */
 export function requireNoDependentObjects(ctx: CompileContext, table: TableInfo, column: string, at: string, change: string) {

@@ -28,6 +28,18 @@ export async function loadSqlParser(): Promise<void> {
 
 export const sqlParserLoaded = () => parser !== undefined;
 
+/** Thrown by a synchronous reader when the parser is not loaded yet: load it (loadSqlParser) and call again. */
+export class SqlParserNotLoaded extends Error {
+	constructor() {
+		super('the SQL parser is not loaded: await loadSqlParser() first');
+	}
+}
+
+function loaded(): LibPgQuery {
+	if (!parser) throw new SqlParserNotLoaded();
+	return parser;
+}
+
 export class SqlSyntaxError extends Error {
 	constructor(
 		message: string,
@@ -43,10 +55,10 @@ const leadingNoise = /^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
 
 /** Split and parse a SQL text into statements; throws SqlSyntaxError with PostgreSQL's message. */
 export function parseSql(sql: string): ParsedStatement[] {
-	if (!parser) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
+	const pg = loaded();
 	let result: ReturnType<LibPgQuery['parseSync']>;
 	try {
-		result = parser.parseSync(sql);
+		result = pg.parseSync(sql);
 	} catch (error) {
 		const details = (error as {sqlDetails?: {message?: string; cursorPosition?: number}}).sqlDetails;
 		throw new SqlSyntaxError(details?.message ?? (error instanceof Error ? error.message : String(error)), details?.cursorPosition);
@@ -67,13 +79,29 @@ export function parseSql(sql: string): ParsedStatement[] {
 
 /** The identifiers of a SQL text as PostgreSQL's own lexer reads them, before it cuts them to 63 bytes. */
 export function scanIdentifiers(sql: string): string[] {
-	if (!parser) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
+	const pg = loaded();
 	try {
-		return parser
+		return pg
 			.scanSync(sql)
 			.tokens.filter(token => token.tokenName === 'IDENT')
 			.map(token => (token.text.startsWith('"') ? token.text.slice(1, -1).replaceAll('""', '"') : token.text.toLowerCase()));
 	} catch {
 		return [];
 	}
+}
+
+/** A token of a SQL text as PostgreSQL's lexer reads it; start and end are UTF-8 byte offsets. */
+export interface SqlToken {
+	start: number;
+	end: number;
+	text: string;
+	/** A keyword (reserved or not), as opposed to an identifier, a literal or punctuation. */
+	keyword: boolean;
+}
+
+/** Every token of a SQL text, in order. */
+export function scanTokens(sql: string): SqlToken[] {
+	return loaded()
+		.scanSync(sql)
+		.tokens.map(token => ({start: token.start, end: token.end, text: token.text, keyword: token.keywordKind !== 0}));
 }
