@@ -39,6 +39,9 @@ function describeValue(value: unknown): string {
 	return typeof value === 'object' ? 'an object' : typeof value;
 }
 
+/** A plan file's base name without its extension; undefined when `source` is not a file name. */
+const idFromFileName = (source: string) => /\.(ya?ml|json|sql)$/i.test(source) ? basename(source).replace(/\.[^.]+$/, '') : undefined;
+
 /** Validate a parsed plan document; `source` names the file in every message. */
 export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 	if (!document || typeof document !== 'object' || Array.isArray(document)) {
@@ -51,7 +54,8 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 		if (!known.has(key)) fail(source, shown(key), 'unknown field', 'a plan has id (or name), title, version_schema and operations');
 	}
 
-	const id = raw.id ?? raw.name;
+	// pgroll's convention: a plan that names no id takes its file's base name (001_add_column.yaml → 001_add_column).
+	const id = raw.id ?? raw.name ?? idFromFileName(source);
 	if (typeof id !== 'string' || !idPattern.test(id)) {
 		fail(source, raw.id === undefined ? 'name' : 'id', `expected an id of letters, digits, "_", "-", "." or ":" (1–100), found ${describeValue(id)}`, 'add e.g. id: MIG-001');
 	}

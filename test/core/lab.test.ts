@@ -244,7 +244,7 @@ describe('domain rules without a database', () => {
 
 		expect(attempt({id: 'A', operations: [{add_column: {table: 'users', column: {name: 'x', type: 5}}}]})).toMatch(/^bad\.yaml: operations\[0\]\.add_column\.column\.type: .*expected string/i);
 		expect(attempt({id: 'A', operations: [{frobnicate: {}}]})).toMatch(/^bad\.yaml: operations\[0\]: unknown operation "frobnicate" — use one of add_column/);
-		expect(attempt({operations: []})).toMatch(/^bad\.yaml: name: expected an id/);
+		expect(attempt({name: 'two words', operations: []})).toMatch(/^bad\.yaml: name: expected an id/);
 		expect(attempt({id: 'A', operations: []})).toMatch(/operations: expected a non-empty list/);
 		expect(attempt({id: 'A', operations: [{sql: {up: 'select 1', extra: true}}]})).toMatch(/operations\[0\]\.sql: .*extra/i);
 	});
@@ -252,6 +252,12 @@ describe('domain rules without a database', () => {
 	it('accepts pgroll field names: name for the id', () => {
 		const file = validatePlan({name: '01_add', operations: [{create_index: {table: 'users', name: 'i', columns: ['email']}}]});
 		expect(file.id).toBe('01_add');
+	});
+
+	it('takes a plan\'s id from its file name when it names none, as pgroll does', () => {
+		const operations = [{create_index: {table: 'users', name: 'i', columns: ['email']}}];
+		expect(validatePlan({operations}, 'migrations/002_index.yaml').id).toBe('002_index');
+		expect(validatePlan({id: 'MIG-9', operations}, 'migrations/002_index.yaml').id).toBe('MIG-9');
 	});
 });
 
