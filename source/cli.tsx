@@ -27,6 +27,13 @@ const cli = meow(
                                      (pg_dump; only reads URL), with generated rows, and
                                      time each step at URL's size
     $ zdm-tui PLAN --rehearse-from URL   the same, in the dashboard
+    $ zdm-tui migrate DIR            apply a directory's pending migrations in file-name order:
+                                     all but the last to COMPLETE, the last left started
+                                     (--complete: that one too)
+    $ zdm-tui latest --local DIR     the version schema from the directory's files alone
+    $ zdm-tui convert FILE.sql       print the plan (YAML) a plain SQL migration becomes
+    $ zdm-tui baseline ID            record the current schema as the start of the history
+    $ zdm-tui pull DIR               write the applied history out as plan files
 
   Database (default: a throwaway copy of a cached, embedded PGlite demo database)
     --database-url URL    a PostgreSQL server (or DATABASE_URL)
@@ -98,6 +105,8 @@ ${cliKeyLines('    ').join('\n')}
 			from: {type: 'string'},
 			rehearseFrom: {type: 'string'},
 			copyRows: {type: 'number'},
+			complete: {type: 'boolean', default: false},
+			local: {type: 'string'},
 		},
 	},
 );

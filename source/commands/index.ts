@@ -18,13 +18,20 @@ const needs: Record<CommandName, string | undefined> = {
 	lint: 'a plan file, .sql file or directory',
 	seed: undefined,
 	rehearse: 'a plan file',
+	migrate: 'a directory of migrations',
+	convert: 'a .sql file',
+	baseline: 'a migration id',
+	pull: 'a directory',
 };
+
+/** What each command's missing argument looks like, for the hint. */
+const examples: Partial<Record<CommandName, string>> = {migrate: 'db/migrations', convert: 'db/migrations/003_add_index.sql', baseline: '000_baseline', pull: 'db/migrations'};
 
 /** Run one headless command; returns the exit code. Opens and always closes the database. */
 export async function runCommand(name: CommandName, args: string[], rawFlags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	const flags = checkFlags(rawFlags);
 	const target = args[0];
-	if (needs[name] && !target) throw new ZdmError('bad-input', `zdm-tui ${name} needs ${needs[name]}`, `e.g. zdm-tui ${name} ${needs[name]?.startsWith('a plan file') ? 'samples/add-display-name.yaml' : 'MIG-001'}`);
+	if (needs[name] && !target) throw new ZdmError('bad-input', `zdm-tui ${name} needs ${needs[name]}`, `e.g. zdm-tui ${name} ${examples[name] ?? (needs[name]?.startsWith('a plan file') ? 'samples/add-display-name.yaml' : 'MIG-001')}`);
 	if (name === 'lint') {
 		// WHY before opening a database? lint opens one only when --database-url asks for it.
 		const {lint} = await import('./lint.js');
@@ -40,6 +47,13 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 		if (args.length > 1) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);
 		const {rehearse} = await import('./rehearse.js');
 		return rehearse(target!, flags, io, signal);
+	}
+
+	// Neither needs a database: a deploy script may run them before it can reach one.
+	if (name === 'convert' || (name === 'latest' && flags.local !== undefined)) {
+		if (args.length > (name === 'convert' ? 1 : 0)) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);
+		if (name === 'convert') return (await import('./convert.js')).convert(target!, flags, io);
+		return (await import('./history.js')).latestLocal(flags.local!, io, flags.json, baseSchema(flags));
 	}
 
 	if (args.length > (needs[name] ? 1 : name === 'status' ? 1 : 0)) throw new ZdmError('bad-input', `unexpected argument "${args.at(-1)}"`, `see zdm-tui --help`);
@@ -62,7 +76,7 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 		const schema = baseSchema(flags);
 		// complete and rollback take the schema their migration was started in; status only filters by it.
 		// The embedded database's seed creates the schema; on a server it must be there already.
-		if (['run', 'start', 'plan', 'latest'].includes(name) || (name === 'seed' && db.kind === 'server')) await requireBaseSchema(db, schema);
+		if (['run', 'start', 'plan', 'latest', 'migrate', 'baseline'].includes(name) || (name === 'seed' && db.kind === 'server')) await requireBaseSchema(db, schema);
 		switch (name) {
 			case 'run':
 			case 'start':
@@ -83,6 +97,18 @@ export async function runCommand(name: CommandName, args: string[], rawFlags: Co
 				const seeded = await seedUsers(db, {rows: flags.rows ?? 1000, force: flags.force || (db.kind === 'embedded' && !flags.dataDir), schema});
 				io.out(flags.json ? JSON.stringify({type: 'seed', table: 'users', schema, rows: seeded.rows, database: db.label}) : `seeded ${schema === 'public' ? '' : `${schema}.`}users with ${seeded.rows} rows on ${db.label}`);
 				return ExitCode.ok;
+			}
+
+			case 'migrate': {
+				return await (await import('./migrate-dir.js')).migrateDir(target!, db, flags, io, signal);
+			}
+
+			case 'baseline': {
+				return await (await import('./history.js')).baseline(target!, db, flags, io, schema);
+			}
+
+			case 'pull': {
+				return await (await import('./history.js')).pull(target!, db, flags, io, schema);
 			}
 
 			case 'plan': {

@@ -15,7 +15,7 @@ import type {ThrottleFigures} from '../core/replica-lag.js';
 export type MigrateCommand = 'run' | 'start' | 'complete' | 'rollback';
 
 /** Changing a database needs a yes: from --yes, or from the person at the terminal. */
-async function confirm(io: Io, flags: CommandFlags, db: Database, what: string) {
+export async function confirm(io: Io, flags: CommandFlags, db: Database, what: string) {
 	if (flags.yes) return;
 	if (!io.interactive || !io.ask) throw new ZdmError('bad-input', `refusing to ${what} without a terminal to confirm it`, 'pass --yes to confirm');
 	if (db.kind === 'embedded' && !flags.dataDir) return;

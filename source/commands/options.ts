@@ -38,6 +38,10 @@ export interface CommandFlags {
 	rehearseFrom?: string;
 	/** rehearse: copy up to N real rows a table instead of generating them. */
 	copyRows?: number;
+	/** migrate DIR: run the last migration to COMPLETE too. */
+	complete?: boolean;
+	/** latest: the version schema from this directory's files alone, no database. */
+	local?: string;
 }
 
 export const defaultSchema = 'public';

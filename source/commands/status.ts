@@ -2,7 +2,8 @@ import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
 import {backfilledRows, hasStateSchema, latestVersion, listMigrations, readHistory} from '../db/state.js';
 import {throttleFigures} from '../db/replica-lag-state.js';
-import {formatPlan, throttleLine} from './format.js';
+import {formatPlan, seconds, throttleLine} from './format.js';
+import type {StoredMigration} from '../core/ports.js';
 import type {Io} from './io.js';
 
 /** Every migration (or one, by id), or those of one base schema when --schema is given. */
@@ -33,6 +34,9 @@ export async function status(db: Database, io: Io, json: boolean, id?: string, s
 				startedAt: m.startedAt,
 				updatedAt: m.updatedAt,
 				...(m.completedAt ? {completedAt: m.completedAt} : {}),
+				...(m.parent ? {parent: m.parent} : {}),
+				...(m.baseline ? {baseline: true} : {}),
+				phaseMs: phaseDurations(m),
 				steps: m.steps.map(s => ({number: s.number, phase: s.phase, status: s.status, description: s.description, ...rowsDone(m, s)}))})),
 		}));
 		return 0;
@@ -44,7 +48,8 @@ export async function status(db: Database, io: Io, json: boolean, id?: string, s
 	}
 
 	for (const m of migrations) {
-		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${progressPct(m).toFixed(0).padStart(3)} %  ${m.title}  [${m.schema === 'public' ? '' : `schema ${m.schema}, `}version schema ${m.versionSchema || '—'}${m.phase === 'ROLLED_BACK' ? ', dropped' : ''}]`);
+		io.out(`${m.id.padEnd(20)} ${m.phase.padEnd(12)} ${(m.baseline ? 100 : progressPct(m)).toFixed(0).padStart(3)} %  ${m.title}  [${m.schema === 'public' ? '' : `schema ${m.schema}, `}${m.baseline ? 'baseline: nothing run' : `version schema ${m.versionSchema || '—'}${m.phase === 'ROLLED_BACK' ? ', dropped' : ''}`}]`);
+		io.out(`${''.padEnd(20)} ${chainLine(m)}`);
 		for (const step of m.steps.filter(s => s.kind === 'backfill' && s.status === 'running')) {
 			io.out(`${''.padEnd(20)} step ${step.number} backfill stopped at ${rowsOf(m, step).toLocaleString('en-US')} rows; running it again resumes`);
 		}
@@ -62,6 +67,21 @@ export async function status(db: Database, io: Io, json: boolean, id?: string, s
 	}
 
 	return 0;
+}
+
+/** How long each phase's steps took, in ms: what the migration spent, not the wait between start and complete. */
+function phaseDurations(m: StoredMigration): Record<'expand' | 'migrate' | 'contract', number> {
+	const sum = (phase: string) => Math.round(m.steps.filter(step => step.phase === phase).reduce((total, step) => total + (step.durationMs ?? 0), 0));
+	return {expand: sum('EXPANDING'), migrate: sum('MIGRATING'), contract: sum('CONTRACTING')};
+}
+
+const when = (iso: string) => `${iso.replace('T', ' ').slice(0, 19)}Z`;
+
+/** The history line under a migration: when it started and completed, each phase's time, and its parent. */
+function chainLine(m: StoredMigration): string {
+	const took = phaseDurations(m);
+	const phases = m.baseline ? [] : [`expand ${seconds(took.expand)}`, `migrate ${seconds(took.migrate)}`, `contract ${seconds(took.contract)}`];
+	return [`started ${when(m.startedAt)}`, `completed ${m.completedAt ? when(m.completedAt) : '—'}`, ...phases, ...(m.parent ? [`after ${m.parent}`] : [])].join(' · ');
 }
 
 /**

@@ -74,6 +74,10 @@ export interface StoredMigration {
 	startedAt: string;
 	updatedAt: string;
 	completedAt?: string;
+	/** The migration before it in the history (`migrate DIR`). */
+	parent?: string;
+	/** Recorded by `baseline`: the schema as it was, nothing run. */
+	baseline?: boolean;
 }
 
 /** A committed backfill batch: the keys after `afterKey` (null: from the start) up to `lastKey`. */

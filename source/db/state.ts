@@ -28,6 +28,12 @@ const schemaSql = [
 	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS base_schema text',
 	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS version_schema text',
 	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS completed_at timestamptz',
+	// The history (#11): each migration's parent, the file `migrate DIR` applied it from, the plan
+	// itself (what `pull` writes back out), and the baseline that restarts the history.
+	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS parent text',
+	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS source_file text',
+	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS plan_document jsonb',
+	'ALTER TABLE zdm.migrations ADD COLUMN IF NOT EXISTS baseline boolean NOT NULL DEFAULT false',
 	// WHY a unique index on a constant? At most one migration may be active per database.
 	"CREATE UNIQUE INDEX IF NOT EXISTS migrations_one_active ON zdm.migrations ((true)) WHERE phase IN ('EXPANDING', 'MIGRATING', 'CONTRACTING')",
 	`CREATE TABLE IF NOT EXISTS zdm.steps (
@@ -79,7 +85,7 @@ export async function hasStateSchema(db: Queryable): Promise<boolean> {
 /** Whether the state schema has every column this version of zdm-tui writes. */
 async function stateSchemaCurrent(db: Queryable): Promise<boolean> {
 	const {rows} = await db.query<{ready: boolean}>(
-		"SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('zdm.migrations') AND attname = 'completed_at' AND NOT attisdropped) AND to_regclass('zdm.holder') IS NOT NULL AS ready",
+		"SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('zdm.migrations') AND attname = 'baseline' AND NOT attisdropped) AND to_regclass('zdm.holder') IS NOT NULL AS ready",
 	);
 	return Boolean(rows[0]?.ready);
 }
@@ -93,7 +99,7 @@ export async function ensureStateSchema(db: Database): Promise<void> {
 	});
 }
 
-type MigrationRow = {id: string; title: string; phase: MigrationPhase; fingerprint: string; base_schema?: string | null; version_schema?: string | null; started_at: unknown; updated_at: unknown; completed_at?: unknown};
+type MigrationRow = {id: string; title: string; phase: MigrationPhase; fingerprint: string; base_schema?: string | null; version_schema?: string | null; started_at: unknown; updated_at: unknown; completed_at?: unknown; parent?: string | null; baseline?: boolean};
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value));
 
@@ -120,6 +126,8 @@ function toMigration(row: MigrationRow, steps: Step[]): StoredMigration {
 		startedAt: iso(row.started_at),
 		updatedAt: iso(row.updated_at),
 		...(row.completed_at ? {completedAt: iso(row.completed_at)} : {}),
+		...(row.parent ? {parent: row.parent} : {}),
+		...(row.baseline ? {baseline: true} : {}),
 	};
 }
 

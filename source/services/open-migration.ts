@@ -7,6 +7,8 @@ import type {ReplicaPort} from '../core/replica-lag.js';
 import {checkReplica, openReplica} from '../db/replica.js';
 import {acquireHolder, ensureStateSchema, type Holder} from '../db/state.js';
 import {baseSchema, type CommandFlags} from '../commands/options.js';
+import {recordPlanDocument} from '../db/chain-state.js';
+import {planDocument} from '../core/chain.js';
 import {preparePlan, refuseOnLintErrors, startedMigration, type PreparedPlan} from '../commands/prepare.js';
 
 /*
@@ -109,12 +111,18 @@ export async function openMigration(db: Database, options: OpenMigrationOptions)
 	const executorFor = held.options;
 	try {
 		const executor = prepared ? await Executor.open(db, prepared.plan, executorFor) : await Executor.resume(db, file.id, executorFor);
+		// The plan as its file said it, for `pull` (#11); a resumed migration has it already.
+		if (prepared) await recordPlanDocument(db, file.id, planDocument(file));
 		return {
 			file,
 			findings: prepared?.findings ?? [],
 			resumed,
 			executor,
-			restart: async () => Executor.open(db, (await prepare()).plan, executorFor),
+			async restart() {
+				const restarted = await Executor.open(db, (await prepare()).plan, executorFor);
+				await recordPlanDocument(db, file.id, planDocument(file));
+				return restarted;
+			},
 			release: async () => held.release(),
 		};
 	} catch (error) {
