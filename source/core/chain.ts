@@ -62,6 +62,16 @@ export function currentHistory<T extends AppliedMigration>(applied: T[]): T[] {
 }
 
 /**
+ * The files a baseline stands for: when its own file is not in the directory, every file whose id
+ * sorts up to the baseline's is history from before it, never read or run (pgroll's baseline
+ * skips them too). `history` is the current history (from the newest baseline on).
+ */
+export function baselineCovers(history: AppliedMigration[], ids: ReadonlySet<string>): (id: string) => boolean {
+	const baseline = history[0]?.baseline ? history[0] : undefined;
+	return id => baseline !== undefined && !ids.has(baseline.id) && id <= baseline.id;
+}
+
+/**
  * What `migrate DIR` does: the migrations to run, in order, each with its parent and how far it
  * goes. Refuses (exit 2, one line naming the file) a directory that disagrees with the database:
  * an applied migration whose file is gone or was edited since, or a new file that sorts before
@@ -77,7 +87,6 @@ export function planChain(dir: string, files: ChainFile[], applied: AppliedMigra
 	}
 
 	const history = currentHistory(applied);
-	const baseline = history[0]?.baseline ? history[0] : undefined;
 	let lastApplied = -1;
 	let lastAppliedFile: ChainFile | undefined;
 	for (const migration of history) {
@@ -98,10 +107,9 @@ export function planChain(dir: string, files: ChainFile[], applied: AppliedMigra
 		lastAppliedFile = file;
 	}
 
-	// Files up to the baseline's id are the history it stands for: pgroll's baseline skips them too.
-	const inBaseline = (file: ChainFile) => baseline !== undefined && !byId.has(baseline.id) && file.id <= baseline.id;
+	const covered = baselineCovers(history, new Set(byId.keys()));
 	const appliedIds = new Set(history.map(migration => migration.id));
-	const pending = sorted.filter(file => !appliedIds.has(file.id) && !inBaseline(file));
+	const pending = sorted.filter(file => !appliedIds.has(file.id) && !covered(file.id));
 	const early = pending.find(file => sorted.indexOf(file) < lastApplied);
 	if (early) {
 		throw refusal(`${early.path} is new but sorts before ${lastAppliedFile!.path}, which is applied already`, `rename it to sort after ${lastAppliedFile!.name}: migrations apply in file-name order, once`);

@@ -1,6 +1,6 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import {byName, planChain, type ChainEntry, type ChainFile} from '../core/chain.js';
+import {baselineCovers, byName, currentHistory, planChain, type ChainEntry, type ChainFile} from '../core/chain.js';
 import {compilePlan} from '../core/compile.js';
 import {ZdmError} from '../core/errors.js';
 import {assumedCatalog} from '../core/lint/assumed-catalog.js';
@@ -52,12 +52,18 @@ async function readSqlMigration(path: string): Promise<ReturnType<typeof validat
 	return validatePlan(conversionDocument(await convertSql(text, path)), path);
 }
 
-/** Every migration file of the directory, read and validated; .sql files converted. Reads no database. */
-export async function readChainFiles(dir: string): Promise<ChainFile[]> {
+const idOf = (name: string) => name.replace(/\.[^.]+$/, '');
+
+/**
+ * Every migration file of the directory, read and validated; .sql files converted. Reads no
+ * database. `covered`: files a baseline stands for, left unread (they may be another tool's).
+ */
+export async function readChainFiles(dir: string, covered: (id: string) => boolean = () => false): Promise<ChainFile[]> {
 	const files: ChainFile[] = [];
 	for (const name of listFiles(dir)) {
 		const path = join(dir, name);
-		const id = name.replace(/\.[^.]+$/, '');
+		const id = idOf(name);
+		if (covered(id)) continue;
 		const plan = /\.sql$/i.test(name) ? await readSqlMigration(path) : readPlanFile(path);
 		if (plan.id !== id) {
 			throw new ZdmError('plan-file', `${path}: its id ${plan.id} is not its file name`, `in a migrations directory the file name is the id: remove the id (or name) field, or rename the file to ${plan.id}${name.slice(id.length)}`);
@@ -95,8 +101,8 @@ export interface Chain {
  * pending file has a lint error; otherwise what will run. Reads; changes nothing.
  */
 export async function readChain(db: Database, options: ChainOptions): Promise<Chain> {
-	const files = await readChainFiles(options.dir);
 	const history = await readAppliedHistory(db, options.schema ?? 'public');
+	const files = await readChainFiles(options.dir, baselineCovers(currentHistory(history), new Set(listFiles(options.dir).map(idOf))));
 	const entries = planChain(options.dir, files, history, options.complete);
 	const findings = new Map<string, Finding[]>();
 	// Every pending file before the first change. WHY against an assumed catalog? A later file

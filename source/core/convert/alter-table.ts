@@ -18,7 +18,7 @@ export type Unchanged = (column: string) => string;
  */
 export function convertAlterTable(statement: AlterTableStmt, text: SqlText, end: number, unchanged: Unchanged): Converted | undefined {
 	const table = tableName(statement.relation);
-	if (!table || statement.objtype !== 'OBJECT_TABLE' || statement.missing_ok || statement.relation?.inh === false || statement.relation?.location === undefined) return undefined;
+	if (!table || statement.objtype !== 'OBJECT_TABLE' || statement.missing_ok || statement.relation?.inh !== true || statement.relation?.location === undefined) return undefined;
 	const commands = (statement.cmds ?? []).flatMap(node => body<AlterTableCmd>(node, 'AlterTableCmd') ?? []);
 	// The commands' text: after the table's name, one per comma outside parentheses, in the AST's order.
 	const segments = text.split([text.nameEnd(statement.relation.location), end]);

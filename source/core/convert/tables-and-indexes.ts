@@ -60,7 +60,7 @@ export function convertCreateIndex(statement: IndexStmt, text: SqlText, end: num
 		return element && plainColumn(element);
 	});
 	if (!table || columns.length === 0 || columns.some(column => column === undefined) || statement.relation?.location === undefined) return undefined;
-	if (statement.if_not_exists || statement.indexIncludingParams || statement.options || statement.tableSpace || statement.nulls_not_distinct || statement.relation.inh === false) return undefined;
+	if (statement.if_not_exists || statement.indexIncludingParams || statement.options || statement.tableSpace || statement.nulls_not_distinct || statement.relation.inh !== true) return undefined;
 	const name = statement.idxname ?? defaultName(table, columns as string[], 'idx');
 	if (!name) return undefined;
 	const method = statement.accessMethod && statement.accessMethod !== 'btree' ? statement.accessMethod : undefined;
