@@ -196,6 +196,25 @@ describe.each(backends())('zdm-tui migrate DIR on %s', backend => {
 		expect(lastJson(again)).toEqual({type: 'summary', migrations: [], applied: 4, latest: '004_not_null', phase: 'COMPLETE'});
 	});
 
+	it('a migration that fails is rolled back, the ones before it stay COMPLETE, and a rerun with the file fixed goes on from it', async () => {
+		const before = await everything();
+		write('005_fails.yaml', "operations:\n  - sql: {up: 'CREATE TABLE audit (id int); SELECT 1 / 0', down: 'DROP TABLE audit'}\n");
+		write('006_after.yaml', 'operations:\n  - alter_column: {table: users, column: nickname, default: null}\n');
+		const failed = await migrate('--complete');
+		expect(failed.code, failed.stderr).toBe(1);
+		expect(lastJson(failed)).toMatchObject({migrations: [{id: '005_fails', phase: 'ROLLED_BACK'}], error: expect.stringMatching(/^migration 005_fails failed and was rolled back \(.*division by zero.*\); the ones before it stay applied$/)});
+		// The schema, pg_dump and rows as before; only zdm's records of the attempt are new.
+		const zdmRecords = {migrations: undefined, steps: undefined, history: undefined, holder: undefined};
+		expect({...(await everything()), ...zdmRecords}).toEqual({...before, ...zdmRecords});
+		write('005_fails.yaml', "operations:\n  - sql: {up: 'CREATE TABLE audit (id int)', down: 'DROP TABLE audit'}\n");
+		const fixed = await migrate('--complete');
+		expect(fixed.code, fixed.stderr).toBe(0);
+		expect((await chain()).slice(-2)).toEqual([
+			{id: '005_fails', phase: 'COMPLETE', parent: '004_not_null', source_file: '005_fails.yaml'},
+			{id: '006_after', phase: 'COMPLETE', parent: '005_fails', source_file: '006_after.yaml'},
+		]);
+	});
+
 	it('status shows the chain: phase, version schema, started, completed, each phase\'s time and the parent', async () => {
 		const text = await cli('status');
 		expect(text.stdout).toMatch(/^003_nickname_index\s+COMPLETE\s+100 %.*\[version schema public_003_nickname_index\]\n\s+started \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ · completed \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ · expand \d+ ms · migrate \d+ ms · contract \d+ ms · after 002_rename_email$/m);
@@ -205,6 +224,8 @@ describe.each(backends())('zdm-tui migrate DIR on %s', backend => {
 			['002_rename_email', '001_add_nickname'],
 			['003_nickname_index', '002_rename_email'],
 			['004_not_null', '003_nickname_index'],
+			['005_fails', '004_not_null'],
+			['006_after', '005_fails'],
 		]);
 		// 001 backfilled 300 rows: its migrate phase took time, and every phase is accounted for.
 		expect(json.migrations[0]!.phaseMs).toEqual({expand: expect.any(Number), migrate: expect.any(Number), contract: expect.any(Number)});
