@@ -2,7 +2,7 @@ import {ExitCode, ZdmError} from '../core/errors.js';
 import type {Executor, StepOutcome} from '../core/executor.js';
 import {progressPct} from '../core/plan.js';
 import type {Database} from '../db/database.js';
-import {openChainEntry, readChain, type OpenChainMigration} from '../services/chain.js';
+import {followEntry, openChainEntry, readChain, type OpenChainMigration} from '../services/chain.js';
 import {formatEvent, formatFinding} from './format.js';
 import type {Io} from './io.js';
 import {confirm} from './migrate.js';
@@ -17,13 +17,13 @@ interface Applied {
 }
 
 /** Print a migration's events as they come, each JSON line naming the migration it belongs to. */
-function report(executor: Executor, io: Io, json: boolean) {
-	const {id} = executor.plan;
+function report(opened: OpenChainMigration, io: Io, json: boolean) {
+	const {executor} = opened;
 	let lastBatchLine = 0;
-	return executor.on(event => {
+	return followEntry(opened, event => {
 		if (json) {
-			const shown = event.type === 'history' ? {type: 'history', ...event.entry} : 'step' in event ? {...event, step: {number: event.step.number, phase: event.step.phase, description: event.step.description, status: event.step.status}} : event;
-			io.out(JSON.stringify({...shown, migration: id}));
+			const {position: _position, total: _total, ...labelled} = event;
+			io.out(JSON.stringify(event.type === 'history' ? {type: 'history', ...event.entry, migration: event.migration} : 'step' in event ? {...labelled, step: {number: event.step.number, phase: event.step.phase, description: event.step.description, status: event.step.status}} : labelled));
 			return;
 		}
 
@@ -90,7 +90,7 @@ export async function migrateDir(dir: string, db: Database, flags: CommandFlags,
 		let outcome: StepOutcome;
 		try {
 			announce(io, flags.json, opened);
-			const stop = report(opened.executor, io, flags.json);
+			const stop = report(opened, io, flags.json);
 			try {
 				outcome = await opened.executor.run(opened.stopBefore);
 			} finally {

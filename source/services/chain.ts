@@ -5,6 +5,7 @@ import {compilePlan} from '../core/compile.js';
 import {ZdmError} from '../core/errors.js';
 import {assumedCatalog} from '../core/lint/assumed-catalog.js';
 import {lintPlan, type Finding} from '../core/lint/index.js';
+import type {ExecutorEvent} from '../core/events.js';
 import type {MigrationPhase} from '../core/phase.js';
 import {readPlanFile, validatePlan} from '../core/plan-file.js';
 import {readAppliedHistory, recordChainLink, type HistoryMigration} from '../db/chain-state.js';
@@ -170,4 +171,12 @@ export async function openChainEntry(db: Database, chain: Chain, entry: ChainEnt
 		total: chain.entries.length,
 		...(entry.target === 'started' ? {stopBefore: 'CONTRACTING' as const} : {}),
 	};
+}
+
+/** An executor event of one migration of the chain, saying which migration it belongs to. */
+export type ChainEvent = ExecutorEvent & {migration: string; position: number; total: number};
+
+/** Listen to an opened chain migration's executor, each event labelled with its migration; returns the unsubscribe. */
+export function followEntry(opened: OpenChainMigration, listener: (event: ChainEvent) => void): () => void {
+	return opened.executor.on(event => listener({...event, migration: opened.entry.file.id, position: opened.position, total: opened.total}));
 }
