@@ -6,7 +6,7 @@ import {followEntry, openChainEntry, readChain, type OpenChainMigration} from '.
 import {formatEvent, formatFinding} from './format.js';
 import type {Io} from './io.js';
 import {confirm} from './migrate.js';
-import type {CommandFlags} from './options.js';
+import {baseSchema, type CommandFlags} from './options.js';
 
 /** One migration's outcome, as the summary lists it. */
 interface Applied {
@@ -64,7 +64,7 @@ function announce(io: Io, json: boolean, opened: OpenChainMigration) {
 export async function migrateDir(dir: string, db: Database, flags: CommandFlags, io: Io, signal: AbortSignal): Promise<number> {
 	if (flags.traffic !== undefined) throw new ZdmError('bad-input', '--traffic works with run and start, not migrate', 'drop --traffic');
 	if (flags.failAt !== undefined) throw new ZdmError('bad-input', '--fail-at works with run and start: a chain has a step 1 in every migration', 'drop --fail-at, or run one migration with zdm-tui run FILE --fail-at N');
-	const chain = await readChain(db, {dir, complete: flags.complete ?? false, allow: flags.allow});
+	const chain = await readChain(db, {dir, complete: flags.complete ?? false, allow: flags.allow, schema: baseSchema(flags)});
 	if (!flags.json) for (const [id, findings] of chain.findings) for (const finding of findings) io.err(`${chain.files.find(file => file.id === id)!.path}: ${formatFinding(finding)}`);
 	const last = chain.history.at(-1);
 	if (chain.entries.length === 0) {

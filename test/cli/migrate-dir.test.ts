@@ -250,3 +250,34 @@ describe('zdm-tui convert', () => {
 		rmSync(dir, {recursive: true, force: true});
 	});
 });
+
+describe('zdm-tui migrate DIR --schema app', () => {
+	it('applies the chain to that schema\'s tables, records it as that schema\'s history, and names its version schemas after it', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'zdm-chain-app-'));
+		const dataDir = mkdtempSync(join(tmpdir(), 'zdm-chain-app-data-'));
+		for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+		try {
+			const where = ['--schema', 'app', '--data-dir', dataDir, '--rows', '50'];
+			const result = await runCli(['migrate', dir, '--yes', '--json', ...where]);
+			expect(result.code, result.stderr).toBe(0);
+			expect(lastJson(result)).toMatchObject({phase: 'EXPANDING', versionSchema: 'app_003_nickname_index'});
+			expect(lastJson(await runCli(['latest', '--json', ...where]))).toMatchObject({schema: 'app_003_nickname_index'});
+			expect((await runCli(['latest', '--local', dir, '--schema', 'app'])).stdout).toBe('app_003_nickname_index\n');
+			const db = await openPglite({dataDir});
+			try {
+				const {rows} = await db.query<{schema: string; name: string}>("SELECT table_schema AS schema, column_name AS name FROM information_schema.columns WHERE table_name = 'users' AND table_schema IN ('public', 'app') AND column_name IN ('nickname', 'contact_email', 'email') ORDER BY 1, 2");
+				expect(rows).toEqual([{schema: 'app', name: 'contact_email'}, {schema: 'app', name: 'nickname'}]);
+				const history = await db.query<{id: string; schema: string}>('SELECT id, base_schema AS schema FROM zdm.migrations ORDER BY started_at');
+				expect(history.rows.map(row => row.schema)).toEqual(['app', 'app', 'app']);
+			} finally {
+				await db.close();
+			}
+
+			// The rerun reads app's history: nothing pending.
+			expect(lastJson(await runCli(['migrate', dir, '--yes', '--json', ...where]))).toMatchObject({migrations: [], applied: 3});
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
+			rmSync(dataDir, {recursive: true, force: true});
+		}
+	});
+});
