@@ -66,6 +66,11 @@ const supported: Array<[string, unknown[]]> = [
 	['CREATE TABLE pairs (a int, b int, PRIMARY KEY (a, b))', [{create_table: {name: 'pairs', columns: [{name: 'a', type: 'int', nullable: false, pk: true}, {name: 'b', type: 'int', nullable: false, pk: true}]}}]],
 	['DROP TABLE old_things', [{drop_table: {name: 'old_things'}}]],
 	['ALTER TABLE users RENAME TO people', [{rename_table: {from: 'users', to: 'people'}}]],
+	// A comment in or after a piece is not part of it: zdm writes SQL around the piece.
+	[
+		'ALTER TABLE users ADD COLUMN a int DEFAULT 1 + /* one */ 2 -- the default\n, ALTER COLUMN b TYPE bigint USING b::bigint -- widen',
+		[{add_column: {table: 'users', column: {name: 'a', type: 'int', nullable: true, default: '1 +           2'}}}, {alter_column: {table: 'users', column: 'b', type: 'bigint', up: 'b::bigint'}}],
+	],
 ];
 
 // Each kept as written: nothing in a plan says it exactly (or at all).
@@ -132,6 +137,10 @@ describe('convert: everything else stays a sql operation, with its lint findings
 		expect(comments(5)).toMatch(/# lint error truncate-table: /);
 		// Lint reads the file as the plan runs it (no BEGIN … COMMIT): no finding about the transaction.
 		expect(yaml).not.toContain('work-after-access-exclusive');
+	});
+
+	it('keeps a raw statement as written up to its last token, without the comment after it', async () => {
+		expect(await operations("UPDATE users /* all */ SET status = 'x' -- for now\n;")).toEqual([{sql: {up: "UPDATE users /* all */ SET status = 'x'"}}]);
 	});
 
 	it('refuses SQL that does not parse with one line naming the file and the position', async () => {

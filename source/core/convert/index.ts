@@ -119,7 +119,7 @@ export async function convertSql(sql: string, source: string, options: {pgVersio
 		const nextLine = statements[index + 1] ? where(statements[index + 1]!.location).line : Number.POSITIVE_INFINITY;
 		const own = findings.filter(finding => (finding.line ?? 1) >= line && (finding.line ?? 1) < nextLine);
 		conversion.operations.push({
-			operation: {sql: {up: statement.text}},
+			operation: {sql: {up: text.statement([statement.location, statement.location + Buffer.byteLength(statement.text)])}},
 			raw: true,
 			line,
 			notes: [

@@ -16,14 +16,33 @@ export class SqlText {
 	readonly bytes: Buffer;
 	readonly tokens: SqlToken[];
 
+	private readonly comments: SqlToken[];
+
 	constructor(readonly text: string) {
 		this.bytes = Buffer.from(text, 'utf8');
-		this.tokens = scanTokens(text);
+		const tokens = scanTokens(text);
+		this.tokens = tokens.filter(token => !token.comment);
+		this.comments = tokens.filter(token => token.comment);
 	}
 
-	/** The text of a byte range, trimmed. */
-	slice([start, end]: Range): string {
-		return this.bytes.subarray(start, end).toString('utf8').trim();
+	/**
+	 * The code of a byte range, from its first token to its last, comments blanked. WHY blank
+	 * them? A piece goes into SQL zdm writes around it, where a `-- comment` would swallow the rest
+	 * of the line.
+	 */
+	slice(range: Range): string {
+		const tokens = this.within(range);
+		if (tokens.length === 0) return '';
+		const [start, end] = [tokens[0]!.start, tokens.at(-1)!.end];
+		const piece = Buffer.from(this.bytes.subarray(start, end));
+		for (const comment of this.comments.filter(comment => comment.start >= start && comment.end <= end)) piece.fill(' ', comment.start - start, comment.end - start);
+		return piece.toString('utf8').trim();
+	}
+
+	/** A statement as written, up to its last token: a comment after it is not part of it. */
+	statement(range: Range): string {
+		const tokens = this.within(range);
+		return tokens.length === 0 ? '' : this.bytes.subarray(tokens[0]!.start, tokens.at(-1)!.end).toString('utf8');
 	}
 
 	/** The tokens that start inside the range. */

@@ -97,11 +97,13 @@ export interface SqlToken {
 	text: string;
 	/** A keyword (reserved or not), as opposed to an identifier, a literal or punctuation. */
 	keyword: boolean;
+	/** A comment: -- to the end of the line, or a block comment. */
+	comment: boolean;
 }
 
 /** Every token of a SQL text, in order. */
 export function scanTokens(sql: string): SqlToken[] {
 	return loaded()
 		.scanSync(sql)
-		.tokens.map(token => ({start: token.start, end: token.end, text: token.text, keyword: token.keywordKind !== 0}));
+		.tokens.map(token => ({start: token.start, end: token.end, text: token.text, keyword: token.keywordKind !== 0, comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT'}));
 }
