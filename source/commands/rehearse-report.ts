@@ -34,7 +34,11 @@ const fit = (text: string, width: number) => ([...text].length > width ? `${[...
 export function timingLines(timings: StepTiming[]): string[] {
 	if (timings.length === 0) return [];
 	const lines = ['timings on the copy, extrapolated to the target’s rows (pg_class.reltuples):'];
+	// A chain's steps are numbered per migration: each migration gets a heading of its own.
+	const several = new Set(timings.map(timing => timing.migration)).size > 1;
+	let heading: string | undefined;
 	for (const timing of timings) {
+		if (several && timing.migration !== heading) lines.push(`  ${(heading = timing.migration)}`);
 		const step = `${String(timing.number).padStart(3)}. ${fit(timing.description, 36)}`;
 		lines.push(`${step} ${seconds(timing.ms).padStart(7)}  ${estimateText(timing)}`);
 	}

@@ -6,7 +6,9 @@ import {rehearsalTimings} from '../services/rehearse-timing.js';
 import type {Database} from '../db/database.js';
 import type {Io} from './io.js';
 import {migrate} from './migrate.js';
-import type {CommandFlags} from './options.js';
+import {migrateDir} from './migrate-dir.js';
+import {baseSchema, type CommandFlags} from './options.js';
+import {readChain} from '../services/chain.js';
 import {preparePlan, startedMigration} from './prepare.js';
 import {copyLines, timingLines} from './rehearse-report.js';
 
@@ -29,17 +31,34 @@ function planRunner(path: string, flags: CommandFlags, signal: AbortSignal): Reh
 }
 
 /**
- * The runner for a rehearse target. A directory will be a chain of migrations: its runner (the
- * chain service's `migrate DIR`) plugs in here and everything else stays as it is.
+ * A directory: its pending chain through `migrate DIR`'s own code, from where the copied zdm state
+ * says the target is. WHY to COMPLETE, the last one too? A rehearsal exists to try contract.
  */
-function runnerFor(target: string, flags: CommandFlags, signal: AbortSignal): RehearsalRunner {
-	let directory = false;
-	try {
-		directory = statSync(target).isDirectory();
-	} catch {}
+function chainRunner(dir: string, flags: CommandFlags, signal: AbortSignal): RehearsalRunner {
+	const migrations: string[] = [];
+	const chainFlags = {...flags, yes: true, complete: true};
+	return {
+		migrations,
+		async run(copy, io) {
+			const chain = await readChain(copy, {dir, complete: true, allow: flags.allow, schema: baseSchema(flags)});
+			// Only what runs here is timed: the copied state also holds the target's own history.
+			migrations.push(...chain.entries.map(entry => entry.file.id));
+			return migrateDir(dir, copy, chainFlags, io, signal);
+		},
+	};
+}
 
-	if (directory) throw new ZdmError('bad-input', `rehearse takes one plan file for now; ${target} is a directory`, `give one of its plan files, e.g. zdm-tui rehearse ${target}/<plan>.yaml --from URL`);
-	return planRunner(target, flags, signal);
+const isDirectory = (target: string) => {
+	try {
+		return statSync(target).isDirectory();
+	} catch {
+		return false;
+	}
+};
+
+/** The runner for a rehearse target: one plan file, or a directory of migrations (a chain). */
+function runnerFor(target: string, flags: CommandFlags, signal: AbortSignal): RehearsalRunner {
+	return isDirectory(target) ? chainRunner(target, flags, signal) : planRunner(target, flags, signal);
 }
 
 export function checkRehearseFlags(flags: CommandFlags, from: string | undefined, option: '--from' | '--rehearse-from'): string {
@@ -56,6 +75,7 @@ export function checkRehearseFlags(flags: CommandFlags, from: string | undefined
 /** A skipped object on a table the plan changes would make the rehearsal say something untrue. */
 export async function refuseIfPlanTablesLack(copy: RehearsalCopy, path: string, flags: CommandFlags) {
 	if (copy.report.skipped.length === 0) return;
+	if (isDirectory(path)) return refuseIfChainTablesLack(copy, path, flags);
 	// A migration started on the target goes on from its stored steps, as `run` would take it up.
 	const file = readPlanFile(path);
 	const plan = (await startedMigration(copy.db, file)) ?? (await preparePlan(copy.db, path, flags.allow, file)).plan;
@@ -63,6 +83,20 @@ export async function refuseIfPlanTablesLack(copy: RehearsalCopy, path: string, 
 	const missing = copy.report.skipped.find(skipped => skipped.table && changed.has(`${skipped.table.schema}.${skipped.table.table}`));
 	if (missing) {
 		throw new ZdmError('bad-input', `the embedded copy cannot hold ${missing.object} (${missing.reason}), and the plan changes ${missing.table!.schema}.${missing.table!.table}: a rehearsal without it would mislead`, 'rehearse on a scratch PostgreSQL server restored from pg_dump instead');
+	}
+}
+
+/**
+ * A chain's later files name tables earlier ones create, so they cannot be compiled against the
+ * copy up front: the tables every operation names are what the skipped objects are checked against.
+ */
+async function refuseIfChainTablesLack(copy: RehearsalCopy, dir: string, flags: CommandFlags) {
+	const schema = baseSchema(flags);
+	const {files} = await readChain(copy.db, {dir, complete: true, allow: flags.allow, schema});
+	const named = new Set(files.flatMap(file => file.plan.operations.map(operation => (operation.body as {table?: unknown}).table)).filter((table): table is string => typeof table === 'string'));
+	const missing = copy.report.skipped.find(skipped => skipped.table?.schema === schema && named.has(skipped.table.table));
+	if (missing) {
+		throw new ZdmError('bad-input', `the embedded copy cannot hold ${missing.object} (${missing.reason}), and ${dir} changes ${missing.table!.schema}.${missing.table!.table}: a rehearsal without it would mislead`, 'rehearse on a scratch PostgreSQL server restored from pg_dump instead');
 	}
 }
 

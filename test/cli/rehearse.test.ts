@@ -11,6 +11,10 @@ import {createShop, shopPlan, targetSnapshot, type Shop} from '../support/shop.j
 const scratch = mkdtempSync(join(tmpdir(), 'zdm-rehearse-'));
 const planPath = join(scratch, 'shop-plan.json');
 writeFileSync(planPath, JSON.stringify(shopPlan));
+// A directory of migrations: the shop plan split in two, each file named by its id.
+const chainDir = mkdtempSync(join(tmpdir(), 'zdm-rehearse-chain-'));
+writeFileSync(join(chainDir, '01_total_cents.json'), JSON.stringify({operations: [shopPlan.operations[0]]}));
+writeFileSync(join(chainDir, '02_bounded_note.json'), JSON.stringify({operations: [shopPlan.operations[1]]}));
 
 /** Exactly one line on stderr (so no stack trace), matching the pattern. */
 function expectOneLineError(stderr: string, pattern: RegExp) {
@@ -26,7 +30,6 @@ describe('zdm-tui rehearse: bad input', () => {
 		['a URL that is not PostgreSQL', ['rehearse', planPath, '--from', 'mysql://x/app'], /^zdm-tui: --from needs a PostgreSQL URL \(postgres:\/\/…\), got "mysql:\/\/x\/app"/],
 		['both --rows and --copy-rows', ['rehearse', planPath, '--from', 'postgres://x@127.0.0.1/app', '--rows', '10', '--copy-rows', '10'], /^zdm-tui: --rows generates rows and --copy-rows copies real ones: choose one — drop one of them$/],
 		['--database-url beside it', ['rehearse', planPath, '--from', 'postgres://x@127.0.0.1/app', '--database-url', 'postgres://y@127.0.0.1/app'], /^zdm-tui: --from rehearses on a throwaway copy; --database-url and --data-dir choose another database/],
-		['a directory, for now', ['rehearse', 'samples', '--from', 'postgres://x@127.0.0.1/app'], /^zdm-tui: rehearse takes one plan file for now; samples is a directory — /],
 		['--from with another command', ['run', planPath, '--yes', '--from', 'postgres://x@127.0.0.1/app'], /^zdm-tui: --from, --rehearse-from and --copy-rows go with rehearse, not run — /],
 		['the dashboard’s --rehearse-from', ['rehearse', planPath, '--rehearse-from', 'postgres://x@127.0.0.1/app'], /^zdm-tui: rehearse takes --from URL; --rehearse-from is the dashboard’s — use --from URL$/],
 		['--copy-rows 0', ['rehearse', planPath, '--from', 'postgres://x@127.0.0.1/app', '--copy-rows', '0'], /^zdm-tui: --copy-rows must be a whole number from 1 to 10000000, got 0/],
@@ -80,6 +83,18 @@ describe.skipIf(!serverUrl())('zdm-tui rehearse on a copy of a server schema', (
 		expect(result.stdout).toMatch(/^SHOP-001: COMPLETE, 100 %$/m);
 		expect(result.stdout).toMatch(/Backfill "total_cents".*≈ .+ at 2,000 rows \(linear from 800 rows\)$/m);
 		expect(result.stdout).toMatch(/^caveat: measured on the embedded database/m);
+	});
+
+	it('a directory: runs its pending chain to COMPLETE on the copy, times each migration under its own heading, and leaves the target as it was', async () => {
+		const before = await targetSnapshot(shop.url, target);
+		const result = await runCli(['rehearse', chainDir, '--from', shop.readerUrl, '--rows', '600']);
+		expect(result.code, result.stderr).toBe(0);
+		expect(result.stdout).toMatch(/^01_total_cents: COMPLETE, 100 %$/m);
+		expect(result.stdout).toMatch(/^02_bounded_note: COMPLETE, 100 %$/m);
+		const timings = result.stdout.slice(result.stdout.indexOf('timings on the copy'));
+		expect(timings).toMatch(/^ {2}01_total_cents\n(?: +\d+\. .*\n)+ {2}02_bounded_note\n/m);
+		expect(timings).toMatch(/Backfill "total_cents".*≈ .+ at 2,000 rows \(linear from 600 rows\)$/m);
+		expect(await targetSnapshot(shop.url, target)).toEqual(before);
 	});
 
 	it('continues a migration started on the target, as the target would, and leaves it started there', async () => {
