@@ -22,8 +22,8 @@ const cli = meow(
                                      of them; exit 1 on an error (no database unless
                                      --database-url is given)
     $ zdm-tui seed [--rows N]        create the demo users table (alice, bob and N more)
-    $ zdm-tui rehearse PLAN --from URL
-                                     run PLAN on a throwaway embedded copy of URL's schema
+    $ zdm-tui rehearse PLAN|DIR --from URL
+                                     run PLAN (or DIR's chain) on a throwaway embedded copy of URL's schema
                                      (pg_dump; only reads URL), with generated rows, and
                                      time each step at URL's size
     $ zdm-tui PLAN --rehearse-from URL   the same, in the dashboard
