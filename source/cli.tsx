@@ -23,9 +23,9 @@ const cli = meow(
                                      --database-url is given)
     $ zdm-tui seed [--rows N]        create the demo users table (alice, bob and N more)
     $ zdm-tui rehearse PLAN|DIR --from URL
-                                     run PLAN (or DIR's chain) on a throwaway embedded copy of URL's schema
-                                     (pg_dump; only reads URL), with generated rows, and
-                                     time each step at URL's size
+                                     run PLAN, or DIR's chain, on a throwaway embedded
+                                     copy of URL's schema (pg_dump; only reads URL), with
+                                     generated rows, and time each step at URL's size
     $ zdm-tui PLAN --rehearse-from URL   the same, in the dashboard
     $ zdm-tui migrate DIR            apply a directory's pending migrations in file-name order:
                                      all but the last to COMPLETE, the last left started
