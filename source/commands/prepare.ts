@@ -2,6 +2,7 @@ import type {Catalog} from '../core/catalog.js';
 import {compilePlan, type CompiledPlan} from '../core/compile.js';
 import {ZdmError} from '../core/errors.js';
 import {hasErrors, lintPlan, type Finding} from '../core/lint/index.js';
+import {prepareOperations} from '../core/operations/index.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import {validateFragments} from '../core/validate.js';
 import {runChecks} from '../core/checks.js';
@@ -18,6 +19,7 @@ export interface PreparedPlan extends CompiledPlan {
 /** Plan file → validated, compiled, linted plan. Reads the catalog; changes nothing. `file`: already read from `path`. */
 export async function preparePlan(db: Database, path: string, allow: string[] = [], file: PlanFile = readPlanFile(path)): Promise<PreparedPlan> {
 	const catalog: Catalog = await readCatalog(db);
+	await prepareOperations(file);
 	let compiled: CompiledPlan;
 	try {
 		compiled = compilePlan(file, catalog);

@@ -32,6 +32,11 @@ export function compileOperation(op: PlanOperation, ctx: CompileContext): Compil
 	return byKind.get(op.kind)!.compile(op.body, ctx);
 }
 
+/** Load what the plan's operations need to compile (compilePlan itself is synchronous). */
+export async function prepareOperations(file: Pick<PlanFile, 'operations'>): Promise<void> {
+	for (const op of file.operations) await byKind.get(op.kind)!.prepare?.(op.body);
+}
+
 /** How the old and the new application version see each table the plan touches. */
 export function planVersions(file: Pick<PlanFile, 'operations'>, catalog: Catalog, assume?: (table: string, column?: string) => void): VersionBook {
 	const book = new VersionBook(catalog, assume);
