@@ -19,14 +19,14 @@ const bases: Array<{[key: string]: Json}> = [
 	{id: 'MIG-006', operations: [{sql: {up: 'CREATE TABLE t (id int)', down: 'DROP TABLE t'}}]},
 ];
 
-/** Paths whose absence makes a plan invalid. */
+/** Paths whose absence makes a plan invalid. Not the id: a plan file without one is named after the file, as pgroll's are. */
 const required: Record<string, string[][]> = {
-	'MIG-001': [['id'], ['operations'], ['operations', '0', 'add_column', 'table'], ['operations', '0', 'add_column', 'column'], ['operations', '0', 'add_column', 'column', 'name'], ['operations', '0', 'add_column', 'column', 'type']],
-	'MIG-002': [['id'], ['operations'], ['operations', '0', 'rename_column', 'table'], ['operations', '0', 'rename_column', 'from'], ['operations', '0', 'rename_column', 'to']],
-	'MIG-003': [['id'], ['operations', '0', 'alter_column', 'table'], ['operations', '0', 'alter_column', 'column']],
-	'MIG-004': [['id'], ['operations', '0', 'create_index', 'table'], ['operations', '0', 'create_index', 'name'], ['operations', '0', 'create_index', 'columns']],
-	'MIG-005': [['id'], ['operations', '0', 'drop_column', 'table'], ['operations', '0', 'drop_column', 'column']],
-	'MIG-006': [['id'], ['operations'], ['operations', '0', 'sql', 'up']],
+	'MIG-001': [['operations'], ['operations', '0', 'add_column', 'table'], ['operations', '0', 'add_column', 'column'], ['operations', '0', 'add_column', 'column', 'name'], ['operations', '0', 'add_column', 'column', 'type']],
+	'MIG-002': [['operations'], ['operations', '0', 'rename_column', 'table'], ['operations', '0', 'rename_column', 'from'], ['operations', '0', 'rename_column', 'to']],
+	'MIG-003': [['operations', '0', 'alter_column', 'table'], ['operations', '0', 'alter_column', 'column']],
+	'MIG-004': [['operations', '0', 'create_index', 'table'], ['operations', '0', 'create_index', 'name'], ['operations', '0', 'create_index', 'columns']],
+	'MIG-005': [['operations', '0', 'drop_column', 'table'], ['operations', '0', 'drop_column', 'column']],
+	'MIG-006': [['operations'], ['operations', '0', 'sql', 'up']],
 };
 
 /** Fields naming something that must already exist (a random name will not). */

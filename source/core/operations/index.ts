@@ -3,16 +3,40 @@ import type {Catalog} from '../catalog.js';
 import type {PlanFile} from '../plan-file.js';
 import {addColumn} from './add-column.js';
 import {alterColumn} from './alter-column.js';
+import {createConstraint} from './create-constraint.js';
 import {createIndex} from './create-index.js';
+import {createTable} from './create-table.js';
 import type {OperationDefinition} from './definition.js';
 import {dropColumn} from './drop-column.js';
+import {dropConstraint, dropMulticolumnConstraint} from './drop-constraint.js';
+import {dropIndex} from './drop-index.js';
+import {dropTable} from './drop-table.js';
 import type {CompileContext, Compiled} from './operation.js';
 import {rawSql} from './raw-sql.js';
 import {renameColumn} from './rename-column.js';
+import {renameConstraint} from './rename-constraint.js';
+import {renameTable} from './rename-table.js';
+import {setReplicaIdentity} from './set-replica-identity.js';
 import {VersionBook} from './version-book.js';
 
 /** The registry: every operation a plan file may use, one line each. */
-export const operations = [addColumn, renameColumn, alterColumn, dropColumn, createIndex, rawSql] as const;
+export const operations = [
+	createTable,
+	dropTable,
+	renameTable,
+	addColumn,
+	renameColumn,
+	alterColumn,
+	dropColumn,
+	createIndex,
+	dropIndex,
+	createConstraint,
+	dropConstraint,
+	dropMulticolumnConstraint,
+	renameConstraint,
+	setReplicaIdentity,
+	rawSql,
+] as const;
 
 type Definition = (typeof operations)[number];
 type Entry<D> = D extends OperationDefinition<infer K, infer S> ? {kind: K; body: z.infer<S>} : never;

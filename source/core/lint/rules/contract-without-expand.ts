@@ -17,9 +17,10 @@ export const contractWithoutExpand: Rule = {
 		if (!plan) return [];
 		// zdm's own steps (the version schema, operation -1) expand nothing of the plan's; a
 		// contract that only renames loses nothing, as the version schema carried the new name; nor
-		// does a sql operation on complete that only creates something (pgroll's onComplete).
+		// does a sql operation on complete that only creates something (pgroll's onComplete), nor
+		// dropping what the new version has not seen since expand (a table).
 		const expands = plan.steps.some(step => step.phase === 'EXPANDING' && step.operation >= 0);
-		const contract = plan.steps.find(step => step.phase === 'CONTRACTING' && step.irreversible && step.operation >= 0 && !onlyCreates(ctx, step));
+		const contract = plan.steps.find(step => step.phase === 'CONTRACTING' && step.irreversible && !step.retiredAtExpand && step.operation >= 0 && !onlyCreates(ctx, step));
 		return contract && !expands ? [{message: 'contract without expand — data loss risk', hint: 'expand first: add the new shape (or a drop_column "down") so both versions work, then contract', operation: contract.operation}] : [];
 	},
 };

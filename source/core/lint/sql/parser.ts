@@ -77,3 +77,11 @@ export function scanIdentifiers(sql: string): string[] {
 		return [];
 	}
 }
+
+/** The length in bytes of the token that starts at byte `location` of the text (a column reference's name, say). */
+export function scanIdentifierAt(sql: string, location: number): number {
+	if (!parser) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
+	const token = parser.scanSync(sql).tokens.find(candidate => candidate.start === location);
+	if (!token) throw new Error(`no token starts at ${location}`);
+	return token.end - token.start;
+}
