@@ -101,11 +101,40 @@ export interface RowKey {
 	columns: KeyColumn[];
 }
 
+/** An index of the table, as pg_get_indexdef() writes it. */
+export interface IndexInfo {
+	name: string;
+	/** CREATE [UNIQUE] INDEX … exactly as PostgreSQL would recreate it. */
+	definition: string;
+	columns: string[];
+	unique: boolean;
+	/** The PRIMARY KEY, UNIQUE or EXCLUDE constraint it backs, if any. */
+	constraint?: string;
+	/** REPLICA IDENTITY USING INDEX names it. */
+	replicaIdentity?: boolean;
+	comment?: string;
+}
+
+/** A table constraint, as pg_get_constraintdef() writes it. */
+export interface ConstraintInfo {
+	name: string;
+	/** pg_constraint.contype: p(rimary key), u(nique), c(heck), f(oreign key), x (exclusion). */
+	type: 'p' | 'u' | 'c' | 'f' | 'x';
+	columns: string[];
+	definition: string;
+	validated: boolean;
+	/** A foreign key's referenced table. */
+	references?: string;
+	comment?: string;
+}
+
 export interface TableInfo {
 	schema: string;
 	name: string;
 	/** Compiling only: the table's physical name until contract, when a rename_table gave it another. */
 	physical?: string;
+	/** Compiling only: created by this plan, so it has no rows and no reader yet. */
+	created?: boolean;
 	columns: ColumnInfo[];
 	primaryKey: string[];
 	/** The row keys a backfill can walk, read from the catalog; absent when the catalog is assumed (lint). */
@@ -117,6 +146,11 @@ export interface TableInfo {
 	 * default), A (always), R (replica only); disabled ones are left out.
 	 */
 	triggers?: Array<{name: string; fires: 'O' | 'A' | 'R'}>;
+	/** The table's indexes and constraints by name (create/drop index and constraint operations). */
+	indexes?: IndexInfo[];
+	constraints?: ConstraintInfo[];
+	/** REPLICA IDENTITY: d(efault), n(othing), f(ull), i(ndex: the index with replicaIdentity). */
+	replicaIdentity?: 'd' | 'n' | 'f' | 'i';
 	/** Table-level privileges, which the version schema's view of the table is given too. */
 	grants?: Array<{grantee: string; privilege: string}>;
 }

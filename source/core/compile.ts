@@ -24,6 +24,7 @@ function mergeFinal(specs: StepSpec[]): StepSpec[] {
 		kind: 'ddl',
 		final: true,
 		irreversible: finals.some(spec => spec.irreversible),
+		...(finals.some(spec => spec.irreversible) && finals.every(spec => !spec.irreversible || spec.retiredAtExpand) ? {retiredAtExpand: true} : {}),
 		table: main.table,
 		description: `Finish ${finals.length} operations: ${finals.map(spec => spec.description).join('; ')}`,
 		forward: finals.flatMap(spec => spec.forward),

@@ -23,6 +23,8 @@ const maxPlanChars = 10_000_000;
 
 const idPattern = /^[\w.:-]{1,100}$/;
 
+/** A plan file's base name and extension: `03_add_column.yaml` names the migration `03_add_column`. */
+
 function fail(source: string, path: string, problem: string, hint: string): never {
 	throw new ZdmError('plan-file', `${source}: ${path ? `${path}: ` : ''}${problem}`, hint);
 }
@@ -54,10 +56,12 @@ export function validatePlan(document: unknown, source = 'plan'): PlanFile {
 		if (!known.has(key)) fail(source, shown(key), 'unknown field', 'a plan has id (or name), title, version_schema and operations');
 	}
 
-	// pgroll's convention: a plan that names no id takes its file's base name (001_add_column.yaml → 001_add_column).
-	const id = raw.id ?? raw.name ?? idFromFileName(source);
+	// pgroll's files carry no name: the migration is named after its file, without the extension.
+	const fromFile = idFromFileName(source);
+	const id = raw.id ?? raw.name ?? fromFile;
 	if (typeof id !== 'string' || !idPattern.test(id)) {
-		fail(source, raw.id === undefined ? 'name' : 'id', `expected an id of letters, digits, "_", "-", "." or ":" (1–100), found ${describeValue(id)}`, 'add e.g. id: MIG-001');
+		const found = raw.id === undefined && raw.name === undefined && fromFile !== undefined ? `the file name ${shown(fromFile)}` : describeValue(id);
+		fail(source, raw.id === undefined ? 'name' : 'id', `expected an id of letters, digits, "_", "-", "." or ":" (1–100), found ${found}`, 'add e.g. name: 01_add_column, or rename the file');
 	}
 
 	if (raw.title !== undefined && (typeof raw.title !== 'string' || raw.title.length > 200)) {

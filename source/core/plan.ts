@@ -48,6 +48,8 @@ export interface StepSpec {
 	final?: boolean;
 	/** Its effect cannot be undone by SQL (a dropped column's data is gone). */
 	irreversible?: boolean;
+	/** What it drops, the new version has not seen since expand and never writes (a dropped table): no expand is missing. */
+	retiredAtExpand?: boolean;
 }
 
 export type StepStatus = 'pending' | 'running' | 'executed' | 'rolled_back' | 'failed';

@@ -30,7 +30,8 @@ function viewStatements(versionSchema: string, table: TableInfo, before: TableIn
 	// An INSERT through the view that leaves a column out gets the default the new version
 	// expects, even while the physical column has none yet (a shadow column, a deferred default).
 	// A column whose table default already is the final one needs none of its own.
-	const physicalDefault = (name: string) => before?.columns.find(column => column.name === name)?.default ?? null;
+	// A table the plan creates has every column's own default already.
+	const physicalDefault = (name: string) => (before ?? table).columns.find(column => physicalName(column) === name)?.default ?? null;
 	for (const column of table.columns) {
 		if (column.default !== null && column.default !== physicalDefault(physicalName(column))) statements.push(`ALTER VIEW ${view} ALTER COLUMN ${ident(column.name)} SET DEFAULT ${enclosed(column.default)}`);
 	}

@@ -2,6 +2,7 @@ import type {Catalog, DependentInfo, KeyColumn, TableInfo, VersionSchemaInfo} fr
 import {ident} from '../core/sql.js';
 import {readColumnDetails, readDependents} from './catalog-dependents.js';
 import type {Queryable} from './database.js';
+import {readTableDetails} from './catalog-details.js';
 
 /** Read every table of a schema the way the operations need it. */
 export async function readCatalog(db: Queryable, schema = 'public'): Promise<Catalog> {
@@ -21,7 +22,7 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 	for (const row of rows) {
 		let table = tables.get(row.table);
 		if (!table) {
-			table = {schema, name: row.table, columns: [], primaryKey: []};
+			table = {schema, name: row.table, columns: [], primaryKey: [], indexes: [], constraints: []};
 			tables.set(row.table, table);
 		}
 
@@ -63,6 +64,7 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 		if (table) (table.rowKeys ??= []).push({index: row.index, primary: row.primary, columns: typeof row.columns === 'string' ? (JSON.parse(row.columns) as KeyColumn[]) : row.columns});
 	}
 
+	await readTableDetails(db, schema, tables);
 	const server = await db.query<{version: string; schemas: string[] | string; super: string}>("SELECT current_setting('server_version_num') AS version, ARRAY(SELECT nspname::text FROM pg_namespace) AS schemas, current_setting('is_superuser') AS super");
 	const schemas = new Set(textArray(server.rows[0]!.schemas));
 	const previousVersion = await readPreviousVersion(db, schema);

@@ -6,7 +6,7 @@ import {Executor} from '../../source/core/executor.js';
 import type {ExecutorEvent} from '../../source/core/events.js';
 import {lint} from '../../source/core/lint/index.js';
 import {canTransition} from '../../source/core/phase.js';
-import {validatePlan, type PlanFile} from '../../source/core/plan-file.js';
+import {parsePlanText, validatePlan, type PlanFile} from '../../source/core/plan-file.js';
 import {progressPct} from '../../source/core/plan.js';
 import {ident} from '../../source/core/sql.js';
 import {readCatalog, tableDefinition, tableHash} from '../../source/db/catalog.js';
@@ -232,9 +232,9 @@ describe('domain rules without a database', () => {
 	});
 
 	it('names the file, the field path and what was expected in plan errors', () => {
-		const attempt = (document: unknown) => {
+		const attempt = (document: unknown, source = 'bad.yaml') => {
 			try {
-				validatePlan(document, 'bad.yaml');
+				validatePlan(document, source);
 			} catch (error) {
 				return (error as ZdmError).oneLine();
 			}
@@ -243,8 +243,10 @@ describe('domain rules without a database', () => {
 		};
 
 		expect(attempt({id: 'A', operations: [{add_column: {table: 'users', column: {name: 'x', type: 5}}}]})).toMatch(/^bad\.yaml: operations\[0\]\.add_column\.column\.type: .*expected string/i);
-		expect(attempt({id: 'A', operations: [{frobnicate: {}}]})).toMatch(/^bad\.yaml: operations\[0\]: unknown operation "frobnicate" — use one of add_column/);
-		expect(attempt({name: 'two words', operations: []})).toMatch(/^bad\.yaml: name: expected an id/);
+		expect(attempt({id: 'A', operations: [{frobnicate: {}}]})).toMatch(/^bad\.yaml: operations\[0\]: unknown operation "frobnicate" — use one of create_table, .*\badd_column\b/);
+		expect(attempt({operations: []})).toMatch(/^bad\.yaml: operations: expected a non-empty list/);
+		expect(attempt({operations: [{sql: {up: 'select 1'}}]}, 'bad name.yaml')).toMatch(/^bad name\.yaml: name: expected an id .*found the file name "bad name"/);
+		expect(attempt({operations: [{sql: {up: 'select 1'}}]}, 'plan')).toMatch(/^plan: name: expected an id .*found undefined/);
 		expect(attempt({id: 'A', operations: []})).toMatch(/operations: expected a non-empty list/);
 		expect(attempt({id: 'A', operations: [{sql: {up: 'select 1', extra: true}}]})).toMatch(/operations\[0\]\.sql: .*extra/i);
 	});
@@ -258,6 +260,14 @@ describe('domain rules without a database', () => {
 		const operations = [{create_index: {table: 'users', name: 'i', columns: ['email']}}];
 		expect(validatePlan({operations}, 'migrations/002_index.yaml').id).toBe('002_index');
 		expect(validatePlan({id: 'MIG-9', operations}, 'migrations/002_index.yaml').id).toBe('MIG-9');
+	});
+
+	it('names a plan without name or id after its file, as pgroll does, in YAML and JSON alike', () => {
+		const operations = [{sql: {up: 'SELECT 1', down: 'SELECT 1'}}];
+		expect(validatePlan({operations}, 'migrations/03_add_column.yaml').id).toBe('03_add_column');
+		expect(parsePlanText(JSON.stringify({operations}), 'x/04_rename.json').id).toBe('04_rename');
+		expect(parsePlanText('operations:\n  - sql:\n      up: SELECT 1\n      down: SELECT 1\n', '05_sql.yml').id).toBe('05_sql');
+		expect(validatePlan({name: 'given', operations}, '06_other.yaml').id).toBe('given');
 	});
 });
 

@@ -2,6 +2,7 @@ import {compilePlan} from '../../source/core/compile.js';
 import {lintPlan, type Finding} from '../../source/core/lint/index.js';
 import {analyseSql} from '../../source/core/lint/sql/analysis.js';
 import {loadSqlParser} from '../../source/core/lint/sql/parser.js';
+import {prepareOperations} from '../../source/core/operations/index.js';
 import {validatePlan} from '../../source/core/plan-file.js';
 import {readCatalog} from '../../source/db/catalog.js';
 import type {Database} from '../../source/db/database.js';
@@ -12,6 +13,7 @@ export type Operation = Record<string, Record<string, unknown>>;
 /** Compile operations against the database's real catalog and lint them as the CLI does. */
 export async function lintOperations(db: Database, operations: Operation[], allow: string[] = []): Promise<Finding[]> {
 	const file = validatePlan({id: 'LINT-TEST', operations});
+	await prepareOperations(file);
 	const catalog = await readCatalog(db);
 	const {plan} = compilePlan(file, catalog);
 	return lintPlan({file, plan, catalog}, allow);
@@ -34,6 +36,7 @@ export const only = (findings: Finding[], rule: string) => findings.filter(findi
 export async function lintGenerated(db: Database, operations: Operation[]): Promise<Finding[]> {
 	await loadSqlParser();
 	const file = validatePlan({id: 'LINT-GEN', operations});
+	await prepareOperations(file);
 	const catalog = await readCatalog(db);
 	const {plan} = compilePlan(file, catalog);
 	return lint({file, plan, catalog, sql: analyseSql(plan.steps, {generated: true})});

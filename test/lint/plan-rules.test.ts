@@ -41,7 +41,9 @@ describe('lint rules over the plan and its operations', () => {
 	});
 
 	it('sql-without-down: raw sql nothing can undo', async () => {
-		expect(await findings('sql-without-down', [{sql: {up: 'CREATE TABLE tags (name text)'}}])).toMatchObject([{severity: 'error'}]);
+		expect(await findings('sql-without-down', [{sql: {up: "UPDATE users SET email = lower(email) WHERE id < 10"}}])).toMatchObject([{severity: 'error'}]);
+		// Only creating something, it has a provable inverse, which zdm derives.
+		expect(await findings('sql-without-down', [{sql: {up: 'CREATE TABLE tags (name text)'}}])).toEqual([]);
 		expect(await findings('sql-without-down', [sql('CREATE TABLE tags (name text)', {down: 'DROP TABLE tags'})])).toEqual([]);
 	});
 
@@ -58,7 +60,8 @@ describe('lint rules over the plan and its operations', () => {
 	});
 
 	it('add-column-generated: an add_column of a serial type', async () => {
-		expect(await findings('add-column-generated', [addColumn('seq', {type: 'bigserial', default: undefined}, 'id')])).toMatchObject([{severity: 'error', operation: 0}]);
+		// pgroll's way: no up, the sequence numbers the rows (zdm refuses an up beside it).
+		expect(await findings('add-column-generated', [addColumn('seq', {type: 'bigserial', default: undefined}, '')])).toMatchObject([{severity: 'error', operation: 0}]);
 		expect(await findings('add-column-generated', [addColumn('seq', {type: 'bigint', default: undefined}, 'id')])).toEqual([]);
 	});
 
@@ -97,6 +100,19 @@ describe('lint rules over the plan and its operations', () => {
 			{alter_column: {table: 'orders', column: 'qty', type: 'bigint'}},
 		]);
 		expect(found.filter(finding => finding.rule !== 'too-many-steps')).toEqual([]);
+	});
+
+	it('zdm\'s own generated steps pass every rule for the table, index and constraint operations too', async () => {
+		const operations: Operation[] = [
+			{create_table: {name: 'badges', columns: [{name: 'id', type: 'bigint', pk: true}, {name: 'team_id', type: 'bigint', references: {name: 'badges_team_fk', table: 'teams', column: 'id'}}, {name: 'label', type: 'text', unique: true}], constraints: [{name: 'badges_label_len', type: 'check', check: 'length(label) < 50'}]}},
+			{create_index: {table: 'users', name: 'users_email_lower', columns: {email: {sort: 'DESC', nulls: 'LAST'}}, predicate: 'email IS NOT NULL', storage_parameters: 'fillfactor = 80'}},
+			{create_constraint: {table: 'users', name: 'users_username_unique', type: 'unique', columns: ['username'], up: {username: 'username'}, down: {username: 'username'}}},
+			{create_constraint: {table: 'users', name: 'users_team_check', type: 'check', columns: ['username'], check: "username <> ''", up: {username: 'username'}, down: {username: 'username'}}},
+			{rename_table: {from: 'teams', to: 'squads'}},
+			{set_replica_identity: {table: 'users', identity: {type: 'full', index: ''}}},
+		];
+		const found = await lintGenerated(db, operations);
+		expect(found.filter(finding => finding.severity !== 'info' && finding.rule !== 'too-many-steps')).toEqual([]);
 	});
 
 	it('every shipped sample lints clean, generated steps included, except the unsafe ones', async () => {

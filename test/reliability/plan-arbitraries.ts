@@ -19,7 +19,7 @@ const bases: Array<{[key: string]: Json}> = [
 	{id: 'MIG-006', operations: [{sql: {up: 'CREATE TABLE t (id int)', down: 'DROP TABLE t'}}]},
 ];
 
-/** Paths whose absence makes a plan invalid (not the id: a plan file without one takes its file's name). */
+/** Paths whose absence makes a plan invalid. Not the id: a plan file without one is named after the file, as pgroll's are. */
 const required: Record<string, string[][]> = {
 	'MIG-001': [['operations'], ['operations', '0', 'add_column', 'table'], ['operations', '0', 'add_column', 'column'], ['operations', '0', 'add_column', 'column', 'name'], ['operations', '0', 'add_column', 'column', 'type']],
 	'MIG-002': [['operations'], ['operations', '0', 'rename_column', 'table'], ['operations', '0', 'rename_column', 'from'], ['operations', '0', 'rename_column', 'to']],

@@ -3,11 +3,13 @@ import {backfillForward, backfillSpec} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
 import type {StepSpec} from '../plan.js';
 import {checkIdentifier, ident, qualified, shown} from '../sql.js';
+import {checkColumnFields, columnInfo, commentOnColumn, isSerial, requireReferenced, storedType, versionColumn} from './column-sql.js';
+import {checkClause, deferrable, referencesClause} from './constraint-sql.js';
 import {physicalTable, type TableInfo} from '../catalog.js';
 import {constraintSteps, notNullCheck, type PendingConstraint} from './constraints.js';
 import {defineOperation} from './definition.js';
 import {columnSchema, name, sqlText, type ColumnDefinition} from './fields.js';
-import {checkExpression, enclosed, requireColumn, requireNoColumn, requireRowKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
+import {checkExpression, enclosed, requireNoColumn, requireRowKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger, type TriggerSql} from './triggers.js';
 
 const schema = z.strictObject({table: name, column: columnSchema, up: sqlText.optional()});
@@ -36,6 +38,8 @@ interface Addition {
 	defaultNow: boolean;
 	/** The value existing rows receive: from `up`, else the default (as PostgreSQL would give them). */
 	fill?: string;
+	/** serial and its kin: PostgreSQL numbers every row as it adds the column (a rewrite), NOT NULL already. */
+	serial: boolean;
 }
 
 function plan(body: AddColumn, ctx: CompileContext): Addition {
@@ -43,10 +47,16 @@ function plan(body: AddColumn, ctx: CompileContext): Addition {
 	const table = requireTable(ctx, body.table, at);
 	const {column} = body;
 	requireNoColumn(table, column.name, `${at}.column.name`);
-	const nullable = column.nullable ?? false;
+	checkColumnFields(column, `${at}.column`);
+	// WHY refuse (as pgroll does)? Every existing row would be computed under an exclusive lock.
+	if (column.generated) throw badInput(`${at}.column.generated: adding a generated column computes every existing row under an ACCESS EXCLUSIVE lock`, 'add a plain column with "up", or create the table with it');
+	if (column.pk && table.primaryKey.length > 0) throw badInput(`${at}.column.pk: ${shown(table.name)} already has a primary key (${table.primaryKey.join(', ')})`, 'add the column without pk');
+	const serial = isSerial(column.type);
+	const nullable = serial || (column.nullable ?? false) && !column.pk;
 	const up = body.up === undefined ? undefined : checkExpression(body.up, `${at}.up`);
+	if (serial && up !== undefined) throw badInput(`${at}.up: a ${column.type} column numbers its rows itself`, 'leave up out, or use an integer type');
 	const defaultValue = column.default ?? undefined;
-	if (defaultValue !== undefined) checkExpression(defaultValue, `${at}.column.default`);
+	if (serial && defaultValue !== undefined) throw badInput(`${at}.column.default: a ${column.type} column has its sequence as default`, 'leave default out, or use an integer type');
 	// WHY refuse? Existing rows would have nothing to hold: NOT NULL could never be validated.
 	if (!nullable && up === undefined && defaultValue === undefined) {
 		throw badInput(`${at}: column ${shown(column.name)} is NOT NULL but has neither a default nor "up"`, 'add "up" (an expression over existing columns), a default, or make it nullable: true');
@@ -66,20 +76,19 @@ function plan(body: AddColumn, ctx: CompileContext): Addition {
 		instant,
 		defaultNow: defaultValue !== undefined && up === undefined,
 		fill: instant ? undefined : (up ?? defaultValue),
+		serial,
 	};
 }
 
 /** Every expression from the plan file, to be proved one expression of the column's type; every type, proved a type. */
 function fragmentsOf(a: Addition): Fragment[] {
 	const {at, table, column} = a;
-	const fragments: Fragment[] = [{what: `${at}.column.type`, table: structuredClone(table), expression: 'NULL', castTo: column.type}];
+	const fragments: Fragment[] = [{what: `${at}.column.type`, table: structuredClone(table), expression: 'NULL', castTo: storedType(column.type)}];
 	if (a.up !== undefined) fragments.push({what: `${at}.up`, table: physicalTable(table), expression: a.up, castTo: column.type});
 	if (a.default !== undefined) fragments.push({what: `${at}.column.default`, table: physicalTable(table), expression: a.default, castTo: column.type});
 	if (column.check) {
-		checkIdentifier(column.check.name, `${at}.column.check.name`);
-		checkExpression(column.check.constraint, `${at}.column.check.constraint`);
 		const withColumn = physicalTable(table);
-		withColumn.columns.push({name: column.name, type: column.type, notNull: false, default: null});
+		withColumn.columns.push({name: column.name, type: storedType(column.type), notNull: false, default: null});
 		fragments.push({what: `${at}.column.check.constraint`, table: withColumn, expression: column.check.constraint, castTo: 'boolean'});
 	}
 
@@ -91,15 +100,18 @@ function addStep(a: Addition): StepSpec {
 	const {column, target, col, instant} = a;
 	const forward = [`ALTER TABLE ${target} ADD COLUMN ${col} ${column.type}${instant ? ` DEFAULT ${enclosed(a.default!)}` : ''}`];
 	if (a.defaultNow && !instant) forward.push(`ALTER TABLE ${target} ALTER COLUMN ${col} SET DEFAULT ${enclosed(a.default!)}`);
+	if (column.comment != null) forward.push(commentOnColumn(a.table.schema, a.table.name, column.name, column.comment));
 	return {
 		phase: 'EXPANDING',
 		operation: a.ctx.operation,
 		kind: 'ddl',
 		table: a.table.name,
-		description: `Add column "${column.name}" ${column.type}${instant ? ` DEFAULT ${a.default!.trim().slice(0, 30)}` : ''} (nullable for now) to "${a.table.name}"`,
+		description: `Add column "${column.name}" ${column.type}${instant ? ` DEFAULT ${a.default!.trim().slice(0, 30)}` : ''}${a.serial ? ', numbering every row' : ' (nullable for now)'} to "${a.table.name}"`,
 		forward,
 		rollback: [`ALTER TABLE ${target} DROP COLUMN IF EXISTS ${col}`],
-		why: instant
+		why: a.serial
+			? 'A serial column is numbered from its sequence for every existing row as it is added: the table is rewritten under the lock (lint says so).'
+			: instant
 			? 'A constant default is stored once in the catalog and read by every existing row: no rewrite, no backfill, a lock held for an instant.'
 			: 'Adding a nullable column without a default only touches the catalog: no rewrite, a lock held for an instant.',
 	};
@@ -150,23 +162,23 @@ function constraintsOf(a: Addition): PendingConstraint[] {
 	const {at, ctx, table, column, col} = a;
 	const constraints: PendingConstraint[] = [];
 	if (!a.nullable) constraints.push(notNullCheck(ctx.migrationId, table, column.name));
-	if (column.check) constraints.push({name: column.check.name, definition: `CHECK (\n${column.check.constraint}\n)`});
+	if (column.check) constraints.push({name: column.check.name, definition: checkClause(column.check.constraint, column.check.no_inherit)});
 	if (column.references) {
 		const ref = column.references;
-		checkIdentifier(ref.name, `${at}.column.references.name`);
 		// The referenced table and column are proved to exist now, not at the contract step.
-		const referenced = ref.table === table.name ? table : requireTable(ctx, ref.table, `${at}.column.references.table`);
-		requireColumn(referenced, ref.column, `${at}.column.references.column`);
+		requireReferenced(ctx, column, `${at}.column`, table);
 		constraints.push({
 			name: ref.name,
-			definition: `FOREIGN KEY (${col}) REFERENCES ${qualified(table.schema, ref.table)} (${ident(ref.column)})${ref.on_delete ? ` ON DELETE ${ref.on_delete}` : ''}`,
+			definition: `FOREIGN KEY (${col}) ${referencesClause(table.schema, ref.table, [ref.column], ref, `${at}.column.references`, [column.name])}${deferrable(ref)}`,
 		});
 	}
 
 	return constraints;
 }
 
-const uniqueIndexName = (a: Addition) => `${a.table.name}_${a.column.name}_key`;
+/** The index behind UNIQUE or the primary key, named as PostgreSQL would name the constraint. */
+const uniqueIndexName = (a: Addition) => (a.column.pk ? `${a.table.name}_pkey` : `${a.table.name}_${a.column.name}_key`);
+const needsUniqueIndex = (a: Addition) => a.column.unique === true || a.column.pk === true;
 
 /** Contract: the unique index, built concurrently before the constraint takes it over. */
 function uniqueIndexStep(a: Addition): StepSpec {
@@ -177,7 +189,7 @@ function uniqueIndexStep(a: Addition): StepSpec {
 		operation: a.ctx.operation,
 		kind: 'concurrent',
 		table: a.table.name,
-		description: `Build the unique index for "${a.column.name}" concurrently`,
+		description: `Build the unique index for ${a.column.pk ? 'the primary key' : `"${a.column.name}"`} concurrently`,
 		forward: [`CREATE UNIQUE INDEX CONCURRENTLY ${ident(index)} ON ${a.target} (${a.col})`],
 		rollback: [`DROP INDEX CONCURRENTLY IF EXISTS ${qualified(a.table.schema, index)}`],
 		why: 'CONCURRENTLY builds the index while writes go on; a plain CREATE INDEX would block them for the whole build.',
@@ -206,9 +218,10 @@ function finishStep(a: Addition, trigger: TriggerSql | undefined): StepSpec | un
 		undo.unshift(`ALTER TABLE ${target} ALTER COLUMN ${col} DROP DEFAULT`);
 	}
 
-	if (column.unique) {
+	if (needsUniqueIndex(a)) {
 		const index = ident(uniqueIndexName(a));
-		finish.push(`ALTER TABLE ${target} ADD CONSTRAINT ${index} UNIQUE USING INDEX ${index}`);
+		// With pk and unique both, the primary key's index is unique already.
+		finish.push(`ALTER TABLE ${target} ADD CONSTRAINT ${index} ${column.pk ? 'PRIMARY KEY' : 'UNIQUE'} USING INDEX ${index}`);
 		undo.unshift(`ALTER TABLE ${target} DROP CONSTRAINT IF EXISTS ${index}`);
 	}
 
@@ -219,7 +232,7 @@ function finishStep(a: Addition, trigger: TriggerSql | undefined): StepSpec | un
 		kind: 'ddl',
 		table: table.name,
 		final: true,
-		description: `Finish "${column.name}": ${[trigger && 'drop the trigger', !a.nullable && 'SET NOT NULL', deferredDefault && 'set the default', column.unique && 'UNIQUE'].filter(Boolean).join(', ')}`,
+		description: `Finish "${column.name}": ${[trigger && 'drop the trigger', !a.nullable && 'SET NOT NULL', deferredDefault && 'set the default', column.pk ? 'PRIMARY KEY' : column.unique && 'UNIQUE'].filter(Boolean).join(', ')}`,
 		forward: finish,
 		rollback: undo,
 		why: 'Every row now has its value: the trigger is no longer needed, and NOT NULL reuses the validated check instead of scanning.',
@@ -239,10 +252,21 @@ function compileAddColumn(body: AddColumn, ctx: CompileContext): Compiled {
 	if (trigger) steps.push(triggerStep(a, trigger));
 	if (a.fill !== undefined) steps.push(backfillStep(a, a.fill));
 	steps.push(...constraintSteps(ctx.operation, a.table, constraintsOf(a), `"${a.column.name}"`));
-	if (a.column.unique) steps.push(uniqueIndexStep(a));
+	if (needsUniqueIndex(a)) steps.push(uniqueIndexStep(a));
 	const finish = finishStep(a, trigger);
 	if (finish) steps.push(finish);
-	a.table.columns.push({name: a.column.name, type: a.column.type, notNull: !a.nullable, default: a.default ?? null});
+	a.table.columns.push(columnInfo(a.column, a.table));
+	if (a.column.pk) a.table.primaryKey = [a.column.name];
+	if (needsUniqueIndex(a)) {
+		const index = uniqueIndexName(a);
+		(a.table.constraints ??= []).push({name: index, type: a.column.pk ? 'p' : 'u', columns: [a.column.name], definition: '', validated: true});
+		(a.table.indexes ??= []).push({name: index, definition: '', columns: [a.column.name], unique: true, constraint: index});
+	}
+
+	for (const [name, type] of [[a.column.check?.name, 'c'], [a.column.references?.name, 'f']] as const) {
+		if (name) (a.table.constraints ??= []).push({name, type, columns: [a.column.name], definition: '', validated: true, ...(type === 'f' ? {references: a.column.references!.table} : {})});
+	}
+
 	return {steps, fragments};
 }
 
@@ -253,6 +277,6 @@ export const addColumn = defineOperation({
 	versions(body, book) {
 		const {column} = body;
 		if (column.references) book.reads(column.references.table, column.references.column);
-		book.addColumn(body.table, {name: column.name, type: column.type, notNull: !(column.nullable ?? false), hasDefault: column.default !== undefined && column.default !== null});
+		book.addColumn(body.table, versionColumn(column), column.pk === true);
 	},
 });

@@ -18,6 +18,8 @@ export interface OperationDefinition<K extends string = string, S extends z.ZodT
 	 * and the version schema's views are compiled from.
 	 */
 	compile(body: z.infer<S>, ctx: CompileContext): Compiled;
+	/** What must be loaded before compile, which is synchronous (the SQL parser, say). */
+	prepare?(body: z.infer<S>): Promise<void>;
 	/** How the old and the new application version see the tables it touches. */
 	versions(body: z.infer<S>, book: VersionBook): void;
 }

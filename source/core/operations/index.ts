@@ -3,16 +3,40 @@ import type {Catalog} from '../catalog.js';
 import type {PlanFile} from '../plan-file.js';
 import {addColumn} from './add-column.js';
 import {alterColumn} from './alter-column.js';
+import {createConstraint} from './create-constraint.js';
 import {createIndex} from './create-index.js';
+import {createTable} from './create-table.js';
 import type {OperationDefinition} from './definition.js';
 import {dropColumn} from './drop-column.js';
+import {dropConstraint, dropMulticolumnConstraint} from './drop-constraint.js';
+import {dropIndex} from './drop-index.js';
+import {dropTable} from './drop-table.js';
 import type {CompileContext, Compiled} from './operation.js';
 import {rawSql} from './raw-sql.js';
 import {renameColumn} from './rename-column.js';
+import {renameConstraint} from './rename-constraint.js';
+import {renameTable} from './rename-table.js';
+import {setReplicaIdentity} from './set-replica-identity.js';
 import {VersionBook} from './version-book.js';
 
 /** The registry: every operation a plan file may use, one line each. */
-export const operations = [addColumn, renameColumn, alterColumn, dropColumn, createIndex, rawSql] as const;
+export const operations = [
+	createTable,
+	dropTable,
+	renameTable,
+	addColumn,
+	renameColumn,
+	alterColumn,
+	dropColumn,
+	createIndex,
+	dropIndex,
+	createConstraint,
+	dropConstraint,
+	dropMulticolumnConstraint,
+	renameConstraint,
+	setReplicaIdentity,
+	rawSql,
+] as const;
 
 type Definition = (typeof operations)[number];
 type Entry<D> = D extends OperationDefinition<infer K, infer S> ? {kind: K; body: z.infer<S>} : never;
@@ -30,6 +54,11 @@ export const operationDefinition = (kind: string): OperationDefinition | undefin
 
 export function compileOperation(op: PlanOperation, ctx: CompileContext): Compiled {
 	return byKind.get(op.kind)!.compile(op.body, ctx);
+}
+
+/** Load what the plan's operations need to compile (compilePlan itself is synchronous). */
+export async function prepareOperations(file: Pick<PlanFile, 'operations'>): Promise<void> {
+	for (const op of file.operations) await byKind.get(op.kind)!.prepare?.(op.body);
 }
 
 /** How the old and the new application version see each table the plan touches. */

@@ -52,6 +52,14 @@ export function requireTable(ctx: CompileContext, name: string, at: string): Tab
 	return table;
 }
 
+/** No table, index or constraint-backed index of the schema, as the plan leaves it so far, has this name. */
+export function requireNoRelation(ctx: CompileContext, name: string, at: string) {
+	const tables = ctx.catalog.tables().map(table => ctx.catalog.table(table)!);
+	if (tables.some(table => table.name === name || table.physical === name)) throw badInput(`${at}: table ${shown(name)} already exists in schema ${shown(ctx.catalog.schema)}`, 'choose another name, or drop that table in an earlier migration');
+	const owner = tables.find(table => table.indexes?.some(index => index.name === name));
+	if (owner) throw badInput(`${at}: ${shown(name)} is already the name of an index on ${shown(owner.name)}`, 'choose another name: tables and indexes share one namespace');
+}
+
 export function requireColumn(table: TableInfo, name: string, at: string) {
 	checkIdentifier(name, `${at}: column`);
 	const found = table.columns.find(c => c.name === name);

@@ -107,3 +107,10 @@ export function scanTokens(sql: string): SqlToken[] {
 		.scanSync(sql)
 		.tokens.map(token => ({start: token.start, end: token.end, text: token.text, keyword: token.keywordKind !== 0, comment: token.tokenName === 'SQL_COMMENT' || token.tokenName === 'C_COMMENT'}));
 }
+
+/** The length in bytes of the token that starts at byte `location` of the text (a column reference's name, say). */
+export function scanIdentifierAt(sql: string, location: number): number {
+	const token = scanTokens(sql).find(candidate => candidate.start === location);
+	if (!token) throw new Error(`no token starts at ${location}`);
+	return token.end - token.start;
+}
