@@ -63,6 +63,8 @@ const cli = meow(
     --rehearse-from URL   dashboard: rehearse on a copy of URL's schema
     --copy-rows N         rehearse: copy up to N real rows a table instead of generating
                           them (--rows N: generated rows a table, default 10000)
+    --skip-verify         contract without first verifying that every backfilled column
+                          holds what up (and down) compute from the old row
 
   Dashboard keys
 ${cliKeyLines('    ').join('\n')}
@@ -98,6 +100,7 @@ ${cliKeyLines('    ').join('\n')}
 			from: {type: 'string'},
 			rehearseFrom: {type: 'string'},
 			copyRows: {type: 'number'},
+			skipVerify: {type: 'boolean', default: false},
 		},
 	},
 );

@@ -38,6 +38,8 @@ export interface CommandFlags {
 	rehearseFrom?: string;
 	/** rehearse: copy up to N real rows a table instead of generating them. */
 	copyRows?: number;
+	/** Contract without the verify step (its risk accepted). */
+	skipVerify?: boolean;
 }
 
 export const defaultSchema = 'public';

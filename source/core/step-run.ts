@@ -93,6 +93,7 @@ export async function runStep(run: StepContext, step: Step, inject: boolean, was
 				batchSize: run.control.batchSize,
 				signal: run.control.signal,
 				injectFailure: inject,
+				gate: run.control.gate,
 				emit: event => run.emit(event),
 				onLockWait: async (attempt, waitedMs) => run.sql.onLockWait(step, attempt, waitedMs),
 			});

@@ -28,6 +28,8 @@ export interface VerifyRun {
 	batchSize: number;
 	signal?: AbortSignal;
 	injectFailure: boolean;
+	/** The dashboard's pause, as the backfill has it. */
+	gate?: () => Promise<void>;
 	emit: (event: ExecutorEvent) => void;
 	onLockWait: (attempt: number, waitedMs: number) => Promise<void>;
 }
@@ -66,6 +68,7 @@ export async function runVerify(run: VerifyRun): Promise<void> {
 	for (;;) {
 		// As in the backfill: on PGlite, let signals, keys and the simulated application in between batches.
 		await new Promise(resolve => setImmediate(resolve));
+		await run.gate?.();
 		if (run.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the verify of step ${step.number}; it starts over next time`, 'run the same command again to resume');
 		const batchStarted = performance.now();
 		const from: string | null = after;

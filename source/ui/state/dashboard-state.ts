@@ -16,6 +16,8 @@ export interface BackfillProgress {
 	batchSize: number;
 	/** The migration rolled back since: these rows were filled, then undone with the column. */
 	undone?: boolean;
+	/** A verify step reads the rows rather than filling them. */
+	verify?: boolean;
 }
 
 export interface DashboardState {
@@ -122,7 +124,7 @@ function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardStat
 
 		case 'step-started': {
 			// What the step changes is measured from here.
-			return {...state, steps: withStep(state.steps, event.step), lockWait: undefined, error: undefined, failArmed: false, backfill: event.step.kind === 'backfill' ? undefined : state.backfill};
+			return {...state, steps: withStep(state.steps, event.step), lockWait: undefined, error: undefined, failArmed: false, backfill: event.step.kind === 'backfill' || event.step.kind === 'verify' ? undefined : state.backfill};
 		}
 
 		case 'step-executed': {
@@ -139,7 +141,7 @@ function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardStat
 
 		case 'batch': {
 			const {rowsDone, rowsTotal, rowsPerSecond, etaMs, batchSize} = event;
-			return {...state, backfill: {step: event.step.number, rowsDone, rowsTotal, rowsPerSecond, etaMs, batchSize}, batchSize, lockWait: undefined};
+			return {...state, backfill: {step: event.step.number, rowsDone, rowsTotal, rowsPerSecond, etaMs, batchSize, ...(event.step.kind === 'verify' ? {verify: true} : {})}, batchSize, lockWait: undefined};
 		}
 
 		case 'lock-wait': {
