@@ -44,8 +44,9 @@ export function verifySpec(v: VerifiedColumn, backfill: BackfillSpec): VerifySpe
 	const walk = keyWalk(key);
 	const newText = `${target}.${ident(v.column)}::text`;
 	const upText = `CAST((\n${v.up}\n) AS ${v.type})::text`;
-	const columns = [`${walk.text(target)} AS key`, `${newText} AS new_value`, `v.up_value`];
-	const computed = [`${upText} AS up_value`];
+	// The lateral's names are zdm's own, so none can be mistaken for a column of the table (the range names them bare).
+	const columns = [`${walk.text(target)} AS key`, `${newText} AS new_value`, `v.zdm_up AS up_value`];
+	const computed = [`${upText} AS zdm_up`];
 	let mismatch: string;
 	if (v.down) {
 		const {down} = v;
@@ -54,11 +55,11 @@ export function verifySpec(v: VerifiedColumn, backfill: BackfillSpec): VerifySpe
 			...Object.entries(down.bind).map(([name, source]) => `${target}.${ident(source)} AS ${ident(name)}`),
 		];
 		const oldText = `${target}.${ident(down.column)}::text`;
-		computed.push(`(SELECT CAST((\n${down.expression}\n) AS ${down.type})::text FROM (SELECT ${bound.join(', ')}) AS bound) AS down_value`);
-		columns.push(`${oldText} AS old_value`, 'v.down_value');
-		mismatch = `${newText} IS DISTINCT FROM v.up_value AND ${oldText} IS DISTINCT FROM v.down_value`;
+		computed.push(`(SELECT CAST((\n${down.expression}\n) AS ${down.type})::text FROM (SELECT ${bound.join(', ')}) AS bound) AS zdm_down`);
+		columns.push(`${oldText} AS old_value`, 'v.zdm_down AS down_value');
+		mismatch = `${newText} IS DISTINCT FROM v.zdm_up AND ${oldText} IS DISTINCT FROM v.zdm_down`;
 	} else {
-		mismatch = `${newText} IS NULL AND v.up_value IS NOT NULL`;
+		mismatch = `${newText} IS NULL AND v.zdm_up IS NOT NULL`;
 	}
 
 	const check = (after: boolean) =>
