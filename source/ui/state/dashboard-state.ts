@@ -124,7 +124,7 @@ function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardStat
 
 		case 'step-started': {
 			// What the step changes is measured from here.
-			return {...state, steps: withStep(state.steps, event.step), lockWait: undefined, error: undefined, failArmed: false, backfill: event.step.kind === 'backfill' || event.step.kind === 'verify' ? undefined : state.backfill};
+			return {...state, steps: withStep(state.steps, event.step), lockWait: undefined, error: undefined, failArmed: false, backfill: event.step.kind === 'backfill' ? undefined : state.backfill};
 		}
 
 		case 'step-executed': {
