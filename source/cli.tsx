@@ -70,6 +70,8 @@ const cli = meow(
     --rehearse-from URL   dashboard: rehearse on a copy of URL's schema
     --copy-rows N         rehearse: copy up to N real rows a table instead of generating
                           them (--rows N: generated rows a table, default 10000)
+    --skip-verify         contract without first verifying that every backfilled column
+                          holds what up (and down) compute from the old row
 
   Dashboard keys
 ${cliKeyLines('    ').join('\n')}
@@ -107,6 +109,7 @@ ${cliKeyLines('    ').join('\n')}
 			copyRows: {type: 'number'},
 			complete: {type: 'boolean', default: false},
 			local: {type: 'string'},
+			skipVerify: {type: 'boolean', default: false},
 		},
 	},
 );

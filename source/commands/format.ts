@@ -16,6 +16,8 @@ export function formatFinding(finding: Finding): string {
 /** The plan with every step's forward and rollback SQL, as `zdm-tui plan` prints it. */
 /** What each of a backfill step's four statements does (see backfill-sql.ts). */
 const backfillLabels = ['first batch: where it ends', 'first batch: fill and record it', 'each next batch: where it ends', 'each next batch: fill and record it'];
+/** What each of a verify step's four read-only statements does (see verify-sql.ts). */
+const verifyLabels = ['first batch: where it ends', 'first batch: the first rows that do not match', 'each next batch: where it ends', 'each next batch: the first rows that do not match'];
 
 export function formatPlan(plan: Plan): string[] {
 	const lines = [
@@ -30,7 +32,8 @@ export function formatPlan(plan: Plan): string[] {
 		}
 
 		lines.push(`${mark(step)} ${step.number}. ${step.description}${step.irreversible ? '  [point of no return]' : ''}`);
-		const forward = step.kind === 'backfill' ? step.forward.map((sql, index) => `-- ${backfillLabels[index] ?? 'batch'}\n${sql}`) : step.forward;
+		const labels = step.kind === 'backfill' ? backfillLabels : step.kind === 'verify' ? verifyLabels : undefined;
+		const forward = labels ? step.forward.map((sql, index) => `-- ${labels[index] ?? 'batch'}\n${sql}`) : step.forward;
 		lines.push('   forward:', ...forward.flatMap(sql => indent(sql)));
 		lines.push('   rollback:', ...(step.rollback.length > 0 ? step.rollback.flatMap(sql => indent(sql)) : ['      -- nothing: ' + (step.irreversible ? 'cannot be undone' : 'undone with an earlier step')]));
 	}

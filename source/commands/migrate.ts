@@ -47,7 +47,7 @@ function report(executor: Executor, io: Io, json: boolean, throttle: ThrottleSee
 			const now = Date.now();
 			if (now - lastBatchLine < 1000 && event.rowsDone < event.rowsTotal) return;
 			lastBatchLine = now;
-			io.out(`  backfill ${event.rowsDone}/${event.rowsTotal} rows (${Math.round(event.rowsPerSecond)} rows/s, ETA ${seconds(event.etaMs)}, batch ${event.batchSize})`);
+			io.out(`  ${event.step.kind === 'verify' ? 'verify' : 'backfill'} ${event.rowsDone}/${event.rowsTotal} rows (${Math.round(event.rowsPerSecond)} rows/s, ETA ${seconds(event.etaMs)}, batch ${event.batchSize})`);
 			return;
 		}
 

@@ -42,6 +42,8 @@ export interface CommandFlags {
 	complete?: boolean;
 	/** latest: the version schema from this directory's files alone, no database. */
 	local?: string;
+	/** Contract without the verify step (its risk accepted). */
+	skipVerify?: boolean;
 }
 
 export const defaultSchema = 'public';

@@ -25,7 +25,7 @@ export function walkableKey(table: TableInfo): RowKey | undefined {
  * always agree. WHY are the walk's columns qualified? An unqualified ORDER BY name would sort by
  * an output column of that name (the key's text) instead.
  */
-function keyWalk(key: RowKey) {
+export function keyWalk(key: RowKey) {
 	const single = key.columns.length === 1;
 	const last = key.columns.length - 1;
 	const sorted = (index: number, alias?: string) => {

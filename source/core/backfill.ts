@@ -254,7 +254,7 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
  * at the last ANALYZE, times the pages now) is close enough for a progress bar, and the total
  * grows with the rows done if it was low. Small or never analysed tables are counted.
  */
-async function rowsToFill(db: Queryable, schema: string, table: string): Promise<number> {
+export async function rowsToFill(db: Queryable, schema: string, table: string): Promise<number> {
 	const target = qualified(schema, table);
 	const {rows} = await db.query<{estimate: number | null}>(
 		`SELECT CASE WHEN c.reltuples > 0 AND c.relpages > 0 THEN (c.reltuples / c.relpages * (pg_relation_size(c.oid) / current_setting('block_size')::int))::float8 END AS estimate FROM pg_class c WHERE c.oid = $1::regclass`,

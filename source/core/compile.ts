@@ -7,6 +7,7 @@ import {stepPhases} from './phase.js';
 import type {PlanFile} from './plan-file.js';
 import {toSteps, type Plan, type StepSpec} from './plan.js';
 import {shortHash} from './sql.js';
+import {verifyForward} from './verify-sql.js';
 import {previousVersionDrop, versionSchemaName, versionSchemaStep} from './versions.js';
 import {workingCatalog} from './working-catalog.js';
 
@@ -32,6 +33,34 @@ function mergeFinal(specs: StepSpec[]): StepSpec[] {
 		why: main.why,
 	};
 	return [...specs.filter(spec => !spec.final), merged];
+}
+
+/**
+ * A verify step for every backfill that says how to verify it, and the backfills without that
+ * part. WHY first in contract? It is read only and the last moment before the old shape goes:
+ * a mismatch found there costs no index build and no validation, and `complete` starts with it.
+ */
+function liftVerifies(specs: StepSpec[]): {specs: StepSpec[]; verifies: StepSpec[]} {
+	const verifies: StepSpec[] = [];
+	const rest = specs.map(spec => {
+		if (!spec.verify) return spec;
+		const {verify, ...backfill} = spec;
+		verifies.push({
+			phase: 'CONTRACTING',
+			operation: spec.operation,
+			kind: 'verify',
+			table: verify.table,
+			description: verify.oldColumn
+				? `Verify "${verify.column}" against "${verify.oldColumn}" (up and down) in batches`
+				: `Verify "${verify.column}" holds up's value in every row, in batches`,
+			forward: verifyForward(verify),
+			rollback: [],
+			verify,
+			why: 'Before the point of no return, prove the new shape holds what the old one does: read-only batches, no lock beyond a read.',
+		});
+		return backfill;
+	});
+	return {specs: rest, verifies};
 }
 
 export interface CompiledPlan {
@@ -75,7 +104,8 @@ export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 
 	// WHY all expands before any contract? A later operation's expand must never follow an earlier
 	// one's contract: the old shape has to exist until every new shape is in place.
-	const ordered = stepPhases.flatMap(phase => specs.filter(spec => spec.phase === phase));
+	const lifted = liftVerifies(specs);
+	const ordered = stepPhases.flatMap(phase => [...(phase === 'CONTRACTING' ? lifted.verifies : []), ...lifted.specs.filter(spec => spec.phase === phase)]);
 	return {
 		plan: {
 			id: file.id,

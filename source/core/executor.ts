@@ -9,6 +9,7 @@ import {nextStep, type Plan, type Step} from './plan.js';
 import type {ReplicaPort} from './replica-lag.js';
 import {rollbackAfterFailure, rollbackExecuted, undoContract} from './rollback.js';
 import {runStep, type StepContext} from './step-run.js';
+import {VerifyMismatch} from './verify.js';
 
 export interface ExecutorOptions {
 	/** Inject a failure when this step (1-based) runs. */
@@ -32,6 +33,8 @@ export interface ExecutorOptions {
 	 * Otherwise (run, the dashboard) any failure rolls back everything.
 	 */
 	keepStartedOnContractFailure?: boolean;
+	/** --skip-verify: contract without verifying the backfilled columns first. */
+	skipVerify?: boolean;
 }
 
 export type StepOutcome =
@@ -83,6 +86,7 @@ export class Executor {
 			emit: event => this.emit(event),
 			history: async (tx, entry) => this.history(tx, entry),
 			setPhase: phase => this.setPhase(phase),
+			skipVerify: options.skipVerify,
 		};
 	}
 
@@ -186,7 +190,7 @@ export class Executor {
 			if (lost || (error instanceof ZdmError && error.code === 'interrupted')) {
 				this.busy = false;
 				// A transactional step left nothing behind: it is pending again, as stored.
-				if (step.kind === 'ddl' || step.kind === 'script') step.status = wasRunning ? 'running' : 'pending';
+				if (step.kind === 'ddl' || step.kind === 'script' || step.kind === 'verify') step.status = wasRunning ? 'running' : 'pending';
 				throw lost ? connectionLost(error, `step ${step.number}`) : error;
 			}
 
@@ -194,7 +198,9 @@ export class Executor {
 			step.status = 'failed';
 			step.durationMs = performance.now() - started;
 			this.emit({type: 'step-failed', step, error: message});
-			const keepStarted = this.options.keepStartedOnContractFailure === true && step.phase === 'CONTRACTING';
+			// A verify mismatch always keeps the migration started: rolling back would throw away a
+			// backfill over a few rows that need a look, and the new version may already use them.
+			const keepStarted = (this.options.keepStartedOnContractFailure === true && step.phase === 'CONTRACTING') || error instanceof VerifyMismatch;
 			try {
 				if (keepStarted) await undoContract(this.context, step, message);
 				else await rollbackAfterFailure(this.context, step, message);

@@ -7,9 +7,10 @@ import type {MigrationPhase, StepPhase} from './phase.js';
  * - `concurrent`: statements that may not run in a transaction (CREATE INDEX CONCURRENTLY, or a
  *   `sql` operation that is one CONCURRENTLY statement);
  * - `backfill`: a batch statement repeated over the row key, each batch its own transaction;
- * - `script`: a plan's raw `sql` operation, trusted multi-statement SQL in one transaction.
+ * - `script`: a plan's raw `sql` operation, trusted multi-statement SQL in one transaction;
+ * - `verify`: read-only batches over the row key, proving a backfilled column holds what it should.
  */
-export type StepKind = 'ddl' | 'concurrent' | 'backfill' | 'script';
+export type StepKind = 'ddl' | 'concurrent' | 'backfill' | 'script' | 'verify';
 
 export interface BackfillSpec {
 	schema: string;
@@ -26,6 +27,21 @@ export interface BackfillSpec {
 	nextBatch: string;
 }
 
+/** A verify step's statements (verify-sql.ts): the backfill's walk, and the first mismatches in each range. */
+export interface VerifySpec {
+	schema: string;
+	table: string;
+	key: RowKey;
+	/** The column the backfill filled; a type change's old column beside it. */
+	column: string;
+	oldColumn?: string;
+	firstBound: string;
+	nextBound: string;
+	/** The first rows of a range no sync direction explains ($1 = last key, or $1 = after, $2 = last key). */
+	firstCheck: string;
+	nextCheck: string;
+}
+
 export interface StepSpec {
 	phase: StepPhase;
 	/** Index of the plan-file operation this step came from. */
@@ -39,6 +55,11 @@ export interface StepSpec {
 	/** Why this step exists, in the lab's tone. */
 	why: string;
 	backfill?: BackfillSpec;
+	/**
+	 * A verify step's statements; on a backfill step, what to verify before contract (compile.ts
+	 * turns it into that step).
+	 */
+	verify?: VerifySpec;
 	/** A table the step locks, for showing who blocks it. */
 	table?: string;
 	/**

@@ -4,6 +4,7 @@ import type {ExecutorEvent} from './events.js';
 import type {MigrationPhase} from './phase.js';
 import type {Plan, Step} from './plan.js';
 import {inTransaction, outsideTransaction, undo, type StepSql} from './step-sql.js';
+import {runVerify} from './verify.js';
 
 /** What running or undoing a step needs from its executor. */
 export interface StepContext {
@@ -17,6 +18,8 @@ export interface StepContext {
 	/** Store a history entry in `tx` and tell the listeners. */
 	history(tx: Queryable, entry: Omit<HistoryEntry, 'at' | 'migrationId'>): Promise<void>;
 	setPhase(phase: MigrationPhase): void;
+	/** --skip-verify: a verify step is marked done without reading a row. */
+	readonly skipVerify?: boolean;
 }
 
 /** How one step runs forward, by its kind; its mark (executed, the phase, history) is stored as it ends. */
@@ -66,6 +69,31 @@ export async function runStep(run: StepContext, step: Step, inject: boolean, was
 				control: run.control,
 				replicaLag: run.replicaLag,
 				injectFailure: inject,
+				emit: event => run.emit(event),
+				onLockWait: async (attempt, waitedMs) => run.sql.onLockWait(step, attempt, waitedMs),
+			});
+			await run.db.transaction(markDone);
+			break;
+		}
+
+		case 'verify': {
+			// Read only, so nothing is stored until it passes: a stopped verify simply starts over.
+			if (run.skipVerify) {
+				await run.db.transaction(async tx => {
+					await markDone(tx);
+					await run.history(tx, {phase: step.phase, message: `Skipped (--skip-verify): ${step.description}`});
+				});
+				break;
+			}
+
+			await runVerify({
+				db: run.db,
+				step,
+				lock: run.sql.lock,
+				batchSize: run.control.batchSize,
+				signal: run.control.signal,
+				injectFailure: inject,
+				gate: run.control.gate,
 				emit: event => run.emit(event),
 				onLockWait: async (attempt, waitedMs) => run.sql.onLockWait(step, attempt, waitedMs),
 			});

@@ -17,7 +17,7 @@ import {preparePlan, refuseOnLintErrors, startedMigration, type PreparedPlan} fr
  * held, and one set of executor options (beforeStep re-checks the hold before every step).
  */
 
-export type MigrationFlags = Pick<CommandFlags, 'allow' | 'failAt' | 'batchSize' | 'backfillWorkers' | 'lockTimeout' | 'maxLockWait' | 'replica' | 'maxLag' | 'schema'>;
+export type MigrationFlags = Pick<CommandFlags, 'allow' | 'failAt' | 'batchSize' | 'backfillWorkers' | 'lockTimeout' | 'maxLockWait' | 'replica' | 'maxLag' | 'schema' | 'skipVerify'>;
 
 export interface OpenMigrationOptions {
 	path: string;
@@ -54,6 +54,7 @@ export function executorOptions(flags: MigrationFlags, signal: AbortSignal, hold
 		replicas,
 		maxLagMs: flags.maxLag,
 		signal,
+		skipVerify: flags.skipVerify,
 		lock: {
 			...(flags.lockTimeout === undefined ? {} : {lockTimeoutMs: flags.lockTimeout}),
 			...(flags.maxLockWait === undefined ? {} : {maxLockWaitMs: flags.maxLockWait}),

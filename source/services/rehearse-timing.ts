@@ -29,7 +29,7 @@ export interface StepTiming {
 /** DDL that reads or rewrites every row: the rest only changes the catalog. */
 const walksRows = /\bVALIDATE\s+CONSTRAINT\b|\bCREATE\s+(UNIQUE\s+)?INDEX\b|\bALTER\s+COLUMN\s+\S+\s+(SET\s+DATA\s+)?TYPE\b/i;
 
-export const growsWithRows = (step: Pick<Step, 'kind' | 'forward'>) => step.kind === 'backfill' || step.kind === 'concurrent' || step.forward.some(sql => walksRows.test(sql));
+export const growsWithRows = (step: Pick<Step, 'kind' | 'forward'>) => step.kind === 'backfill' || step.kind === 'verify' || step.kind === 'concurrent' || step.forward.some(sql => walksRows.test(sql));
 
 /** Each executed step's time, extrapolated linearly to the target's row count of its table. */
 export function extrapolate(migration: string, schema: string, steps: Step[], tables: CopyReport['tables']): StepTiming[] {

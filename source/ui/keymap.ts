@@ -52,7 +52,7 @@ export const keymap: KeyBinding[] = [
 	{action: 'arm-failure', keys: 'f', label: 'arm a failure on the next step, to watch the rollback', footer: 'fail', presses: [{input: 'f'}]},
 	{action: 'autoplay', keys: 'a', label: 'autoplay on/off (--autoplay, --speed MS)', footer: 'auto', presses: [{input: 'a'}]},
 	{action: 'sql', keys: 's', label: 'show the next step’s forward / rollback SQL', footer: 'sql', presses: [{input: 's'}]},
-	{action: 'pause', keys: 'p', label: 'pause / resume the backfill between batches', presses: [{input: 'p'}]},
+	{action: 'pause', keys: 'p', label: 'pause / resume the backfill or verify between batches', presses: [{input: 'p'}]},
 	{
 		action: 'batch-size',
 		keys: '+ / -',

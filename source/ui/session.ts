@@ -138,7 +138,8 @@ export class DashboardSession {
 				dispatch({type: 'baseline'});
 				const result = await this.executor!.step();
 				this.failed = result.outcome === 'rolled-back';
-				if (this.failed) this.commands.stopAfterFailure();
+				// A refused verify leaves the migration started: autoplay must not try it again and again.
+				if (this.failed || result.outcome === 'contract-failed') this.commands.stopAfterFailure();
 			}
 		} catch (error) {
 			if (error instanceof ZdmError && error.code === 'interrupted') {

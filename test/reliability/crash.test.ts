@@ -14,8 +14,8 @@ import {writePlan} from '../support/refusal.js';
 import {columnsOf, connect, hasPgDump, isEvent, kill9, killStragglers, migrationPhase, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess, useServerDatabase, zdmGone} from './support.js';
 
 /**
- * kill -9 at many moments of samples/change-email-type.json (5 steps: add the shadow column, the
- * sync trigger, the version schema, backfill, contract), then the same command again: it must
+ * kill -9 at many moments of samples/change-email-type.json (6 steps: add the shadow column, the
+ * sync trigger, the version schema, backfill, verify, contract), then the same command again: it must
  * resume and end COMPLETE with every row exactly as the application left it, and nothing of
  * zdm's left behind. Between the kill and the resume the old application writes email, as a real
  * one would (its values are lower case already, so `up`'s lower() leaves them as the model has them).
@@ -278,7 +278,7 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 				}
 			},
 		],
-		['while rolling back after an injected failure at the contract', async () => killAt(start('--fail-at', '5'), isEvent('step-rolled-back'))],
+		['while rolling back after an injected failure at the contract', async () => killAt(start('--fail-at', '6'), isEvent('step-rolled-back'))],
 		['just as the backfill failed', async () => killAt(start('--fail-at', '4'), isEvent('step-failed', 4))],
 	])('killed %s: the next run finishes the rollback exactly, the one after completes', async (name, interrupt) => {
 		await reset();

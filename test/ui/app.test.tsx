@@ -53,8 +53,8 @@ describe('dashboard app', () => {
 		frame = await app.waitFor(text => text.includes('✔ 1.') && /display_name/.test(text.split('\n').find(line => /^id\s/.test(line)) ?? ''));
 		expect(frame).toContain('[EXPANDING]');
 		// Pressed faster than the steps run: queued, one at a time, none lost.
-		for (let index = 0; index < 6; index++) app.stdin.write(' ');
-		// The phase changes a moment before its history entry is written: wait for both.
+		for (let index = 0; index < 7; index++) app.stdin.write(' ');
+		// The phase changes a moment before its history entry is written: wait for both. The steps panel shows the 7 of 8 that fit.
 		frame = await app.waitFor(text => text.includes('[COMPLETE]') && count(text, '✔') === 7 && text.includes('Migration finished successfully'));
 		expect(frame).toContain('100 %');
 		expect(frame).toContain('302/302 rows');
@@ -114,7 +114,7 @@ describe('dashboard app', () => {
 		app.stdin.write('   ');
 		const frame = await app.waitFor(text => text.includes('[ROLLED_BACK]') && text.includes('✗ 5.') && text.includes('Migration MIG-001 rolled back'));
 		// The steps panel shows the steps that fit: the stored state has them all.
-		expect((await loadMigration(demo.db, 'MIG-001'))?.steps.map(step => step.status)).toEqual(['rolled_back', 'rolled_back', 'rolled_back', 'rolled_back', 'failed', 'pending', 'pending']);
+		expect((await loadMigration(demo.db, 'MIG-001'))?.steps.map(step => step.status)).toEqual(['rolled_back', 'rolled_back', 'rolled_back', 'rolled_back', 'failed', 'pending', 'pending', 'pending']);
 		expect(frame).toContain('0 %');
 		// The backfill's bar tells how far it got, and that the rollback undid it: not a live figure.
 		expect(frame).toMatch(/^backfill \S+ stopped at [1-9][\d,]*\/[\d,]+ rows, undone by the rollback · batch/m);
@@ -168,7 +168,7 @@ describe('dashboard app', () => {
 		const demo = await demoDatabase(200);
 		const app = start(demo.open, {autoplay: true, speed: 10});
 		const frame = await app.waitFor(text => text.includes('[COMPLETE]') && text.includes('Migration finished successfully'));
-		expect(frame).toContain('(7/7 steps)');
+		expect(frame).toContain('(8/8 steps)');
 		await app.waitFor(text => !text.includes('[AUTOPLAY]'));
 		app.stdin.write('q');
 		await waitForFrame(() => String(app.exits.length), text => text === '1');

@@ -11,6 +11,7 @@ import {defineOperation} from './definition.js';
 import {columnSchema, name, sqlText, type ColumnDefinition} from './fields.js';
 import {checkExpression, enclosed, requireNoColumn, requireRowKey, requireTable, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {assignBlock, rowTrigger, type TriggerSql} from './triggers.js';
+import {verifySpec} from '../verify-sql.js';
 
 const schema = z.strictObject({table: name, column: columnSchema, up: sqlText.optional()});
 type AddColumn = z.infer<typeof schema>;
@@ -143,7 +144,10 @@ function triggerStep(a: Addition, trigger: TriggerSql): StepSpec {
 
 /** Migrate: existing rows get their value in batches. */
 function backfillStep(a: Addition, fill: string): StepSpec {
-	const backfill = backfillSpec(a.table, requireRowKey(a.table, a.at), a.column.name, fill, true);
+	const key = requireRowKey(a.table, a.at);
+	const backfill = backfillSpec(a.table, key, a.column.name, fill, true);
+	// Only a NOT NULL column filled from `up` can be verified (see verify-sql.ts).
+	const verify = a.up !== undefined && !a.nullable ? verifySpec({table: physicalTable(a.table), key, column: a.column.name, type: a.column.type, up: a.up}, backfill) : undefined;
 	return {
 		phase: 'MIGRATING',
 		operation: a.ctx.operation,
@@ -153,6 +157,7 @@ function backfillStep(a: Addition, fill: string): StepSpec {
 		forward: backfillForward(backfill),
 		rollback: [],
 		backfill,
+		...(verify ? {verify} : {}),
 		why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
 	};
 }

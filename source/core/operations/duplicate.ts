@@ -6,6 +6,7 @@ import {constraintSteps, notNullCheck} from './constraints.js';
 import {enclosed, requireNoDependentObjects, requireRowKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {carryDependents} from './shadow-dependents.js';
 import {assignBlock, byWriter, rowTrigger} from './triggers.js';
+import {verifySpec} from '../verify-sql.js';
 
 export interface Duplication {
 	at: string;
@@ -75,6 +76,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 			forward: backfillForward(backfill),
 			rollback: [],
 			backfill,
+			verify: verifySpec({table: rows, key, column: shadow, type: d.type, up: d.up, down: {column: old.name, type: old.type, expression: d.down, bind: downBind}}, backfill),
 			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
 		},
 	];

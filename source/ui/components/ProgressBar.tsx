@@ -29,7 +29,7 @@ export function ProgressBar({executed, total, backfill, batchSize, batchFixed, p
 				<Text {...(pct === 100 ? theme.ok : theme.accent)}>{bar(pct / 100, barWidth)}</Text> {pct.toFixed(0).padStart(3)} % <Text {...theme.muted}>({executed}/{total} steps)</Text>
 			</Text>
 			<Text wrap="truncate-end">
-				{'backfill '}
+				{backfill?.verify ? 'verify   ' : 'backfill '}
 				{/* First on the line, so a narrow terminal never cuts it off. */}
 				{paused ? <Text {...theme.warning}>PAUSED </Text> : null}
 				{throttled ? <Text {...theme.warning}>throttled: {throttled} · </Text> : null}

@@ -16,6 +16,8 @@ export interface BackfillProgress {
 	batchSize: number;
 	/** The migration rolled back since: these rows were filled, then undone with the column. */
 	undone?: boolean;
+	/** A verify step reads the rows rather than filling them. */
+	verify?: boolean;
 }
 
 export interface DashboardState {
@@ -139,7 +141,7 @@ function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardStat
 
 		case 'batch': {
 			const {rowsDone, rowsTotal, rowsPerSecond, etaMs, batchSize} = event;
-			return {...state, backfill: {step: event.step.number, rowsDone, rowsTotal, rowsPerSecond, etaMs, batchSize}, batchSize, lockWait: undefined};
+			return {...state, backfill: {step: event.step.number, rowsDone, rowsTotal, rowsPerSecond, etaMs, batchSize, ...(event.step.kind === 'verify' ? {verify: true} : {})}, batchSize, lockWait: undefined};
 		}
 
 		case 'lock-wait': {

@@ -47,7 +47,7 @@ export function analyseSql(steps: Step[], options: {generated?: boolean; sqlOper
 		// A sql operation runs as a script step, or alone outside a transaction when it is one CONCURRENTLY statement.
 		const raw = step.kind === 'script' || (step.kind === 'concurrent' && options.sqlOperations?.has(step.operation) === true);
 		// Backfill batches are DML by design, run in short batches by the executor.
-		if (step.kind === 'backfill' || (!raw && !options.generated)) continue;
+		if (step.kind === 'backfill' || step.kind === 'verify' || (!raw && !options.generated)) continue;
 		const inTransaction = step.kind !== 'concurrent';
 		const unit: SqlUnit = {step, inTransaction, wrapped: inTransaction, raw, statements: []};
 		try {
