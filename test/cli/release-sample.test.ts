@@ -66,11 +66,11 @@ describe.each(backends())('zdm-tui migrate samples/release on %s', backend => {
 		const again = await runCli(['migrate', 'samples/release', '--yes', ...where]);
 		expect(again.code, again.stderr).toBe(0);
 		expect(again.stdout).toMatch(/nothing to migrate .*3 migrations applied, the last \(03_add_plan\) EXPANDING/);
-		// Contract, once the old version is retired, adds the CHECK: an unknown plan is refused from then on.
+		// Contract, once the old version is retired, adds the CHECK: a blank plan is refused from then on.
 		const complete = await runCli(['complete', '03_add_plan', '--yes', ...where]);
 		expect(complete.code, complete.stderr).toBe(0);
 		await withDb(async db => {
-			await expect(db.query("INSERT INTO \"public_03_add_plan\".users (username, plan) VALUES ('carol', 'gold')")).rejects.toThrow(/users_plan_known/);
+			await expect(db.query("INSERT INTO \"public_03_add_plan\".users (username, plan) VALUES ('carol', ' ')")).rejects.toThrow(/users_plan_not_blank/);
 			const phases = await db.query<{phase: string}>('SELECT phase FROM zdm.migrations ORDER BY started_at, id');
 			expect(phases.rows.map(row => row.phase)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
 		});

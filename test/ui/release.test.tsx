@@ -60,7 +60,29 @@ describe('the dashboard over a release', () => {
 		app.stdin.write('   ');
 		frame = await waitFor(text => text.includes('[COMPLETE]') && /^── 03_add_plan \(3\/3\) COMPLETE/m.test(text));
 		expect((await chain(demo.db)).map(row => row.phase)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
-		await expect(demo.db.query("INSERT INTO users (username, plan) VALUES ('carol', 'gold')")).rejects.toThrow(/users_plan_known/);
+		await expect(demo.db.query("INSERT INTO users (username, plan) VALUES ('carol', ' ')")).rejects.toThrow(/users_plan_not_blank/);
+		app.stdin.write('q');
+		await waitForFrame(() => String(exits.length), text => text === '1');
+		expect(exits[0]).toEqual({code: 0});
+		await demo.db.close();
+	});
+	it('with the simulated applications and --complete, autoplay runs the whole release to COMPLETE: v1 moves on to the schema each migration leaves', async () => {
+		const demo = await demoDatabase(300);
+		const exits: Array<{code: number} | {error: unknown}> = [];
+		const app = render(<App planPath={release} flags={flags({autoplay: true, speed: 10, complete: true, batchSize: 50})} open={demo.open} onExit={result => exits.push(result)} />);
+		const waitFor = async (accept: (frame: string) => boolean) => waitForFrame(app.lastFrame, accept, 60_000);
+		await waitFor(text => /^02_rename_email \(2\/3\) /m.test(text));
+		// As after a deploy: the old version is the one that ran on the first migration's version schema.
+		await waitFor(text => /v1 sees public_01_add_nickname\.users/.test(text) && /^ v1 old LIVE/m.test(text));
+		const frame = await waitFor(text => /^03_add_plan \(3\/3\) .*\[COMPLETE\]/m.test(text) && !text.includes('[AUTOPLAY]'));
+		expect(frame).not.toMatch(/failed|ROLLED_BACK/);
+		// Each migration's traffic is judged apart: the last one's, from its open to COMPLETE, lost nothing.
+		expect(frame).toContain('✔ zero downtime: no errors');
+		expect((await chain(demo.db)).map(row => [row.id, row.phase, row.parent])).toEqual([
+			['01_add_nickname', 'COMPLETE', null],
+			['02_rename_email', 'COMPLETE', '01_add_nickname'],
+			['03_add_plan', 'COMPLETE', '02_rename_email'],
+		]);
 		app.stdin.write('q');
 		await waitForFrame(() => String(exits.length), text => text === '1');
 		expect(exits[0]).toEqual({code: 0});
