@@ -11,6 +11,8 @@ const cli = meow(
   Usage
     $ zdm-tui [PLAN]                 open the dashboard (default: the add-display-name sample
                                      on an embedded demo database)
+    $ zdm-tui DIR                    the dashboard over a release: DIR's pending migrations,
+                                     one after another (as migrate DIR runs them)
     $ zdm-tui run PLAN               run every step to COMPLETE (lints first)
     $ zdm-tui start PLAN             expand and migrate; stop before contract
     $ zdm-tui complete ID            run the contract phase of a started migration

@@ -8,6 +8,8 @@ import {HistoryFeed} from './components/HistoryFeed.js';
 import {ProgressBar} from './components/ProgressBar.js';
 import {SqlPanel, sqlLines} from './components/SqlPanel.js';
 import {StepsPanel} from './components/StepsPanel.js';
+import {ReleaseStepsPanel} from './components/ReleaseStepsPanel.js';
+import {releaseRows} from './state/release.js';
 import {TrafficPanel, trafficLines} from './components/TrafficPanel.js';
 import {UsersTable} from './components/UsersTable.js';
 import {WhyLine} from './components/WhyLine.js';
@@ -25,7 +27,7 @@ export function upcomingStep(state: DashboardState) {
 
 export function layoutFor(state: DashboardState, size: {columns: number; rows: number}): Layout {
 	const next = upcomingStep(state);
-	return computeLayout(size.rows, size.columns, {steps: state.steps.length, sql: sqlLines(next, state.showRollbackSql).length, traffic: state.traffic ? trafficLines(state.traffic, showVerdict(state)) : 0});
+	return computeLayout(size.rows, size.columns, {steps: state.release ? releaseRows(state.release, state.steps, state.plan?.phase).length : state.steps.length, sql: sqlLines(next, state.showRollbackSql).length, traffic: state.traffic ? trafficLines(state.traffic, showVerdict(state)) : 0});
 }
 
 /** The zero-downtime verdict is a judgement on a whole run: shown once it is COMPLETE. */
@@ -52,10 +54,10 @@ export function Screen({state, layout}: {state: DashboardState; layout: Layout})
 	const showFindings = plan.phase === 'PENDING' && state.findings.length > 0;
 	return (
 		<Box flexDirection="column" width={width}>
-			<Header id={plan.id} title={plan.title} phase={plan.phase} database={state.database} versionSchema={state.versions?.v2} width={width} />
+			<Header id={state.release ? `${plan.id} (${state.release.current + 1}/${state.release.migrations.length})` : plan.id} title={plan.title} phase={plan.phase} database={state.database} versionSchema={state.versions?.v2} width={width} />
 			<WhyLine phase={plan.phase} stepWhy={(running ?? next)?.why ?? (plan.phase === 'COMPLETE' && state.traffic?.verdict.zeroDowntime === false ? brokenWhy : undefined)} />
 			<ProgressBar executed={executed} total={steps.length} backfill={state.backfill} batchSize={state.batchSize} batchFixed={state.batchFixed} paused={state.paused} throttled={state.throttled} width={width} />
-			<StepsPanel steps={steps} next={next} busy={state.busy} height={layout.steps} width={width} />
+			{state.release ? <ReleaseStepsPanel release={state.release} steps={steps} phase={plan.phase} next={next} busy={state.busy} height={layout.steps} width={width} /> : <StepsPanel steps={steps} next={next} busy={state.busy} height={layout.steps} width={width} />}
 			{state.traffic && layout.traffic > 0 ? <TrafficPanel snapshot={state.traffic} showVerdict={showVerdict(state)} height={layout.traffic} /> : null}
 			{state.help ? (
 				<HelpOverlay height={lowerPanelLines(layout)} width={width} />

@@ -4,6 +4,7 @@ import {ZdmError} from '../core/errors.js';
 import type {CommandFlags} from '../commands/options.js';
 import {App} from './App.js';
 import {DashboardRehearsal} from './data/rehearsal.js';
+import {isReleaseDir} from './data/dashboard-release.js';
 
 /** The sample that ships in the package, found beside the code rather than in the working directory. */
 export const defaultPlanPath = fileURLToPath(new URL('../../samples/add-display-name.yaml', import.meta.url));
@@ -15,7 +16,7 @@ export const defaultPlanPath = fileURLToPath(new URL('../../samples/add-display-
 export async function dashboard(planPath: string | undefined, flags: CommandFlags, signal: AbortSignal): Promise<number> {
 	// Checked before anything opens: without raw mode a keypress-driven screen cannot work.
 	if (!process.stdin.isTTY || typeof process.stdin.setRawMode !== 'function') {
-		throw new ZdmError('bad-input', 'the dashboard needs an interactive terminal', `use zdm-tui run ${planPath ?? 'samples/add-display-name.yaml'} --yes for the headless run`);
+		throw new ZdmError('bad-input', 'the dashboard needs an interactive terminal', `use zdm-tui ${planPath && isReleaseDir(planPath) ? 'migrate' : 'run'} ${planPath ?? 'samples/add-display-name.yaml'} --yes for the headless run`);
 	}
 
 	let result: {code: number} | {error: unknown} = {code: 0};

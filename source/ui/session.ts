@@ -16,7 +16,10 @@ import {planTables, tableOnScreen} from './data/plan-tables.js';
 import {DashboardTraffic} from './data/dashboard-traffic.js';
 import {DashboardExecutor} from './data/dashboard-executor.js';
 import {CommandQueue, type Command} from './data/command-queue.js';
+import {DashboardRelease, isReleaseDir, refuseReleaseFlags} from './data/dashboard-release.js';
+import type {OpenChainMigration} from '../services/chain.js';
 import type {DashboardStore} from './state/store.js';
+import type {DashboardState} from './state/dashboard-state.js';
 
 /** Enough rows that the backfill visibly runs for a few seconds on PGlite (4–8 s measured here). */
 export const dashboardDemoRows = 400_000;
@@ -34,7 +37,9 @@ export interface SessionOptions {
  */
 export class DashboardSession {
 	private db?: Database;
-	private migration?: OpenMigration;
+	private migration?: OpenMigration | OpenChainMigration;
+	/** A migrations directory opened as a release: its pending chain, one migration at a time. */
+	private release?: DashboardRelease;
 	private link?: DashboardExecutor;
 	private readonly controller = new AbortController();
 	private readonly commands: CommandQueue;
@@ -81,25 +86,61 @@ export class DashboardSession {
 		const schema = baseSchema(flags);
 		const where = flags.rehearseFrom ? 'Copying the schema to rehearse on' : flags.databaseUrl ?? process.env.DATABASE_URL ? 'Connecting to the PostgreSQL server' : `Starting the embedded PostgreSQL (PGlite)${flags.dataDir ? ` in ${flags.dataDir}` : ''} with the demo users table${schema === 'public' ? '' : ` in schema ${schema}`}`;
 		dispatch({type: 'loading', what: `${where}…`});
+		const {planPath} = this.options;
+		const releaseDir = isReleaseDir(planPath);
+		if (releaseDir) refuseReleaseFlags(planPath, flags);
 		// A plan file that cannot be read or parsed is refused before the database starts.
-		const file = readPlanFile(this.options.planPath);
+		const file = releaseDir ? undefined : readPlanFile(planPath);
 		this.db = await (this.options.open ?? defaultOpen)(flags, what => dispatch({type: 'loading', what}));
 		await requireBaseSchema(this.db, schema);
 		this.tableView = new TableView(this.db, this.store, () => this.tableShown());
-		dispatch({type: 'loading', what: `Planning ${this.options.planPath}…`});
-		// The same service as `run`; lint errors are shown now and refused at the first step.
-		this.migration = await openMigration(this.db, {path: this.options.planPath, file, flags: this.options.flags, signal: this.controller.signal, refuseLintErrors: false});
-		const {findings} = this.migration;
+		dispatch({type: 'loading', what: `Planning ${planPath}…`});
+		if (releaseDir) {
+			// As migrate DIR: the whole chain is checked and linted before the first migration opens.
+			this.release = await DashboardRelease.read(this.db, planPath, this.options.flags, this.controller.signal);
+			this.migration = await this.release.open();
+		} else {
+			// The same service as `run`; lint errors are shown now and refused at the first step.
+			this.migration = await openMigration(this.db, {path: planPath, file, flags: this.options.flags, signal: this.controller.signal, refuseLintErrors: false});
+		}
+
 		this.link = new DashboardExecutor(this.migration, this.db.label, this.store, this.controller.signal, this.tableView);
-		this.versions = await readApplicationSchemas(this.db, this.executor!.plan);
-		const {schema: planSchema, steps} = this.executor!.plan;
-		const tables = planTables(planVersions(file, await readCatalog(this.db, planSchema)).tables, planSchema, steps);
-		this.traffic = new DashboardTraffic(this.db, file, this.options.flags, this.store);
-		await this.traffic.begin(this.executor!);
+		this.traffic = new DashboardTraffic(this.db, this.migration.file, this.options.flags, this.store);
 		this.followTables();
-		dispatch({type: 'ready', ...this.link.readyFields(), versions: this.versions, tables, findings, history: await readHistory(this.db, file.id)});
+		await this.showMigration(await readHistory(this.db, this.migration.file.id));
 		await this.refreshUsers();
 		if (this.state.autoplay) this.commands.scheduleAutoplay(0);
+	}
+
+	/** The open migration on screen: its steps and tables, the traffic following it. */
+	private async showMigration(history: DashboardState['history']) {
+		const {file, findings} = this.migration!;
+		this.versions = await readApplicationSchemas(this.db!, this.executor!.plan);
+		const {schema: planSchema, steps} = this.executor!.plan;
+		const tables = planTables(planVersions(file, await readCatalog(this.db!, planSchema)).tables, planSchema, steps);
+		await this.traffic!.begin(this.executor!, file);
+		this.store.dispatch({type: 'ready', ...this.link!.readyFields(), versions: this.versions, tables, findings, history, ...(this.release ? {release: this.release.view()} : {})});
+	}
+
+	/**
+	 * A release moves on once its open migration is COMPLETE, as migrate does: that one's hold is
+	 * let go, the next is opened (linted against the database as it is now), and the feed goes on.
+	 */
+	private async openNextMigration() {
+		const release = this.release!;
+		release.moveOn(this.executor!.plan.phase, this.state.steps);
+		this.link!.detach();
+		await this.migration!.release();
+		this.migration = await release.open();
+		this.link = new DashboardExecutor(this.migration, this.db!.label, this.store, this.controller.signal, this.tableView!);
+		this.tableView!.columnsMayChange();
+		await this.showMigration(this.state.history);
+	}
+
+	/** The last migration of a release, at the contract `migrate` leaves it before (none without --complete). */
+	private leftStarted(): boolean {
+		const stopBefore = this.migration && 'stopBefore' in this.migration ? this.migration.stopBefore : undefined;
+		return stopBefore !== undefined && this.executor?.next?.phase === stopBefore;
 	}
 
 	/** Space / Enter and `r`: queued behind a running command, never run alongside it. */
@@ -120,6 +161,9 @@ export class DashboardSession {
 				// The rollback removes v2's columns: take v2 out of service first.
 				await this.traffic?.retire('v2');
 				await executor.rollback();
+			} else if (phase === 'COMPLETE' && this.release?.hasNext) {
+				// Opening the next one failed before: try again.
+				await this.openNextMigration();
 			} else if (phase === 'COMPLETE') {
 				this.commands.stopAutoplay();
 				return dispatch({type: 'notice', message: 'COMPLETE: nothing left to run. q quits'});
@@ -140,6 +184,7 @@ export class DashboardSession {
 				this.failed = result.outcome === 'rolled-back';
 				// A refused verify leaves the migration started: autoplay must not try it again and again.
 				if (this.failed || result.outcome === 'contract-failed') this.commands.stopAfterFailure();
+				else if (this.executor!.plan.phase === 'COMPLETE' && this.release?.hasNext) await this.openNextMigration();
 			}
 		} catch (error) {
 			if (error instanceof ZdmError && error.code === 'interrupted') {
@@ -155,6 +200,11 @@ export class DashboardSession {
 			if (!this.closed) await this.refreshUsers();
 			const end = this.executor!.plan.phase;
 			if (end === 'COMPLETE' || end === 'ROLLED_BACK') this.commands.stopAutoplay();
+			// Autoplay ends a release where migrate does; space goes on through the contract.
+			if (this.state.autoplay && this.leftStarted()) {
+				this.commands.stopAutoplay();
+				this.store.dispatch({type: 'notice', message: `${this.executor!.plan.id} is left started, as migrate leaves the last: applications move to "${this.executor!.plan.versionSchema}"; space runs its contract once v1 is retired (v)`});
+			}
 		}
 	}
 

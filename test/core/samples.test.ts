@@ -9,7 +9,7 @@ import {backends, openBackend} from '../support/databases.js';
 import {resetMigrations} from '../support/reset.js';
 
 const runnable = readdirSync('samples')
-	.filter(name => !name.startsWith('unsafe-'))
+	.filter(name => !name.startsWith('unsafe-') && /\.(ya?ml|json)$/.test(name))
 	.map(name => `samples/${name}`);
 
 async function snapshot(db: Database) {

@@ -24,16 +24,21 @@ export class DashboardTraffic {
 
 	constructor(
 		private readonly db: Database,
-		private readonly file: PlanFile,
+		private file: PlanFile,
 		flags: CommandFlags,
 		private readonly store: DashboardStore,
 	) {
 		this.options = trafficOptions(flags, flags.traffic ?? dashboardTrafficRate);
 	}
 
-	/** Start both versions following this executor; the previous run's traffic stops first. */
-	async begin(executor: Executor) {
+	/**
+	 * Start both versions following this executor; the previous run's traffic stops first. In a
+	 * release the next migration brings its own `file`: v1 then runs on the version schema the one
+	 * just completed left (the previous v2, as after a deploy), v2 waits for the new one's expand.
+	 */
+	async begin(executor: Executor, file = this.file) {
 		await this.end();
+		this.file = file;
 		if (this.options.rate === 0) return;
 		const traffic = await prepareTraffic(this.db, this.file, executor.plan, this.options);
 		// A plan that touches no table (raw SQL only) has nothing to simulate: no panel.

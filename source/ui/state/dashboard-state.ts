@@ -6,6 +6,7 @@ import type {HistoryEntry} from '../../db/state.js';
 import type {TrafficSnapshot, VersionName} from '../../traffic/index.js';
 import {followTable, movedTable, type PlanTable} from './plan-tables.js';
 import {changedCells, type UsersWindow} from './users-window.js';
+import type {ReleaseView} from './release.js';
 
 export interface BackfillProgress {
 	step: number;
@@ -62,11 +63,13 @@ export interface DashboardState {
 	quitting: boolean;
 	/** The simulated v1 / v2 applications' figures (none with --traffic 0). */
 	traffic?: TrafficSnapshot;
+	/** A migrations directory opened as a release (#11): its migrations, one open at a time. */
+	release?: ReleaseView;
 }
 
 export type DashboardAction =
 	| {type: 'loading'; what: string}
-	| {type: 'ready'; database: string; plan: {id: string; title: string; phase: MigrationPhase}; steps: Step[]; findings: Finding[]; history: HistoryEntry[]; batchSize: number; batchFixed: boolean; versions?: Record<VersionName, string>; tables?: PlanTable[]}
+	| {type: 'ready'; database: string; plan: {id: string; title: string; phase: MigrationPhase}; steps: Step[]; findings: Finding[]; history: HistoryEntry[]; batchSize: number; batchFixed: boolean; versions?: Record<VersionName, string>; tables?: PlanTable[]; release?: ReleaseView}
 	| {type: 'executor'; event: ExecutorEvent}
 	| {type: 'users'; window: UsersWindow}
 	| {type: 'queue'; busy: boolean; queued: number}
