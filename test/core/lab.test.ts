@@ -102,8 +102,9 @@ describe('the lab, made real (PGlite)', () => {
 		await executor.run();
 		expect(phases).toEqual(['EXPANDING', 'MIGRATING', 'CONTRACTING', 'COMPLETE']);
 		const history = await readHistory(db, 'MIG-001');
-		// Add the column, its trigger, the version schema; backfill; NOT VALID, VALIDATE, finish.
-		expect(history.map(entry => entry.phase)).toEqual(['EXPANDING', 'EXPANDING', 'EXPANDING', 'MIGRATING', 'CONTRACTING', 'CONTRACTING', 'CONTRACTING', 'COMPLETE']);
+		// Add the column, its trigger, the version schema; backfill; verify, NOT VALID, VALIDATE, finish: one entry per step, in order.
+		expect(executor.plan.steps.map(step => step.kind)).toContain('verify');
+		expect(history.map(entry => entry.phase)).toEqual([...executor.plan.steps.map(step => step.phase), 'COMPLETE']);
 		expect(history.at(-1)!.message).toBe('Migration finished successfully');
 		for (const entry of history.slice(0, -1)) expect(entry.durationMs).toBeGreaterThanOrEqual(0);
 		expect(new Date(history[0]!.at).getTime()).toBeLessThanOrEqual(new Date(history.at(-1)!.at).getTime());
@@ -145,7 +146,8 @@ describe('the lab, made real (PGlite)', () => {
 		expect(first.plan.phase).toBe('MIGRATING');
 		// Compiling again now would see display_name already there; resume must not need it.
 		const resumed = await Executor.resume(db, 'MIG-001');
-		expect(resumed.plan.steps.map(step => step.status)).toEqual(['executed', 'executed', 'executed', 'executed', 'pending', 'pending', 'pending']);
+		expect(resumed.plan.steps.map(step => step.status)).toEqual(resumed.plan.steps.map(step => (step.phase === 'CONTRACTING' ? 'pending' : 'executed')));
+		expect(resumed.plan.steps.filter(step => step.status === 'pending').length).toBeGreaterThan(0);
 		await resumed.run();
 		expect(resumed.plan.phase).toBe('COMPLETE');
 	});
