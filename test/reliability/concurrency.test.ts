@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import {describe, expect, it} from 'vitest';
 import {serverUrl} from '../support/databases.js';
-import {columnsOf, connect, definitionOrColumns, isEvent, kill9, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess, useServerDatabase} from './support.js';
+import {columnsOf, compiledSteps, connect, definitionOrColumns, isEvent, kill9, rowsHash, runToEnd, seed, sleep, startCli, stepNumber, type CliProcess, useServerDatabase} from './support.js';
 
 /**
  * Two zdm-tui on one database, and DDL behind a long transaction. The first is refused at once
@@ -109,14 +109,16 @@ describe.skipIf(!serverUrl())('concurrency', () => {
 
 	it('complete gives up behind a long transaction and leaves the migration started; a rollback then restores it exactly', async () => {
 		await seed(app, 2000);
+		const contract = stepNumber(await compiledSteps(app, 'samples/change-email-type.json'), 'contract');
 		const before = {definition: await definition(), rows: await rowsHash(app, '*')};
 		const start = await runToEnd(['start', ...run('samples/change-email-type.json').slice(1)]);
 		expect(start.code, start.stderr).toBe(0);
 		const blocker = await longTransaction();
 		let cli: CliProcess;
 		try {
+			// The verify reads past the long transaction; the contract's DDL is the step that gives up.
 			cli = startCli(['complete', 'MIG-003', '--yes', '--json', '--database-url', url, '--lock-timeout', '100', '--max-lock-wait', '1000']);
-			await cli.waitForLine(isEvent('step-failed', 5));
+			await cli.waitForLine(isEvent('step-failed', contract));
 		} finally {
 			// The long transaction ends while the contract's own undo waits for the same lock.
 			await blocker.end();

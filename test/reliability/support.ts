@@ -5,6 +5,10 @@ import {join, resolve} from 'node:path';
 import {promisify} from 'node:util';
 import pg from 'pg';
 import {afterAll, beforeAll, inject} from 'vitest';
+import {compilePlan} from '../../source/core/compile.js';
+import {readPlanFile} from '../../source/core/plan-file.js';
+import type {Step} from '../../source/core/plan.js';
+import {readCatalog} from '../../source/db/catalog.js';
 import {createServerDatabase} from '../support/databases.js';
 import {findPgBin} from '../support/pg-server.js';
 import {resetMigrationsSql} from '../support/reset.js';
@@ -172,6 +176,32 @@ export async function seed(client: pg.Client, rows: number): Promise<void> {
 	await client.query('CREATE TABLE users (id bigserial PRIMARY KEY, username text NOT NULL, email text)');
 	await client.query("INSERT INTO users (username, email) SELECT 'user' || g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'user' || g || '@example.com' END FROM generate_series(1, $1::int) g", [rows]);
 	await client.query('ANALYZE users');
+}
+
+/**
+ * A plan's steps as zdm compiles them against the table the client sees, so a test names a step
+ * by what it does (the backfill, its verify, the contract) instead of a number that shifts
+ * whenever the compiler adds a step.
+ */
+export async function compiledSteps(client: pg.Client, plan: string): Promise<Step[]> {
+	const catalog = await readCatalog({
+		query: async (sql, params) => {
+			const result = await client.query(sql, params);
+			return {rows: result.rows, rowCount: result.rowCount ?? 0};
+		},
+		script: async sql => {
+			await client.query(sql);
+		},
+	});
+	return compilePlan(readPlanFile(plan), catalog).plan.steps;
+}
+
+/** The number of a plan's only step of the kind (for the contract: its last step). */
+export function stepNumber(steps: Step[], kind: Step['kind'] | 'contract'): number {
+	if (kind === 'contract') return steps.at(-1)!.number;
+	const found = steps.filter(step => step.kind === kind);
+	if (found.length !== 1) throw new Error(`expected one ${kind} step, found ${found.length}`);
+	return found[0]!.number;
 }
 
 /** md5 of the rows in key order, with the given column list (e.g. the email under either name). */
