@@ -11,7 +11,7 @@ import {pgDumpDatabase} from '../support/pg-dump.js';
 import {resetMigrationsSql} from '../support/reset.js';
 import {keyKindRowsHash, keyKindSetup, keyKinds, keyKindWritten, keysPlan} from '../support/key-kinds.js';
 import {writePlan} from '../support/refusal.js';
-import {columnsOf, connect, hasPgDump, isEvent, kill9, killStragglers, migrationPhase, rowsHash, runToEnd, seed, sleep, startCli, type CliProcess, useServerDatabase, zdmGone} from './support.js';
+import {columnsOf, compiledSteps, connect, hasPgDump, isEvent, kill9, killStragglers, migrationPhase, rowsHash, runToEnd, seed, sleep, startCli, stepNumber, type CliProcess, useServerDatabase, zdmGone} from './support.js';
 
 /**
  * kill -9 at many moments of samples/change-email-type.json (6 steps: add the shadow column, the
@@ -31,10 +31,18 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 	let drop: () => Promise<void>;
 	let app: pg.Client;
 	let nextId = rows + 1000;
+	/** Step numbers as the plan compiles (steps 1 to 3 expand; then the backfill, its verify, the contract). */
+	let backfill: number;
+	let verify: number;
+	let contract: number;
 
 	beforeAll(async () => {
 		({url, drop} = await createServerDatabase());
 		app = await connect(url);
+		await seed(app, 10);
+		const steps = await compiledSteps(app, plan);
+		[backfill, verify, contract] = [stepNumber(steps, 'backfill'), stepNumber(steps, 'verify'), stepNumber(steps, 'contract')];
+		expect(steps.slice(0, backfill - 1).map(step => step.phase)).toEqual(['EXPANDING', 'EXPANDING', 'EXPANDING']);
 	});
 
 	afterAll(async () => {
@@ -125,13 +133,14 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		const rolledBack = new Set(cli.lines.filter(isEvent('step-rolled-back')).map(line => (JSON.parse(line) as {step: {number: number}}).step.number));
 		for (const number of reported) expect(where.steps[number], `step ${number} was reported executed`).toMatch(rolledBack.has(number) || cli.lines.some(isEvent('step-failed')) ? /^(executed|rolled_back)$/ : /^executed$/);
 		for (const number of rolledBack) expect(where.steps[number], `step ${number} was reported rolled back`).toBe('rolled_back');
-		expect(where.batches.length).toBeGreaterThanOrEqual(cli.lines.filter(isEvent('batch')).length);
+		// Only the backfill's batches are recorded; the verify's are reads and report progress only.
+		expect(where.batches.length).toBeGreaterThanOrEqual(cli.lines.filter(isEvent('batch', backfill)).length);
 		return where;
 	}
 
-	/** The backfill (step 4) was in flight: marked running, some but not all of its batches committed. */
+	/** The backfill was in flight: marked running, some but not all of its batches committed. */
 	function expectMidBackfill(where: Landed, atLeast: number) {
-		expect(where.steps).toMatchObject({1: 'executed', 2: 'executed', 3: 'executed', 4: 'running', 5: 'pending'});
+		expect(where.steps).toMatchObject({1: 'executed', 2: 'executed', 3: 'executed', [backfill]: 'running', [verify]: 'pending', [contract]: 'pending'});
 		expect(where.batches.length).toBeGreaterThanOrEqual(atLeast);
 		expect(where.batches.length).toBeLessThan(rows / 50);
 	}
@@ -142,7 +151,7 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 	};
 
 	const nthBatch = (n: number) => {
-		const batch = isEvent('batch');
+		const batch = isEvent('batch', backfill);
 		let seen = 0;
 		return (line: string) => batch(line) && ++seen >= n;
 	};
@@ -161,15 +170,22 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		[
 			'between the backfill and the contract',
 			async () => {
-				const where = await killAt(start(), isEvent('step-executed', 4));
-				expect(where.steps).toMatchObject({4: 'executed'});
+				const where = await killAt(start(), isEvent('step-executed', backfill));
+				expect(where.steps).toMatchObject({[backfill]: 'executed'});
+			},
+		],
+		[
+			'as the verify starts',
+			async () => {
+				const where = await killAt(start(), isEvent('step-started', verify));
+				expect(where.steps).toMatchObject({1: 'executed', 2: 'executed', 3: 'executed', [backfill]: 'executed'});
 			},
 		],
 		[
 			'as the contract starts',
 			async () => {
-				const where = await killAt(start(), isEvent('step-started', 5));
-				expect(where.steps).toMatchObject({1: 'executed', 2: 'executed', 3: 'executed', 4: 'executed'});
+				const where = await killAt(start(), isEvent('step-started', contract));
+				expect(where.steps).toMatchObject({1: 'executed', 2: 'executed', 3: 'executed', [backfill]: 'executed', [verify]: 'executed'});
 			},
 		],
 		// Fixed delays land wherever node's start-up noise puts them.
@@ -182,15 +198,17 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 			},
 		]),
 		// Step 3 (the version schema's CREATE VIEW) takes no lock a writer holds: it never waits.
-		...[1, 2, 5].map((step): [string, () => Promise<void>] => [
-			`while step ${step}'s DDL waits for its lock`,
+		...[1, 2, 'contract' as const].map((which): [string, () => Promise<void>] => [
+			`while ${which === 'contract' ? 'the contract' : `step ${which}`}'s DDL waits for its lock`,
 			async () => {
+				const step = which === 'contract' ? contract : which;
 				// Get to just before the step, then hold the table as an open write transaction would (ROW
 				// EXCLUSIVE: step 2's CREATE TRIGGER queues behind it, where a reader's lock would let it
 				// through), so the step's DDL must queue, and kill it there.
 				// WHY `start` before the contract? It stops after the migrate phase by itself; a kill on
-				// reading "step 4 executed" can land after the quick contract step already committed.
-				if (step === 5) {
+				// reading "backfill executed" can land after the quick verify and contract already committed.
+				// (The verify's reads pass the blocker's ROW EXCLUSIVE lock; only the contract's DDL waits.)
+				if (step === contract) {
 					const first = startCli(['start', ...args().slice(1)]);
 					expect(await first.exited, first.stderr()).toBe(0);
 				} else if (step > 1) {
@@ -208,20 +226,20 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 				}
 
 				// Killed in the step that waited: it never committed, everything before it did.
-				for (let number = 1; number <= 5; number++) expect(where.steps[number] ?? 'pending', `step ${number}`).toBe(number < step ? 'executed' : 'pending');
+				for (let number = 1; number <= contract; number++) expect(where.steps[number] ?? 'pending', `step ${number}`).toBe(number < step ? 'executed' : 'pending');
 			},
 		]),
 		[
 			'inside a backfill batch waiting on a row lock',
 			async () => {
-				await killAt(start(), isEvent('step-executed', 3));
+				await killAt(start(), isEvent('step-executed', backfill - 1));
 				const blocker = await connect(url);
 				let where: Landed;
 				try {
 					await blocker.query('BEGIN');
 					await blocker.query('SELECT * FROM users WHERE id = 12345 FOR UPDATE');
 					// The batch's UPDATE has done part of its range and waits: kill it in the middle.
-					where = await killAt(start(), isEvent('lock-wait', 4));
+					where = await killAt(start(), isEvent('lock-wait', backfill));
 				} finally {
 					await blocker.end();
 				}
@@ -263,23 +281,23 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		[
 			'while the rollback after a failed backfill waits for its lock',
 			async () => {
-				await killAt(start(), isEvent('step-executed', 3));
+				await killAt(start(), isEvent('step-executed', backfill - 1));
 				// SHARE UPDATE EXCLUSIVE lets the backfill's UPDATEs through but not the rollback's DROP
 				// TRIGGER (step 2; the version schema's views, step 3, roll back without a lock on users).
 				const blocker = await connect(url);
 				try {
 					await blocker.query('BEGIN');
 					await blocker.query('LOCK TABLE users IN SHARE UPDATE EXCLUSIVE MODE');
-					const where = await killAt(start('--fail-at', '4'), isEvent('lock-wait', 2));
-					expect(where).toMatchObject({phase: 'MIGRATING', steps: {1: 'executed', 2: 'executed', 3: 'rolled_back', 4: 'failed', 5: 'pending'}});
+					const where = await killAt(start('--fail-at', String(backfill)), isEvent('lock-wait', 2));
+					expect(where).toMatchObject({phase: 'MIGRATING', steps: {1: 'executed', 2: 'executed', 3: 'rolled_back', [backfill]: 'failed', [verify]: 'pending', [contract]: 'pending'}});
 					return where;
 				} finally {
 					await blocker.end();
 				}
 			},
 		],
-		['while rolling back after an injected failure at the contract', async () => killAt(start('--fail-at', '6'), isEvent('step-rolled-back'))],
-		['just as the backfill failed', async () => killAt(start('--fail-at', '4'), isEvent('step-failed', 4))],
+		['while rolling back after an injected failure at the contract', async () => killAt(start('--fail-at', String(contract)), isEvent('step-rolled-back'))],
+		['just as the backfill failed', async () => killAt(start('--fail-at', String(backfill)), isEvent('step-failed', backfill))],
 	])('killed %s: the next run finishes the rollback exactly, the one after completes', async (name, interrupt) => {
 		await reset();
 		const before = await rowsHash(app, 'id, username, email');
