@@ -2,6 +2,9 @@ import {fileURLToPath} from 'node:url';
 import {cleanup, render} from 'ink-testing-library';
 import {afterEach, describe, expect, it} from 'vitest';
 import type {CommandFlags} from '../../source/commands/options.js';
+import {compilePlan} from '../../source/core/compile.js';
+import {readPlanFile} from '../../source/core/plan-file.js';
+import {readCatalog} from '../../source/db/catalog.js';
 import type {Database} from '../../source/db/database.js';
 import {openPglite} from '../../source/db/pglite.js';
 import {seedUsers} from '../../source/db/seed.js';
@@ -29,7 +32,9 @@ async function start(planPath: string, extra: Partial<CommandFlags> = {}) {
 		await db.close();
 	};
 
-	return {...app, waitFor, quit};
+	/** The plan's contract steps, as the dashboard compiles them on this table (the verify comes first). */
+	const contractSteps = async () => compilePlan(readPlanFile(planPath), await readCatalog(db)).plan.steps.filter(step => step.phase === 'CONTRACTING');
+	return {...app, waitFor, quit, contractSteps};
 }
 
 /** One version's line of the traffic panel, read back into figures. */
@@ -41,6 +46,7 @@ function version(frame: string, name: 'v1' | 'v2') {
 describe('dashboard traffic', () => {
 	it('runs v1 and v2 by default, asks for v1 to go before contract, and v retires it: zero downtime at COMPLETE', async () => {
 		const app = await start(samples('add-display-name.yaml'));
+		const contract = await app.contractSteps();
 		let frame = await app.waitFor(text => (version(text, 'v1')?.requests ?? 0) > 0);
 		expect(frame).toMatch(/^traffic 20 req\/s each · interleaved with the migration/m);
 		expect(version(frame, 'v2')).toMatchObject({state: 'WAITING', requests: 0});
@@ -52,10 +58,10 @@ describe('dashboard traffic', () => {
 		// Migrate, up to the contract: the dashboard asks, and waits for the person.
 		app.stdin.write(' ');
 		frame = await app.waitFor(text => text.includes(prompt));
-		expect(frame).toContain('❯ · 5.');
+		expect(frame).toContain(`❯ · ${contract[0]!.number}.`);
 		app.stdin.write('v');
 		frame = await app.waitFor(text => version(text, 'v1')?.state === 'RETIRED' && !text.includes(prompt));
-		for (let index = 0; index < 3; index++) app.stdin.write(' ');
+		for (let index = 0; index < contract.length; index++) app.stdin.write(' ');
 		frame = await app.waitFor(text => text.includes('[COMPLETE]') && text.includes('zero downtime'));
 		expect(frame).toContain('✔ zero downtime: no errors, longest wait under 60000 ms');
 		expect(version(frame, 'v1')?.errors).toBe(0);
