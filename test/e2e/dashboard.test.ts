@@ -3,7 +3,7 @@ import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, describe, expect, it} from 'vitest';
-import {frameHeight, TmuxSession} from './tmux.js';
+import {frameHeight, stepCount, TmuxSession} from './tmux.js';
 
 const sessions: TmuxSession[] = [];
 const open = (args: string, size?: {columns: number; rows: number}) => {
@@ -27,7 +27,8 @@ describe('dashboard in a real terminal (tmux)', () => {
 		const tmux = open('--rows 2000 --wait-threshold 60000');
 		let screen = await tmux.waitFor(text => text.includes('[PENDING]'));
 		expect(screen).toContain('❯ · 1.');
-		for (let executed = 1; executed <= 7; executed++) {
+		const steps = stepCount('samples/add-display-name.yaml');
+		for (let executed = 1; executed <= steps; executed++) {
 			tmux.keys('Space');
 			screen = await tmux.waitFor(text => executedSteps(text) === executed && !/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d\./.test(text));
 		}
@@ -58,7 +59,7 @@ describe('dashboard in a real terminal (tmux)', () => {
 		tmux.keys('f');
 		await tmux.waitFor(text => text.includes('[FAILURE ARMED]'));
 		tmux.keys('Space');
-		// 80×24 has no room for all seven steps: the history lists both rollbacks.
+		// 80×24 has no room for all the steps: the history lists both rollbacks.
 		const screen = await tmux.waitFor(text => text.includes('[ROLLED_BACK]') && count(text, 'Rolled back:') === 2 && text.includes('Migration MIG-001 rolled back'));
 		expect(screen).toContain('↺ 2.');
 		expect(screen).toContain('✗ 3.');

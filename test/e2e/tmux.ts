@@ -41,3 +41,12 @@ export class TmuxSession {
 
 /** Lines from the top down to the last one with text: how tall the program's frame is. */
 export const frameHeight = (screen: string) => screen.replace(/\s+$/, '').split('\n').length;
+
+/**
+ * How many steps a sample compiles to on the demo table, as `plan --json` says: the tests count
+ * the marks against the plan, so a step the compiler adds (verify before contract) moves them too.
+ */
+export function stepCount(plan: string): number {
+	const output = execFileSync('node', ['dist/cli.js', 'plan', plan, '--json'], {encoding: 'utf8', env: {...process.env, CI: 'true'}, timeout: 60_000});
+	return (JSON.parse(output) as {plan: {steps: unknown[]}}).plan.steps.length;
+}
