@@ -189,7 +189,7 @@ export const alterColumn = defineOperation({
 	compile: compileAlterColumn,
 	prepare: async body => (body.check ? loadSqlParser() : undefined),
 	versions(body, book) {
-		if (body.references) book.reads(body.references.table, body.references.column);
+		if (body.references) book.referencesKey(body.references.table, [body.references.column]);
 		book.changeColumn(body.table, body.column, {
 			...(body.name === undefined ? {} : {name: body.name}),
 			...(body.type === undefined ? {} : {type: body.type}),

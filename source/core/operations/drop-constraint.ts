@@ -105,7 +105,8 @@ export const dropConstraint = defineOperation({
 		const [column] = constraint.columns;
 		return compileDrop(ctx, table, constraint, at, {up: {[column!]: body.up}, down: {[column!]: body.down}});
 	},
-	versions: (body, book) => book.reads(body.table),
+	// The column is not named: `up` (or `down`) handing it on unchanged names it.
+	versions: (body, book) => book.needsConstraint(body.table, body.name, [body.up, body.down].filter(expression => /^[a-z_][a-z0-9_$]*$/.test(expression.trim())).slice(0, 1).map(expression => expression.trim())),
 });
 
 /** drop_multicolumn_constraint: any number of columns, `down` (and optionally `up`) for each. */
@@ -120,5 +121,5 @@ export const dropMulticolumnConstraint = defineOperation({
 		if (body.up) requireExpressionsPerColumn(constraint.columns, body.up, 'up', at);
 		return compileDrop(ctx, table, constraint, at, {up: body.up, down: body.down});
 	},
-	versions: (body, book) => book.reads(body.table),
+	versions: (body, book) => book.needsConstraint(body.table, body.name, Object.keys(body.down)),
 });
