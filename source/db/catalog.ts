@@ -194,7 +194,8 @@ export async function leftovers(db: Queryable, schema = 'public'): Promise<strin
 	const {rows} = await db.query<{name: string}>(
 		`SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname LIKE '\\_zdm%'
 		 UNION ALL SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND a.attname LIKE '\\_zdm%' AND NOT a.attisdropped AND a.attnum > 0
+		  -- Tables only: an index keeps the name its column had when it was built (a shadow's), unseen by anyone.
+		  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attname LIKE '\\_zdm%' AND NOT a.attisdropped AND a.attnum > 0
 		 UNION ALL SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		  WHERE n.nspname = $1 AND (t.tgname LIKE '\\_zdm%' OR t.tgname LIKE '~zdm%')`,
 		[schema],

@@ -8,6 +8,7 @@ import type {Database} from '../../source/db/database.js';
 import {backends, openBackend} from '../support/databases.js';
 import {resetMigrations} from '../support/reset.js';
 
+// The samples over the demo users table; samples/pgroll/ is a chain of its own (pgroll-chain.test.ts).
 const runnable = readdirSync('samples')
 	.filter(name => !name.startsWith('unsafe-') && /\.(ya?ml|json)$/.test(name))
 	.map(name => `samples/${name}`);

@@ -46,6 +46,12 @@ describe('zdm-tui lint (the built CLI)', () => {
 		}
 	});
 
+	it('samples/pgroll, linted without a database, assumes what each file names (indexes, constraints, keys) and finds no error: exit 0', async () => {
+		const result = await runCli(['lint', 'samples/pgroll', '--json'], noDriver);
+		expect(result.code, `${result.stdout}${result.stderr}`).toBe(0);
+		expect(result.lines).toHaveLength(readdirSync('samples/pgroll').length);
+	});
+
 	it('unsafe-contract-only: "contract without expand — data loss risk", exit 1', async () => {
 		const result = await runCli(['lint', 'samples/unsafe-contract-only.yaml'], noDriver);
 		expect(result.code).toBe(1);

@@ -281,7 +281,7 @@ export const addColumn = defineOperation({
 	compile: compileAddColumn,
 	versions(body, book) {
 		const {column} = body;
-		if (column.references) book.reads(column.references.table, column.references.column);
+		if (column.references) book.referencesKey(column.references.table, [column.references.column]);
 		book.addColumn(body.table, versionColumn(column), column.pk === true);
 	},
 });

@@ -125,7 +125,7 @@ export const createConstraint = defineOperation({
 	prepare: loadSqlParser,
 	versions(body, book) {
 		book.reads(body.table, ...(body.columns ?? []));
-		if (body.references) book.reads(body.references.table, ...body.references.columns);
+		if (body.references) book.referencesKey(body.references.table, body.references.columns);
 		if (body.type === 'primary_key' && body.columns) book.setKey(body.table, body.columns);
 		// A constrained column can no longer be left out of an insert unless it has a default; the rest is unchanged.
 	},

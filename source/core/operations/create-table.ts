@@ -137,8 +137,8 @@ export const createTable = defineOperation({
 	compile: compileCreateTable,
 	prepare: loadSqlParser,
 	versions(body, book) {
-		for (const column of body.columns) if (column.references && column.references.table !== body.name) book.reads(column.references.table, column.references.column);
-		for (const constraint of body.constraints ?? []) if (constraint.references && constraint.references.table !== body.name) book.reads(constraint.references.table, ...constraint.references.columns);
+		for (const column of body.columns) if (column.references && column.references.table !== body.name) book.referencesKey(column.references.table, [column.references.column]);
+		for (const constraint of body.constraints ?? []) if (constraint.references && constraint.references.table !== body.name) book.referencesKey(constraint.references.table, constraint.references.columns);
 		const key = body.columns.filter(column => column.pk).map(column => column.name);
 		const tableKey = body.constraints?.find(constraint => constraint.type === 'primary_key')?.columns ?? [];
 		book.createTable(body.name, body.columns.map(column => versionColumn(column)), key.length > 0 ? key : tableKey);

@@ -2,11 +2,12 @@ import {z} from 'zod';
 import type {ConstraintInfo, TableInfo} from '../catalog.js';
 import {badInput} from '../errors.js';
 import type {StepSpec} from '../plan.js';
-import {checkIdentifier, ident, literal, qualified, shown} from '../sql.js';
+import {checkIdentifier, ident, literal, ownedName, qualified, shown} from '../sql.js';
+import {compileDuplication} from './duplicate.js';
 import {handsOn, requireExpressionsPerColumn} from './create-constraint.js';
 import {defineOperation} from './definition.js';
 import {columnExpressions, name, sqlText} from './fields.js';
-import {requireTable, type CompileContext, type Compiled} from './operation.js';
+import {requireColumn, requireTable, requireUnchanged, type CompileContext, type Compiled} from './operation.js';
 
 const kinds: Record<ConstraintInfo['type'], string> = {p: 'primary key', u: 'unique', c: 'check', f: 'foreign key', x: 'exclusion'};
 
@@ -19,23 +20,17 @@ function requireConstraint(ctx: CompileContext, table: TableInfo, name: string, 
 	return constraint;
 }
 
-/**
- * The constraint goes at contract, in the last transaction; until then it holds for both
- * versions. Rollback adds it again as PostgreSQL describes it (validated, as it was).
- * WHY only when up and down hand values on unchanged? A `down` that changes the new version's
- * values for the old one needs a column of its own per version; zdm does not build those for a
- * dropped constraint yet, and says so rather than dropping it early.
- */
-function dropStep(ctx: CompileContext, table: TableInfo, constraint: ConstraintInfo, at: string, expressions: {up?: Record<string, string>; down: Record<string, string>}): StepSpec {
-	for (const column of constraint.columns) {
-		for (const [field, given] of Object.entries(expressions)) {
-			const expression = given?.[column];
-			if (expression !== undefined && !handsOn(expression, column)) {
-				throw badInput(`${at}.${field}.${column}: a ${field} that changes values while a constraint is dropped is not supported yet`, `give ${field}: ${column} (the value unchanged): the constraint then holds until contract drops it`);
-			}
-		}
-	}
+interface Expressions {
+	up?: Record<string, string>;
+	down: Record<string, string>;
+}
 
+/**
+ * When `up` and `down` hand values on unchanged, the constraint goes at contract, in the last
+ * transaction; until then it holds for both versions. Rollback adds it again as PostgreSQL
+ * describes it (validated or not, as it was).
+ */
+function dropStep(ctx: CompileContext, table: TableInfo, constraint: ConstraintInfo): StepSpec {
 	const target = qualified(table.schema, table.name);
 	table.constraints = table.constraints!.filter(known => known !== constraint);
 	if (constraint.type === 'u') table.indexes = table.indexes?.filter(index => index.constraint !== constraint.name);
@@ -54,6 +49,47 @@ function dropStep(ctx: CompileContext, table: TableInfo, constraint: ConstraintI
 	};
 }
 
+/**
+ * When a `down` (or `up`) changes values, the new version must be free of the constraint while
+ * the old one keeps it: each constrained column gets a shadow column without it (duplicate.ts),
+ * the new version's view shows the shadows, the sync trigger passes the new version's writes
+ * through `down` to the old, constrained columns, and contract drops the old columns, and the
+ * constraint with them.
+ */
+function dropThroughShadows(ctx: CompileContext, table: TableInfo, constraint: ConstraintInfo, at: string, expressions: Expressions): Compiled {
+	// The shadows are built from the table as it is without the dropped constraint: the constraint is not carried over.
+	const without = (name?: string) => name !== constraint.name;
+	const free: TableInfo = {
+		...structuredClone(table),
+		dependents: table.dependents?.filter(dependent => without(dependent.name) && without(dependent.constraint)),
+		constraints: table.constraints?.filter(known => without(known.name)),
+		indexes: table.indexes?.filter(index => without(index.constraint)),
+	};
+	const compiled: Compiled = {steps: [], fragments: []};
+	for (const name of constraint.columns) {
+		const old = requireColumn(free, name, `${at}.name`);
+		requireUnchanged(old, `${at}.name`);
+		const duplicated = compileDuplication(
+			{at, table: free, old, shadow: ownedName('_zdm', old.name, ctx.migrationId, 'new'), finalName: old.name, type: old.type, notNull: old.notNull, default: old.default, up: expressions.up?.[name] ?? ident(name), down: expressions.down[name]!, summary: `free ${name} of ${constraint.name}`},
+			ctx,
+		);
+		compiled.steps.push(...duplicated.steps);
+		compiled.fragments.push(...duplicated.fragments);
+	}
+
+	// The working table takes the shadows' columns; its other indexes and constraints stay as they were.
+	table.columns = free.columns;
+	table.constraints = free.constraints;
+	table.indexes = free.indexes;
+	table.dependents = table.dependents?.filter(dependent => without(dependent.name) && without(dependent.constraint));
+	return compiled;
+}
+
+function compileDrop(ctx: CompileContext, table: TableInfo, constraint: ConstraintInfo, at: string, expressions: Expressions): Compiled {
+	const unchanged = constraint.columns.every(column => [expressions.up?.[column], expressions.down[column]].every(expression => expression === undefined || handsOn(expression, column)));
+	return unchanged ? {steps: [dropStep(ctx, table, constraint)], fragments: []} : dropThroughShadows(ctx, table, constraint, at, expressions);
+}
+
 const single = z.strictObject({table: name, name, up: sqlText, down: sqlText});
 const multi = z.strictObject({table: name, name, up: columnExpressions.optional(), down: columnExpressions});
 
@@ -67,9 +103,10 @@ export const dropConstraint = defineOperation({
 		const constraint = requireConstraint(ctx, table, body.name, at);
 		if (constraint.columns.length !== 1) throw badInput(`${at}.name: ${shown(constraint.name)} covers ${constraint.columns.length} columns`, 'use drop_multicolumn_constraint, with up and down for each column');
 		const [column] = constraint.columns;
-		return {steps: [dropStep(ctx, table, constraint, at, {up: {[column!]: body.up}, down: {[column!]: body.down}})], fragments: []};
+		return compileDrop(ctx, table, constraint, at, {up: {[column!]: body.up}, down: {[column!]: body.down}});
 	},
-	versions: (body, book) => book.reads(body.table),
+	// The column is not named: `up` (or `down`) handing it on unchanged names it.
+	versions: (body, book) => book.needsConstraint(body.table, body.name, [body.up, body.down].filter(expression => /^[a-z_][a-z0-9_$]*$/.test(expression.trim())).slice(0, 1).map(expression => expression.trim())),
 });
 
 /** drop_multicolumn_constraint: any number of columns, `down` (and optionally `up`) for each. */
@@ -82,7 +119,7 @@ export const dropMulticolumnConstraint = defineOperation({
 		const constraint = requireConstraint(ctx, table, body.name, at);
 		requireExpressionsPerColumn(constraint.columns, body.down, 'down', at);
 		if (body.up) requireExpressionsPerColumn(constraint.columns, body.up, 'up', at);
-		return {steps: [dropStep(ctx, table, constraint, at, {up: body.up, down: body.down})], fragments: []};
+		return compileDrop(ctx, table, constraint, at, {up: body.up, down: body.down});
 	},
-	versions: (body, book) => book.reads(body.table),
+	versions: (body, book) => book.needsConstraint(body.table, body.name, Object.keys(body.down)),
 });

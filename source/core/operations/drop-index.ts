@@ -57,6 +57,6 @@ export const dropIndex = defineOperation({
 	kind: 'drop_index',
 	schema,
 	compile: compileDropIndex,
-	versions() {},
+	versions: (body, book) => book.needsIndex(body.name),
 });
 

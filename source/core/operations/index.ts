@@ -17,7 +17,7 @@ import {renameColumn} from './rename-column.js';
 import {renameConstraint} from './rename-constraint.js';
 import {renameTable} from './rename-table.js';
 import {setReplicaIdentity} from './set-replica-identity.js';
-import {VersionBook} from './version-book.js';
+import {VersionBook, type Need} from './version-book.js';
 
 /** The registry: every operation a plan file may use, one line each. */
 export const operations = [
@@ -62,7 +62,7 @@ export async function prepareOperations(file: Pick<PlanFile, 'operations'>): Pro
 }
 
 /** How the old and the new application version see each table the plan touches. */
-export function planVersions(file: Pick<PlanFile, 'operations'>, catalog: Catalog, assume?: (table: string, column?: string) => void): VersionBook {
+export function planVersions(file: Pick<PlanFile, 'operations'>, catalog: Catalog, assume?: (need: Need) => void): VersionBook {
 	const book = new VersionBook(catalog, assume);
 	for (const op of file.operations) byKind.get(op.kind)!.versions(op.body, book);
 	return book;

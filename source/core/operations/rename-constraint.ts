@@ -48,5 +48,5 @@ export const renameConstraint = defineOperation({
 	kind: 'rename_constraint',
 	schema,
 	compile: compileRenameConstraint,
-	versions: (body, book) => book.reads(body.table),
+	versions: (body, book) => book.needsConstraint(body.table, body.from),
 });

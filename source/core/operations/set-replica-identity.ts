@@ -77,5 +77,8 @@ export const setReplicaIdentity = defineOperation({
 	kind: 'set_replica_identity',
 	schema,
 	compile: compileSetReplicaIdentity,
-	versions: (body, book) => book.reads(body.table),
+	versions(body, book) {
+		book.reads(body.table);
+		if (body.identity.type.toUpperCase() === 'INDEX' && body.identity.index) book.needsIndex(body.identity.index, body.table, true);
+	},
 });

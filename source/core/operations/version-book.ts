@@ -34,6 +34,12 @@ export const versionColumn = (column: ColumnInfo): VersionColumn => ({
 	hasDefault: column.default !== null || column.identity === true,
 });
 
+/**
+ * What an operation needs to exist that the catalog may lack: a table or one of its columns, a
+ * unique key a reference points at, an index, a constraint. Lint without a database assumes each.
+ */
+export type Need = {table: string; column?: string} | {table: string; key: string[]} | {table?: string; index: string; unique?: boolean} | {table: string; constraint: string; columns: string[]};
+
 /** zdm's own columns (shadow columns of a started migration) belong to no application version. */
 const ownColumn = (name: string) => name.startsWith('_zdm');
 
@@ -43,8 +49,8 @@ const ownColumn = (name: string) => name.startsWith('_zdm');
  * final names. On a resumed migration the catalog already holds what the plan added; v1 leaves
  * those out, since the old application never knew them.
  *
- * `assume` is called for a table or column the catalog lacks (lint without a database uses it
- * to assume they exist); without it, such a name is simply not followed.
+ * `assume` is told of everything an operation needs to exist (lint without a database uses it
+ * to assume that it does); without it, a name the catalog lacks is simply not followed.
  */
 export class VersionBook {
 	readonly tables: TableVersions[] = [];
@@ -53,7 +59,7 @@ export class VersionBook {
 
 	constructor(
 		private readonly catalog: Catalog,
-		private readonly assume?: (table: string, column?: string) => void,
+		private readonly assume?: (need: Need) => void,
 	) {}
 
 	/** The table of that name as the new version knows it so far, read from the catalog when first touched. */
@@ -61,7 +67,7 @@ export class VersionBook {
 		const known = this.tables.find(table => table.v2?.name === name);
 		if (known) return known;
 		if (this.gone.has(name)) return undefined;
-		if (!this.catalog.table(name)) this.assume?.(name);
+		if (!this.catalog.table(name)) this.assume?.({table: name});
 		const info = this.catalog.table(name);
 		if (!info) return undefined;
 		const columns = info.columns.filter(column => !ownColumn(column.name)).map(versionColumn);
@@ -82,13 +88,37 @@ export class VersionBook {
 		if (!entry?.v2) return;
 		for (const name of columns) {
 			if (entry.v2.columns.some(column => column.name === name)) continue;
-			this.assume?.(table, name);
+			this.assume?.({table, column: name});
 			const found = this.catalog.table(table)?.columns.find(column => column.name === name);
 			if (found) {
 				entry.v1?.columns.push(versionColumn(found));
 				entry.v2.columns.push(versionColumn(found));
 			}
 		}
+	}
+
+	/** A reference points at these columns: a unique key must cover them. */
+	referencesKey(table: string, columns: string[]) {
+		this.reads(table, ...columns);
+		if (!this.createdHere(table)) this.assume?.({table, key: columns});
+	}
+
+	/** Created by the plan itself: its own definition says what it has. */
+	private createdHere(table: string): boolean {
+		const entry = this.tables.find(known => known.v2?.name === table);
+		return entry !== undefined && entry.v1 === undefined;
+	}
+
+	/** The operation names an index (of this table, when it says). */
+	needsIndex(index: string, table?: string, unique?: boolean) {
+		if (table !== undefined) this.table(table);
+		if (table === undefined || !this.createdHere(table)) this.assume?.({table, index, unique});
+	}
+
+	/** The operation names a constraint of the table, over these columns when it knows them. */
+	needsConstraint(table: string, constraint: string, columns: string[] = []) {
+		this.reads(table, ...columns);
+		if (!this.createdHere(table)) this.assume?.({table, constraint, columns});
 	}
 
 	addColumn(table: string, column: VersionColumn, inKey = false) {

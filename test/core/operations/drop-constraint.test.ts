@@ -29,12 +29,45 @@ describeOperation('drop_constraint', [
 	},
 ]);
 
+describeOperation('drop_constraint with a down that makes the new version\'s values fit the old constraint', [
+	{
+		name: 'a check (pgroll\'s 23): the new version is free of it at once, the old one keeps it through down',
+		// Without the second check on title, which the shadow column cannot carry yet (duplicate.ts refuses it).
+		setup: constraintSetup.replace(/ALTER TABLE posts ADD CONSTRAINT posts_title_user[^;]*;/, ''),
+		operations: [{drop_constraint: {table: 'posts', name: 'title_length', up: 'title', down: "SELECT CASE WHEN length(title) <= 3 THEN LPAD(title, 4, '-') ELSE title END"}}],
+		async afterStart({v1, v2}) {
+			await v2.query("INSERT INTO posts (title, user_id) VALUES ('ab', 1)");
+			expect(await rowsOf(v2, "SELECT title FROM posts WHERE user_id = 1 AND review IS NULL")).toEqual([{title: 'ab'}]);
+			expect(await rowsOf(v1, "SELECT title FROM posts WHERE user_id = 1 AND review IS NULL")).toEqual([{title: '--ab'}]);
+			await refuses(v1, "INSERT INTO posts (title) VALUES ('xy')", /title_length/);
+			await v2.query('DELETE FROM posts WHERE user_id = 1 AND review IS NULL');
+		},
+		async afterComplete({db, v2}) {
+			expect(await constraintNames(db)).toEqual(['fk_users_id', 'posts_pkey', 'posts_review_unique']);
+			await v2.query("INSERT INTO posts (title) VALUES ('xy')");
+			expect(await rowsOf(db, "SELECT count(*)::int AS n FROM posts WHERE title LIKE 'post %'")).toEqual([{n: 10}]);
+		},
+	},
+	{
+		name: 'a unique constraint (pgroll\'s 27), down making the old copy unique',
+		setup: constraintSetup,
+		operations: [{drop_constraint: {table: 'posts', name: 'posts_review_unique', up: 'review', down: "review || '-' || id"}}],
+		async afterStart({v1, v2}) {
+			await v2.query("INSERT INTO posts (id, title, review) VALUES (100, 'dup one', 'r1')");
+			expect(await rowsOf(v1, 'SELECT review FROM posts WHERE id = 100')).toEqual([{review: 'r1-100'}]);
+			await v2.query('DELETE FROM posts WHERE id = 100');
+		},
+		async afterComplete({db}) {
+			expect(await constraintNames(db)).toEqual(['fk_users_id', 'posts_pkey', 'posts_title_user', 'title_length']);
+		},
+	},
+]);
+
 describe('drop_constraint, before anything runs', () => {
 	it.each([
 		[{name: 'posts_pkey', up: 'id', down: 'id'}, /"posts_pkey" is a primary key constraint; only check, foreign key and unique constraints can be dropped/],
 		[{name: 'nope', up: 'x', down: 'x'}, /"posts" has no constraint "nope"/],
 		[{name: 'posts_title_user', up: 'title', down: 'title'}, /covers 2 columns/],
-		[{name: 'title_length', up: 'title', down: "lpad(title, 4, '-')"}, /a down that changes values while a constraint is dropped is not supported yet/],
 	])('%j is refused', async (fields, message) => {
 		const db = await openPglite();
 		try {
