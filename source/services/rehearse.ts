@@ -1,4 +1,5 @@
 import type {Extension, Extensions} from '@electric-sql/pglite';
+import {batchSettings} from '../core/backfill-sql.js';
 import {ZdmError} from '../core/errors.js';
 import {loadSqlParser} from '../core/lint/sql/parser.js';
 import {ident} from '../core/sql.js';
@@ -9,6 +10,7 @@ import {openBlankEmbedded} from '../db/open.js';
 import {dumpPart, findPgDump} from '../db/pg-dump.js';
 import {openRehearsalSource, tableKey, type TableKey} from '../db/rehearsal-source.js';
 import {advanceSequences, rowTables} from '../db/row-catalog.js';
+import {activeMigration} from '../db/state.js';
 import {dumpEntries, extensionsOf, foreignKeys, loadEntries, makesKeys, rolesOf, type NotValid, type Skipped} from '../db/schema-copy.js';
 
 /*
@@ -87,6 +89,29 @@ async function pgliteExtensions(names: string[]): Promise<Extensions> {
 export const copyLabel = (source: string, rows: CopyReport['rows']) =>
 	`copy of ${source}, ${rows.mode === 'copied' ? `up to ${rows.perTable.toLocaleString('en')} REAL rows a table` : `generated rows`}`;
 
+/**
+ * Generated rows hold made-up values in the columns a started migration has already backfilled on
+ * the target, where every row holds what the backfill computed. Fill them again over the whole copy
+ * with the stored backfill's own statement (its record removed again), so the copy's contract
+ * (its verify step first) meets the rows as the target's would.
+ */
+async function refillStartedBackfills(db: Database): Promise<void> {
+	const started = await activeMigration(db);
+	if (!started) return;
+	for (const step of started.steps) {
+		if (step.kind !== 'backfill' || step.status !== 'executed' || !step.backfill) continue;
+		const spec = step.backfill;
+		await db.transaction(async tx => {
+			await tx.query(batchSettings, ['30s', true]);
+			const {rows} = await tx.query<{rows: number; last_key: string | null}>(spec.firstBound, [2_147_483_647]);
+			const whole = rows[0];
+			if (!whole || whole.rows === 0 || whole.last_key === null) return;
+			await tx.query(spec.firstBatch, [whole.last_key, started.id, step.number, -1, null, whole.last_key, whole.rows]);
+			await tx.query('DELETE FROM zdm.backfill_batch WHERE migration_id = $1 AND step = $2 AND seq = -1', [started.id, step.number]);
+		});
+	}
+}
+
 /** Copy the target's schema (and zdm's state) into a throwaway embedded database, then fill its tables. */
 export async function openRehearsalCopy(options: RehearsalOptions): Promise<RehearsalCopy> {
 	const progress = (what: string) => {
@@ -135,6 +160,7 @@ export async function openRehearsalCopy(options: RehearsalOptions): Promise<Rehe
 		progress('Adding foreign keys, indexes and triggers…');
 		const loadedRest = await loadEntries(db, postEntries.filter(entry => !makesKeys(entry)));
 		await advanceSequences(db);
+		if (mode === 'generated' && hasState) await refillStartedBackfills(db);
 		progress('Analyzing the copy…');
 		await db.query('ANALYZE');
 		const loads = [loadedPre, loadedKeys, loadedState, loadedRest];
