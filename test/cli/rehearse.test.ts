@@ -107,8 +107,11 @@ describe.skipIf(!serverUrl())('zdm-tui rehearse on a copy of a server schema', (
 			expect(JSON.parse(result.lines[0]!)).toMatchObject({state: true});
 			const events = result.lines.map(line => JSON.parse(line) as {type: string; step?: {phase: string}});
 			// Only the contract ran in the copy: expand and migrate were done on the target.
-			expect(events.filter(event => event.type === 'step-executed').map(event => event.step!.phase)).toEqual(['CONTRACTING', 'CONTRACTING', 'CONTRACTING']);
-			expect(lastJson(result)).toMatchObject({phase: 'COMPLETE'});
+			const summary = lastJson(result) as {steps: Array<{phase: string}>};
+			expect(summary).toMatchObject({phase: 'COMPLETE'});
+			const contract = summary.steps.filter(step => step.phase === 'CONTRACTING');
+			expect(contract.length).toBeGreaterThan(0);
+			expect(events.filter(event => event.type === 'step-executed').map(event => event.step!.phase)).toEqual(contract.map(() => 'CONTRACTING'));
 			expect(await targetSnapshot(shop.url, target)).toEqual(before);
 			const {rows} = await target.query<{phase: string}>("SELECT phase FROM zdm.migrations WHERE id = 'SHOP-001'");
 			expect(rows).toEqual([{phase: 'MIGRATING'}]);
