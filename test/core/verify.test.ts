@@ -12,7 +12,7 @@ import {snapshot} from '../support/refusal.js';
 import {resetMigrations} from '../support/reset.js';
 
 const samples = readdirSync('samples')
-	.filter(name => !name.startsWith('unsafe-'))
+	.filter(name => !name.startsWith('unsafe-') && /\.(ya?ml|json)$/.test(name))
 	.map(name => `samples/${name}`);
 
 /** The sync triggers off for a moment: a write past them is exactly what verify must catch. */
