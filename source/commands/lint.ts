@@ -59,15 +59,13 @@ async function readKnown(flags: CommandFlags): Promise<Known | undefined> {
 
 async function lintPlanFile(path: string, text: string, known: Known | undefined, context: Omit<LintContext, 'file'>, allow: string[], schema: string): Promise<Finding[]> {
 	// Loaded for plan files only: a run over .sql files needs neither the YAML nor the plan schema.
-	const [{parsePlanText}, {compilePlanWithParser}, {assumedCatalog}, {operationPositions}, {prepareOperations}] = await Promise.all([
+	const [{parsePlanText}, {compilePlanWithParser}, {assumedCatalog}, {operationPositions}] = await Promise.all([
 		import('../core/plan-file.js'),
 		import('../core/compile.js'),
 		import('../core/lint/assumed-catalog.js'),
 		import('../core/plan-positions.js'),
-		import('../core/operations/index.js'),
 	]);
 	const file = parsePlanText(text, path);
-	await prepareOperations(file);
 	let compiled;
 	try {
 		compiled = await compilePlanWithParser(file, known?.catalog ?? assumedCatalog(file, schema));

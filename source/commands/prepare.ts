@@ -2,7 +2,6 @@ import type {Catalog} from '../core/catalog.js';
 import {compilePlanWithParser, type CompiledPlan} from '../core/compile.js';
 import {ZdmError} from '../core/errors.js';
 import {hasErrors, lintPlan, type Finding} from '../core/lint/index.js';
-import {prepareOperations} from '../core/operations/index.js';
 import {readPlanFile, type PlanFile} from '../core/plan-file.js';
 import {validateFragments} from '../core/validate.js';
 import {runChecks} from '../core/checks.js';
@@ -22,7 +21,6 @@ export interface PreparedPlan extends CompiledPlan {
  */
 export async function preparePlan(db: Database, path: string, allow: string[] = [], file: PlanFile = readPlanFile(path), schema = 'public'): Promise<PreparedPlan> {
 	const catalog: Catalog = await readCatalog(db, schema);
-	await prepareOperations(file);
 	let compiled: CompiledPlan;
 	try {
 		compiled = await compilePlanWithParser(file, catalog);

@@ -1,7 +1,7 @@
 import type {Catalog} from './catalog.js';
 import type {Check} from './checks.js';
 import {loadSqlParser, SqlParserNotLoaded} from './lint/sql/parser.js';
-import {compileOperation} from './operations/index.js';
+import {compileOperation, prepareOperations} from './operations/index.js';
 import type {Fragment} from './operations/operation.js';
 import {stepPhases} from './phase.js';
 import type {PlanFile} from './plan-file.js';
@@ -122,11 +122,13 @@ export function compilePlan(file: PlanFile, catalog: Catalog): CompiledPlan {
 }
 
 /**
- * compilePlan, loading PostgreSQL's parser first when the plan turns out to need it: a type change
- * rebuilds the old column's indexes, constraints and statistics from their definitions. Other
- * plans never load it (its WASM costs start-up time). Compiling is pure, so it simply runs again.
+ * compilePlan for a plan file: each operation prepares first (those that read SQL load PostgreSQL's
+ * parser), and the parser is loaded too when the plan turns out to need it (a type change rebuilds
+ * the old column's indexes, constraints and statistics from their definitions). Other plans never
+ * load it (its WASM costs start-up time). Compiling is pure, so it simply runs again.
  */
 export async function compilePlanWithParser(file: PlanFile, catalog: Catalog): Promise<CompiledPlan> {
+	await prepareOperations(file);
 	try {
 		return compilePlan(file, catalog);
 	} catch (error) {

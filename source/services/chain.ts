@@ -1,7 +1,7 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {baselineCovers, byName, currentHistory, planChain, type ChainEntry, type ChainFile} from '../core/chain.js';
-import {compilePlan} from '../core/compile.js';
+import {compilePlanWithParser} from '../core/compile.js';
 import {ZdmError} from '../core/errors.js';
 import {assumedCatalog} from '../core/lint/assumed-catalog.js';
 import {lintPlan, type Finding} from '../core/lint/index.js';
@@ -113,7 +113,7 @@ export async function readChain(db: Database, options: ChainOptions): Promise<Ch
 		if (resume) continue;
 		let found: Finding[];
 		try {
-			const compiled = compilePlan(file.plan, assumedCatalog(file.plan, options.schema));
+			const compiled = await compilePlanWithParser(file.plan, assumedCatalog(file.plan, options.schema));
 			found = await lintPlan({file: file.plan, plan: compiled.plan}, options.allow);
 		} catch (error) {
 			if (error instanceof ZdmError) throw new ZdmError(error.code, `${file.path}: ${error.message}`, error.hint);

@@ -1,7 +1,6 @@
 import {expect} from 'vitest';
 import {compilePlanWithParser} from '../../source/core/compile.js';
 import {Executor, type ExecutorOptions, type StepOutcome} from '../../source/core/executor.js';
-import {prepareOperations} from '../../source/core/operations/index.js';
 import {validatePlan, type PlanFile} from '../../source/core/plan-file.js';
 import type {Plan} from '../../source/core/plan.js';
 import {validateFragments} from '../../source/core/validate.js';
@@ -95,7 +94,6 @@ export const plan = (document: Record<string, unknown>): PlanFile => validatePla
 
 /** Compile against the database as it is now, and prove the plan's expressions, as `run` does. */
 export async function compileOn(db: Database, file: PlanFile): Promise<Plan> {
-	await prepareOperations(file);
 	const compiled = await compilePlanWithParser(file, await readCatalog(db));
 	await validateFragments(db, compiled.fragments);
 	return compiled.plan;
