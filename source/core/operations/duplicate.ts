@@ -1,25 +1,14 @@
 import {backfillForward, backfillSpec} from '../backfill-sql.js';
-import {physicalTable, type ColumnInfo, type TableInfo} from '../catalog.js';
+import {physicalTable} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
 import {ident, qualified} from '../sql.js';
 import {constraintSteps, notNullCheck} from './constraints.js';
 import {enclosed, requireNoDependentObjects, requireRowKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
-import {carryDependents} from './shadow-dependents.js';
+import {carryDependents, type ShadowColumn} from './shadow-dependents.js';
 import {assignBlock, byWriter, rowTrigger} from './triggers.js';
 import {verifySpec} from '../verify-sql.js';
 
-export interface Duplication {
-	at: string;
-	table: TableInfo;
-	old: ColumnInfo;
-	/** The column that runs beside the old one until contract. */
-	shadow: string;
-	/** The name it finally takes (the shadow's own, or the old name once that is dropped). */
-	finalName: string;
-	type: string;
-	notNull: boolean;
-	/** The default the final column gets; undefined keeps none. */
-	default: string | null;
+export interface Duplication extends ShadowColumn {
 	/** old → new, over the row's columns by name. */
 	up: string;
 	/** new → old; the new value is bound to the old column's name and the final name. */

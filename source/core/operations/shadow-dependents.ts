@@ -35,14 +35,18 @@ export interface CarriedDependents {
 	viewDefault?: string;
 }
 
+/** A column that a shadow column of a new type replaces at contract. */
 export interface ShadowColumn {
 	at: string;
 	table: TableInfo;
 	old: ColumnInfo;
+	/** The column that runs beside the old one until contract. */
 	shadow: string;
+	/** The name it finally takes (the shadow's own, or the old name once that is dropped). */
 	finalName: string;
 	type: string;
 	notNull: boolean;
+	/** The default the final column gets; undefined keeps none. */
 	default: string | null;
 }
 
