@@ -42,7 +42,9 @@ function describeValue(value: unknown): string {
 }
 
 /** A plan file's base name without its extension; undefined when `source` is not a file name. */
-const idFromFileName = (source: string) => /\.(ya?ml|json|sql)$/i.test(source) ? basename(source).replace(/\.[^.]+$/, '') : undefined;
+/** A migration file's id: its base name without the extension (pgroll's convention). */
+export const fileId = (path: string) => basename(path).replace(/\.[^.]+$/, '');
+const idFromFileName = (source: string) => (/\.(ya?ml|json|sql)$/i.test(source) ? fileId(source) : undefined);
 
 /** Validate a parsed plan document; `source` names the file in every message. */
 export function validatePlan(document: unknown, source = 'plan'): PlanFile {

@@ -7,7 +7,7 @@ import {assumedCatalog} from '../core/lint/assumed-catalog.js';
 import {lintPlan, type Finding} from '../core/lint/index.js';
 import type {ExecutorEvent} from '../core/events.js';
 import type {MigrationPhase} from '../core/phase.js';
-import {readPlanFile, validatePlan} from '../core/plan-file.js';
+import {fileId, readPlanFile, validatePlan} from '../core/plan-file.js';
 import {readAppliedHistory, recordChainLink, type HistoryMigration} from '../db/chain-state.js';
 import type {Database} from '../db/database.js';
 import {refuseOnLintErrors} from '../commands/prepare.js';
@@ -53,7 +53,6 @@ async function readSqlMigration(path: string): Promise<ReturnType<typeof validat
 	return validatePlan(conversionDocument(await convertSql(text, path)), path);
 }
 
-const idOf = (name: string) => name.replace(/\.[^.]+$/, '');
 
 /**
  * Every migration file of the directory, read and validated; .sql files converted. Reads no
@@ -63,7 +62,7 @@ export async function readChainFiles(dir: string, covered: (id: string) => boole
 	const files: ChainFile[] = [];
 	for (const name of listFiles(dir)) {
 		const path = join(dir, name);
-		const id = idOf(name);
+		const id = fileId(name);
 		if (covered(id)) continue;
 		const plan = /\.sql$/i.test(name) ? await readSqlMigration(path) : readPlanFile(path);
 		if (plan.id !== id) {
@@ -103,7 +102,7 @@ export interface Chain {
  */
 export async function readChain(db: Database, options: ChainOptions): Promise<Chain> {
 	const history = await readAppliedHistory(db, options.schema ?? 'public');
-	const files = await readChainFiles(options.dir, baselineCovers(currentHistory(history), new Set(listFiles(options.dir).map(idOf))));
+	const files = await readChainFiles(options.dir, baselineCovers(currentHistory(history), new Set(listFiles(options.dir).map(fileId))));
 	const entries = planChain(options.dir, files, history, options.complete);
 	const findings = new Map<string, Finding[]>();
 	// Every pending file before the first change. WHY against an assumed catalog? A later file
