@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import YAML from 'yaml';
 import {byName, currentHistory, fingerprint} from '../core/chain.js';
 import {ExitCode, ZdmError} from '../core/errors.js';
-import {validatePlan} from '../core/plan-file.js';
+import {fileId, validatePlan} from '../core/plan-file.js';
 import {shown} from '../core/sql.js';
 import {versionSchemaName} from '../core/versions.js';
 import {readAppliedHistory, saveBaseline} from '../db/chain-state.js';
@@ -61,7 +61,7 @@ export async function baseline(id: string, db: Database, flags: CommandFlags, io
 }
 
 /** The ids of the migration files a directory holds already. */
-const idsIn = (dir: string) => new Set(existsSync(dir) ? readdirSync(dir).filter(name => /\.(ya?ml|json|sql)$/i.test(name)).map(name => name.replace(/\.[^.]+$/, '')) : []);
+const idsIn = (dir: string) => new Set(existsSync(dir) ? readdirSync(dir).filter(name => /\.(ya?ml|json|sql)$/i.test(name)).map(fileId) : []);
 
 /** `zdm-tui pull DIR`: the applied history (from the newest baseline on) as plan files; files already there are left alone. */
 export async function pull(dir: string, db: Database, flags: CommandFlags, io: Io, schema = 'public'): Promise<number> {
