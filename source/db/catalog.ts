@@ -51,7 +51,7 @@ export async function readCatalog(db: Queryable, schema = 'public'): Promise<Cat
 	const triggers = await db.query<{table: string; name: string; fires: 'O' | 'A' | 'R'}>(
 		`SELECT c.relname AS table, t.tgname AS name, t.tgenabled AS fires
 		   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname NOT LIKE '~zdm%' AND t.tgname NOT LIKE '\\_zdm%' AND (t.tgtype & 1) = 1
+		  WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname NOT LIKE '~zdm%' AND t.tgname NOT LIKE '!zdm%' AND t.tgname NOT LIKE '\\_zdm%' AND (t.tgtype & 1) = 1
 		  ORDER BY t.tgname`,
 		[schema],
 	);
@@ -189,7 +189,7 @@ export async function tableHash(db: Queryable, table: string, schema = 'public')
 	return `${rows[0]!.count}:${rows[0]!.hash ?? ''}`;
 }
 
-/** Functions, columns and triggers zdm left in a schema (_zdm…, sync triggers ~zdm…): there should be none at rest. */
+/** Functions, columns and triggers zdm left in a schema (_zdm…, sync triggers ~zdm… and !zdm…): there should be none at rest. */
 export async function leftovers(db: Queryable, schema = 'public'): Promise<string[]> {
 	const {rows} = await db.query<{name: string}>(
 		`SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname LIKE '\\_zdm%'
@@ -197,7 +197,7 @@ export async function leftovers(db: Queryable, schema = 'public'): Promise<strin
 		  -- Tables only: an index keeps the name its column had when it was built (a shadow's), unseen by anyone.
 		  WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attname LIKE '\\_zdm%' AND NOT a.attisdropped AND a.attnum > 0
 		 UNION ALL SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		  WHERE n.nspname = $1 AND (t.tgname LIKE '\\_zdm%' OR t.tgname LIKE '~zdm%')`,
+		  WHERE n.nspname = $1 AND (t.tgname LIKE '\\_zdm%' OR t.tgname LIKE '~zdm%' OR t.tgname LIKE '!zdm%')`,
 		[schema],
 	);
 	return rows.map(row => row.name);

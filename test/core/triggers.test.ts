@@ -3,7 +3,7 @@ import {compilePlan} from '../../source/core/compile.js';
 import {Executor} from '../../source/core/executor.js';
 import {validatePlan} from '../../source/core/plan-file.js';
 import {leftovers, readCatalog} from '../../source/db/catalog.js';
-import type {Database} from '../../source/db/database.js';
+import type {Database, Session} from '../../source/db/database.js';
 import {backends, openBackend} from '../support/databases.js';
 
 const retypeEmail = validatePlan({id: 'TRG-1', operations: [{alter_column: {table: 'users', column: 'email', type: 'varchar(320)', up: 'email', down: 'email'}}]});
@@ -12,19 +12,23 @@ const retypeEmail = validatePlan({id: 'TRG-1', operations: [{alter_column: {tabl
 describe.each(backends())('the table\'s own BEFORE triggers (%s)', backend => {
 	let db: Database;
 	let close: () => Promise<void>;
+	const sessions: Session[] = [];
 	beforeAll(async () => {
 		({db, close} = await openBackend(backend, 50));
 		await db.script(`
 			CREATE FUNCTION normalise_email() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.email := lower(NEW.email); RETURN NEW; END $$;
 			CREATE TRIGGER normalise_email BEFORE INSERT OR UPDATE ON users FOR EACH ROW EXECUTE FUNCTION normalise_email();`);
 	});
-	afterAll(async () => close());
+	afterAll(async () => {
+		for (const session of sessions) await session.release();
+		await close();
+	});
 
 	it('a value the old version writes mid-migration is normalised by the user\'s trigger, and after COMPLETE the new column holds it', async () => {
 		const executor = await Executor.open(db, compilePlan(retypeEmail, await readCatalog(db)).plan);
 		await executor.run('CONTRACTING');
 		const order = await db.query<{name: string}>("SELECT tgname AS name FROM pg_trigger WHERE tgrelid = 'users'::regclass AND NOT tgisinternal ORDER BY tgname COLLATE \"C\"");
-		expect(order.rows.map(row => row.name)).toEqual(['normalise_email', expect.stringMatching(/^~zdm_users_/)]);
+		expect(order.rows.map(row => row.name)).toEqual([expect.stringMatching(/^!zdm_users_/), 'normalise_email', expect.stringMatching(/^~zdm_users_/)]);
 		// The old version (the base schema) writes mixed case, by INSERT and by UPDATE.
 		await db.query("INSERT INTO users (username, email) VALUES ('mixed', 'MiXeD@Example.COM')");
 		await db.query("UPDATE users SET email = 'ALICE@Example.COM' WHERE username = 'alice'");
@@ -35,6 +39,31 @@ describe.each(backends())('the table\'s own BEFORE triggers (%s)', backend => {
 			{username: 'alice', email: 'alice@example.com'},
 			{username: 'mixed', email: 'mixed@example.com'},
 		]);
+		expect(await leftovers(db)).toEqual([]);
+	});
+
+	it('a value the NEW version writes mid-migration is normalised by the same trigger: the old version reads it normalised, and after COMPLETE so does everyone', async () => {
+		await db.query("DELETE FROM users WHERE username LIKE 'v2-%'");
+		const executor = await Executor.open(db, compilePlan({...retypeEmail, id: 'TRG-2'}, await readCatalog(db)).plan);
+		await executor.run('CONTRACTING');
+		const v2 = await db.session({schema: executor.plan.versionSchema});
+		sessions.push(v2);
+		await v2.query("INSERT INTO users (username, email) VALUES ('v2-insert', 'V2@Example.COM')");
+		await v2.query("UPDATE users SET email = 'BOB@Example.COM' WHERE username = 'bob'");
+		// v2 reads its own write back normalised, and so does v1 from the old column.
+		const read = async (q: {query: Database['query']}) => (await q.query<{username: string; email: string}>("SELECT username, email FROM users WHERE username IN ('bob', 'v2-insert') ORDER BY username")).rows;
+		const normalised = [
+			{username: 'bob', email: 'bob@example.com'},
+			{username: 'v2-insert', email: 'v2@example.com'},
+		];
+		expect(await read(v2)).toEqual(normalised);
+		expect(await read(db)).toEqual(normalised);
+		// A v2 write the user's trigger leaves alone is kept exactly (no round trip through down and up).
+		await v2.query("UPDATE users SET email = 'already@lower.case' WHERE username = 'bob'");
+		expect((await read(db))[0]!.email).toBe('already@lower.case');
+		await executor.run();
+		expect(executor.plan.phase).toBe('COMPLETE');
+		expect(await read(db)).toEqual([{username: 'bob', email: 'already@lower.case'}, normalised[1]]);
 		expect(await leftovers(db)).toEqual([]);
 	});
 });

@@ -5,7 +5,7 @@ import {ident, qualified} from '../sql.js';
 import {constraintSteps, notNullCheck} from './constraints.js';
 import {enclosed, requireNoDependentObjects, requireRowKey, type CompileContext, type Compiled, type Fragment} from './operation.js';
 import {carryDependents, type ShadowColumn} from './shadow-dependents.js';
-import {assignBlock, byWriter, rowTrigger} from './triggers.js';
+import {assignBlock, byWriter, changedByUserTrigger, rowTrigger} from './triggers.js';
 import {verifySpec} from '../verify-sql.js';
 
 export interface Duplication extends ShadowColumn {
@@ -32,7 +32,11 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	const newCol = ident(shadow);
 	const rows = physicalTable(table);
 	const downBind: Record<string, string> = {[old.name]: shadow, [d.finalName]: shadow};
-	const body = byWriter(ctx.versionSchema, assignBlock(rows, old.name, d.down, downBind), assignBlock(rows, shadow, d.up));
+	// The new version's write reaches the old column before the user's own triggers run (early),
+	// so a normaliser on it works as for the old version's write; if one changed the value, the
+	// late trigger carries the change to the shadow through up, as it does for the old version.
+	const early = rowTrigger(ctx.migrationId, ctx.operation, rows, assignBlock(rows, old.name, d.down, downBind), 'new', ctx.versionSchema, 'before-user');
+	const body = byWriter(ctx.versionSchema, changedByUserTrigger(rows, old.name, d.down, downBind, assignBlock(rows, shadow, d.up)), assignBlock(rows, shadow, d.up));
 	const trigger = rowTrigger(ctx.migrationId, ctx.operation, rows, body, 'both', ctx.versionSchema);
 	const backfill = backfillSpec(table, key, shadow, d.up, false);
 	const steps: StepSpec[] = [
@@ -52,8 +56,8 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 			kind: 'ddl',
 			table: table.name,
 			description: `Keep "${old.name}" and "${shadow}" in sync by writer (trigger)`,
-			forward: trigger.create,
-			rollback: trigger.drop,
+			forward: [...early.create, ...trigger.create],
+			rollback: [...trigger.drop, ...early.drop],
 			why: 'The old version\'s writes fill the new column through up, the new version\'s fill the old one through down: neither sees stale data.',
 		},
 		{
@@ -79,7 +83,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	const constraints = [...(d.notNull ? [notNullCheck(ctx.migrationId, table, shadow)] : []), ...carried.constraints];
 	steps.push(...constraintSteps(ctx.operation, table, constraints, `"${shadow}"`));
 
-	const finish = [...trigger.drop, ...carried.beforeDrop, `ALTER TABLE ${target} DROP COLUMN ${oldCol}`];
+	const finish = [...trigger.drop, ...early.drop, ...carried.beforeDrop, `ALTER TABLE ${target} DROP COLUMN ${oldCol}`];
 	if (d.finalName !== shadow) finish.push(`ALTER TABLE ${target} RENAME COLUMN ${newCol} TO ${ident(d.finalName)}`);
 	const finalCol = ident(d.finalName);
 	if (d.notNull) {

@@ -29,7 +29,21 @@ export function declareColumns(table: TableInfo, bind: Record<string, string> = 
 
 /** `target := (expression)` evaluated with the row's columns in scope. */
 export function assignBlock(table: TableInfo, target: string, expression: string, bind?: Record<string, string>): string {
-	return `\tDECLARE\n${declareColumns(table, bind)}\n\tBEGIN\n\t\tNEW.${ident(target)} := (\n${expression}\n);\n\tEND;`;
+	return assignTo(table, `NEW.${ident(target)}`, expression, bind);
+}
+
+function assignTo(table: TableInfo, variable: string, expression: string, bind?: Record<string, string>): string {
+	return `\tDECLARE\n${declareColumns(table, bind)}\n\tBEGIN\n\t\t${variable} := (\n${expression}\n);\n\tEND;`;
+}
+
+/**
+ * Run `then` when the row's `column` no longer holds what `expression` (the early trigger's
+ * value) gives: one of the user's triggers changed it. The value is stored as the column stores
+ * it (%TYPE), and compared as text because some types (json) have no equality.
+ */
+export function changedByUserTrigger(table: TableInfo, column: string, expression: string, bind: Record<string, string>, then: string): string {
+	const expected = ident('~zdm expected');
+	return `\tDECLARE\n\t\t${expected} ${qualified(table.schema, table.name)}.${ident(column)}%TYPE;\n\tBEGIN\n${assignTo(table, expected, expression, bind)}\n\t\tIF CAST(NEW.${ident(column)} AS text) IS DISTINCT FROM CAST(${expected} AS text) THEN\n${then}\n\t\tEND IF;\n\tEND;`;
 }
 
 export interface TriggerSql {
@@ -71,10 +85,21 @@ ${fromOld}
  */
 export const syncTriggerPrefix = '~zdm';
 
+/**
+ * A trigger that must run before the user's own: '!' sorts before every letter, digit and '_'.
+ * It fills the old column from the new version's write, so a user's trigger on that column (a
+ * normaliser) sees the value and can change it, as it would for the old version's write.
+ */
+export const earlyTriggerPrefix = '!zdm';
+
+/** Where a sync trigger fires among the table's BEFORE row triggers. */
+export type TriggerOrder = 'after-user' | 'before-user';
+
 /** A BEFORE INSERT OR UPDATE row trigger with the given plpgsql body, and its exact undo. */
-export function rowTrigger(migrationId: string, operation: number, table: TableInfo, body: string, writer: Writer, versionSchema: string): TriggerSql {
-	const name = ownedName(syncTriggerPrefix, table.name, migrationId, String(operation));
-	const fn = qualified(table.schema, ownedName('_zdm', table.name, migrationId, String(operation)));
+export function rowTrigger(migrationId: string, operation: number, table: TableInfo, body: string, writer: Writer, versionSchema: string, order: TriggerOrder = 'after-user'): TriggerSql {
+	const early = order === 'before-user';
+	const name = ownedName(early ? earlyTriggerPrefix : syncTriggerPrefix, table.name, migrationId, String(operation));
+	const fn = qualified(table.schema, ownedName('_zdm', table.name, migrationId, String(operation), ...(early ? ['early'] : [])));
 	return {
 		name,
 		create: [
