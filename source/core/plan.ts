@@ -35,11 +35,12 @@ export interface VerifySpec {
 	/** The column the backfill filled; a type change's old column beside it. */
 	column: string;
 	oldColumn?: string;
-	firstBound: string;
-	nextBound: string;
-	/** The first rows of a range no sync direction explains ($1 = last key, or $1 = after, $2 = last key). */
-	firstCheck: string;
-	nextCheck: string;
+	/** The table, as `pages`' $1. */
+	relation: string;
+	/** The table's size in pages now. */
+	pages: string;
+	/** The rows read in a range of pages ($1 = first tid, $2 = the tid after), and those no sync direction explains. */
+	check: string;
 }
 
 export interface StepSpec {

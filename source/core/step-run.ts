@@ -91,6 +91,8 @@ export async function runStep(run: StepContext, step: Step, inject: boolean, was
 				step,
 				lock: run.sql.lock,
 				batchSize: run.control.batchSize,
+				fixed: run.control.fixed,
+				targetBatchMs: run.control.targetBatchMs,
 				signal: run.control.signal,
 				injectFailure: inject,
 				gate: run.control.gate,

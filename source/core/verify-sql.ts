@@ -1,6 +1,6 @@
 import type {RowKey, TableInfo} from './catalog.js';
 import {keyWalk} from './backfill-sql.js';
-import type {BackfillSpec, VerifySpec} from './plan.js';
+import type {VerifySpec} from './plan.js';
 import {ident, qualified} from './sql.js';
 
 /** What a verify step checks: a column a backfill filled, and how its value follows from the old row. */
@@ -21,9 +21,15 @@ export interface VerifiedColumn {
 }
 
 /**
- * The statements of a verify step: the backfill's own walk over the key (read only), and for each
- * range the first rows (up to 3, in key order) no sync direction explains, with their values as
- * text. $1 = the range's last key for the first batch; $1 = after, $2 = last key for every next.
+ * The statements of a verify step: the table's size in pages, and for a range of pages
+ * ($1 = its first tid, $2 = the tid after it) the rows read and, in key order, the rows no sync
+ * direction explains, with their key and values as text.
+ *
+ * WHY pages rather than the backfill's key walk? Verify only reads, so it needs no key order:
+ * a TID range scan reads the heap as a sequential scan does, several times faster than an index
+ * walk of the same rows (on 1M rows, 3.4 s against 0.2 s for the scan). A row a writer moves
+ * meanwhile may be read twice or not at all, and either way it was written through the sync
+ * trigger, which keeps it right; every row that was there before and not rewritten is read once.
  *
  * WHY "either direction" for a type change? The sync trigger translates by writer: the old
  * version's writes (and the backfill) make new = up(old), the new version's make old = down(new).
@@ -38,14 +44,14 @@ export interface VerifiedColumn {
  * WHY compare as text? Then every type compares, json and point too (they have no equality), and
  * the same expression over the same row always renders the same text.
  */
-export function verifySpec(v: VerifiedColumn, backfill: BackfillSpec): VerifySpec {
+export function verifySpec(v: VerifiedColumn): VerifySpec {
 	const {table, key} = v;
 	const target = qualified(table.schema, table.name);
 	const walk = keyWalk(key);
 	const newText = `${target}.${ident(v.column)}::text`;
 	const upText = `CAST((\n${v.up}\n) AS ${v.type})::text`;
-	// The lateral's names are zdm's own, so none can be mistaken for a column of the table (the range names them bare).
-	const columns = [`${walk.text(target)} AS key`, `${newText} AS new_value`, `v.zdm_up AS up_value`];
+	// The lateral's names are zdm's own, so none can be mistaken for a column of the table.
+	const shown = [`'key', ${walk.text(target)}`, `'new_value', ${newText}`, `'up_value', v.zdm_up`];
 	const computed = [`${upText} AS zdm_up`];
 	let mismatch: string;
 	if (v.down) {
@@ -56,31 +62,27 @@ export function verifySpec(v: VerifiedColumn, backfill: BackfillSpec): VerifySpe
 		];
 		const oldText = `${target}.${ident(down.column)}::text`;
 		computed.push(`(SELECT CAST((\n${down.expression}\n) AS ${down.type})::text FROM (SELECT ${bound.join(', ')}) AS bound) AS zdm_down`);
-		columns.push(`${oldText} AS old_value`, 'v.zdm_down AS down_value');
+		shown.push(`'old_value', ${oldText}`, "'down_value', v.zdm_down");
 		mismatch = `${newText} IS DISTINCT FROM v.zdm_up AND ${oldText} IS DISTINCT FROM v.zdm_down`;
 	} else {
 		mismatch = `${newText} IS NULL AND v.zdm_up IS NOT NULL`;
 	}
 
-	const check = (after: boolean) =>
-		[
-			`SELECT ${columns.join(', ')}`,
-			`FROM ${target} CROSS JOIN LATERAL (SELECT ${computed.join(', ')}) AS v`,
-			`WHERE ${walk.range(after ? 1 : undefined, after ? 2 : 1)} AND ${mismatch}`,
-			`ORDER BY ${walk.order(target)} LIMIT 3`,
-		].join('\n');
 	return {
 		schema: table.schema,
 		table: table.name,
 		key,
 		column: v.column,
 		...(v.down ? {oldColumn: v.down.column} : {}),
-		firstBound: backfill.firstBound,
-		nextBound: backfill.nextBound,
-		firstCheck: check(false),
-		nextCheck: check(true),
+		relation: target,
+		pages: `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int AS pages`,
+		check: [
+			`SELECT count(*)::int AS rows, json_agg(json_build_object(${shown.join(', ')}) ORDER BY ${walk.order(target)}) FILTER (WHERE ${mismatch}) AS mismatches`,
+			`FROM ${target} CROSS JOIN LATERAL (SELECT ${computed.join(', ')}) AS v`,
+			`WHERE ${target}.ctid >= $1::tid AND ${target}.ctid < $2::tid`,
+		].join('\n'),
 	};
 }
 
-/** What a verify step shows as its forward SQL: exactly its four statements, in order. */
-export const verifyForward = (spec: VerifySpec) => [spec.firstBound, spec.firstCheck, spec.nextBound, spec.nextCheck];
+/** What a verify step shows as its forward SQL: exactly its two statements, in order. */
+export const verifyForward = (spec: VerifySpec) => [spec.pages, spec.check];

@@ -25,7 +25,10 @@ export interface VerifyRun {
 	db: Database;
 	step: Step;
 	lock: LockPolicy;
+	/** Rows per range as the backfill ended (or as fixed by hand), and whether fixed. */
 	batchSize: number;
+	fixed: boolean;
+	targetBatchMs: number;
 	signal?: AbortSignal;
 	injectFailure: boolean;
 	/** The dashboard's pause, as the backfill has it. */
@@ -50,51 +53,68 @@ function describe(rows: Mismatch[]): string {
 		.join('; ');
 }
 
+const tid = (page: number) => `(${page},0)`;
+
 /**
- * Walk the key in batches, as the backfill did, and stop at the first batch with a mismatch. Each
- * batch is a READ ONLY transaction of plain SELECTs (ACCESS SHARE, no row locks): writers never
- * wait for it. Rows written meanwhile are kept in step by the sync trigger, and so still match.
+ * Read the table in ranges of pages, and stop at the first range with a mismatch. Each range is
+ * a READ ONLY transaction of one plain SELECT (ACCESS SHARE, no row locks): writers never wait
+ * for it. Rows written meanwhile are kept in step by the sync trigger, and so still match. The
+ * ranges grow or shrink toward the backfill's batch duration: on PGlite, where one backend
+ * serves everyone, the application waits for each of them.
  */
 export async function runVerify(run: VerifyRun): Promise<void> {
 	const {db, step} = run;
 	const spec = step.verify!;
-	const size = Math.max(100, run.batchSize);
 	const rowsTotal = await rowsToFill(db, spec.schema, spec.table);
+	const countPages = async () => (await db.query<{pages: number}>(spec.pages, [spec.relation])).rows[0]!.pages;
+	let pagesTotal = await countPages();
 	const started = performance.now();
 	let rowsDone = 0;
-	let after: string | null = null;
+	let page = 0;
+	// The first range is a guess from the planner's rows per page; then the measured rows per page
+	// (a fixed --batch-size) or the measured time (adaptive) sizes the next.
+	let rowsPerPage = Math.max(1, rowsTotal / Math.max(1, pagesTotal));
+	let pages = Math.max(1, Math.round(run.batchSize / rowsPerPage));
 	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
 	if (run.injectFailure) throw new InjectedFailure(step.number);
 	for (;;) {
+		if (page >= pagesTotal) {
+			// Pages appended meanwhile hold rows the sync trigger wrote; read them too.
+			pagesTotal = await countPages();
+			if (page >= pagesTotal) return;
+		}
+
 		// As in the backfill: on PGlite, let signals, keys and the simulated application in between batches.
 		await new Promise(resolve => setImmediate(resolve));
 		await run.gate?.();
 		if (run.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the verify of step ${step.number}; it starts over next time`, 'run the same command again to resume');
 		const batchStarted = performance.now();
-		const from: string | null = after;
-		type Checked = {rows: number; lastKey: string; mismatches: Mismatch[]} | undefined;
-		const batch: Checked = await withLockRetry(
+		const [from, to] = [page, page + pages];
+		const batch = await withLockRetry(
 			run.lock,
 			async () =>
-				db.transaction(async (tx): Promise<Checked> => {
+				db.transaction(async tx => {
 					await tx.query('SET TRANSACTION READ ONLY');
 					await tx.query(`SET LOCAL lock_timeout = '${timeout}'`);
-					const bound = await tx.query<{rows: number; last_key: string | null}>(from === null ? spec.firstBound : spec.nextBound, from === null ? [size] : [from, size]);
-					const found = bound.rows[0];
-					if (!found || found.rows === 0 || found.last_key === null) return undefined;
-					const checked = await tx.query<Mismatch & Record<string, unknown>>(from === null ? spec.firstCheck : spec.nextCheck, from === null ? [found.last_key] : [from, found.last_key]);
-					return {rows: found.rows, lastKey: found.last_key, mismatches: checked.rows};
+					const {rows} = await tx.query<{rows: number; mismatches: Mismatch[] | null}>(spec.check, [tid(from), tid(to)]);
+					return rows[0]!;
 				}),
 			async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs),
 		);
-		if (!batch) return;
-		if (batch.mismatches.length > 0) throw new VerifyMismatch(step, describe(batch.mismatches));
+		if (batch.mismatches && batch.mismatches.length > 0) throw new VerifyMismatch(step, describe(batch.mismatches.slice(0, 3)));
+		const batchMs = performance.now() - batchStarted;
+		page = to;
 		rowsDone += batch.rows;
-		after = batch.lastKey;
 		const elapsed = (performance.now() - started) / 1000;
 		const rowsPerSecond = elapsed > 0 ? rowsDone / elapsed : 0;
 		const total = Math.max(rowsTotal, rowsDone);
-		run.emit({type: 'batch', step, rowsDone, rowsTotal: total, rowsPerSecond, etaMs: rowsPerSecond > 0 ? ((total - rowsDone) / rowsPerSecond) * 1000 : 0, batchSize: size, batchMs: performance.now() - batchStarted, fromKey: from, toKey: batch.lastKey});
-		if (batch.rows < size) return;
+		run.emit({type: 'batch', step, rowsDone, rowsTotal: total, rowsPerSecond, etaMs: rowsPerSecond > 0 ? ((total - rowsDone) / rowsPerSecond) * 1000 : 0, batchSize: batch.rows, batchMs, fromKey: `page ${from}`, toKey: `page ${to - 1}`});
+		if (batch.rows > 0) rowsPerPage = batch.rows / (to - from);
+		pages = run.fixed
+			? Math.max(1, Math.round(run.batchSize / rowsPerPage))
+			: Math.max(1, Math.min(maxVerifyPages, Math.round(pages * Math.min(2, Math.max(0.5, run.targetBatchMs / Math.max(batchMs, 1))))));
 	}
 }
+
+/** 1 GB of table per range at most: a bound on one statement, far above what the target allows. */
+const maxVerifyPages = 131_072;

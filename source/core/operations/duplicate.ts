@@ -69,7 +69,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 			forward: backfillForward(backfill),
 			rollback: [],
 			backfill,
-			verify: verifySpec({table: rows, key, column: shadow, type: d.type, up: d.up, down: {column: old.name, type: old.type, expression: d.down, bind: downBind}}, backfill),
+			verify: verifySpec({table: rows, key, column: shadow, type: d.type, up: d.up, down: {column: old.name, type: old.type, expression: d.down, bind: downBind}}),
 			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
 		},
 	];
