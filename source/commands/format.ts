@@ -63,6 +63,10 @@ export function formatEvent(event: ExecutorEvent, total: number): string | undef
 			return `… step ${event.step.number} waits for its lock (attempt ${event.attempt}, ${seconds(event.waitedMs)})${who ? `: blocked by pid ${who.pid} (${who.seconds.toFixed(0)} s, ${who.query})` : ''}`;
 		}
 
+		case 'autovacuum-cancelled': {
+			return `… step ${event.step.number}: cancelled autovacuum on ${event.table} (pid ${event.pids.join(', ')}): it held a lock the step needs; PostgreSQL runs it again later`;
+		}
+
 		case 'phase': {
 			return `── ${event.phase} ──`;
 		}

@@ -17,6 +17,8 @@ export type ExecutorEvent =
 	/** Between batches: each replica's replay lag, and whether the backfill waits for it. */
 	| ({type: 'replica-lag'; step: Step} & LagReport)
 	/** The primary streams to replicas, but no --replica was given: nothing keeps them within a lag. */
-	| {type: 'replicas-unthrottled'; step: Step; replicas: string[]};
+	| {type: 'replicas-unthrottled'; step: Step; replicas: string[]}
+	/** Autovacuum held the table a step needs; zdm cancelled it (it runs again later). */
+	| {type: 'autovacuum-cancelled'; step: Step; table: string; pids: number[]};
 
 export type ExecutorListener = (event: ExecutorEvent) => void;

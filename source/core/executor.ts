@@ -2,7 +2,7 @@ import type {Database, HistoryEntry, Queryable} from './ports.js';
 import {defaultMaxLagMs, defaultServerWorkers, defaultTargetBatchMs, type BackfillControl} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent, ExecutorListener} from './events.js';
-import {defaultLockPolicy, findBlockers, isConnectionLoss, type LockPolicy} from './lock-retry.js';
+import {cancelAutovacuum, defaultLockPolicy, findBlockers, isConnectionLoss, type LockPolicy} from './lock-retry.js';
 import {openPlan, openStoredPlan} from './open-plan.js';
 import {isActive, type MigrationPhase} from './phase.js';
 import {nextStep, type Plan, type Step} from './plan.js';
@@ -80,7 +80,7 @@ export class Executor {
 		this.context = {
 			db,
 			plan,
-			sql: {db, lock, schema: plan.schema, onLockWait: async (step, attempt, waitedMs) => this.lockWait(step, attempt, waitedMs)},
+			sql: {db, lock, schema: plan.schema, onLockWait: async (step, attempt, waitedMs) => this.lockWait(step, attempt, waitedMs), beforeLock: async step => this.yieldAutovacuum(step)},
 			control: this.control,
 			replicaLag: {replicas: options.replicas ?? [], maxLagMs: options.maxLagMs ?? defaultMaxLagMs, warnedUnthrottled: false},
 			emit: event => this.emit(event),
@@ -217,6 +217,12 @@ export class Executor {
 		this.busy = false;
 		if (!this.next) await this.finish();
 		return {outcome: 'executed', step};
+	}
+
+	private async yieldAutovacuum(step: Step) {
+		if (!step.table || !this.db.concurrent) return;
+		const pids = await cancelAutovacuum(this.db, this.plan.schema, step.table);
+		if (pids.length > 0) this.emit({type: 'autovacuum-cancelled', step, table: step.table, pids});
 	}
 
 	private async lockWait(step: Step, attempt: number, waitedMs: number) {

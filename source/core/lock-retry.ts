@@ -36,6 +36,32 @@ export async function findBlockers(db: Queryable, schema: string, table: string)
 	}
 }
 
+/**
+ * Cancel autovacuum on a table before a step takes a lock on it, and say which workers.
+ *
+ * WHY? After a backfill rewrites every row, autovacuum starts on the table and holds SHARE UPDATE
+ * EXCLUSIVE for seconds. Every contract step conflicts with it, and queued behind it, each
+ * attempt holds up the application's writes for a whole lock_timeout. PostgreSQL itself cancels
+ * an autovacuum that blocks a lock request, but only after deadlock_timeout (1 s), longer than
+ * an attempt waits. So zdm does what PostgreSQL would, at once: the autovacuum runs again later.
+ * Never one that prevents wraparound (PostgreSQL does not cancel those either); only a superuser
+ * may signal autovacuum workers, so for other roles this finds nothing and the retries wait.
+ */
+export async function cancelAutovacuum(db: Queryable, schema: string, table: string): Promise<number[]> {
+	try {
+		const {rows} = await db.query<{pid: number}>(
+			`SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
+			  WHERE a.backend_type = 'autovacuum worker' AND a.query NOT LIKE '%(to prevent wraparound)%'
+			    AND l.relation = to_regclass(format('%I.%I', $1::text, $2::text)) AND l.granted
+			    AND (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AND pg_cancel_backend(a.pid)`,
+			[schema, table],
+		);
+		return rows.map(row => row.pid);
+	} catch {
+		return [];
+	}
+}
+
 /** Wait, but wake at once when the signal fires. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 	return new Promise(resolve => {

@@ -14,14 +14,17 @@ export interface StepSql {
 	schema: string;
 	lock: LockPolicy;
 	onLockWait(step: Step, attempt: number, waitedMs: number): Promise<void>;
+	/** Before each attempt at a step's lock: clear what should yield to it (autovacuum). */
+	beforeLock?(step: Step): Promise<void>;
 }
 
 /** Statements in one transaction under a short lock_timeout, retried with backoff; `then` commits with them. */
 export async function inTransaction(run: StepSql, step: Step, statements: string[], script: boolean, then: (tx: Queryable) => Promise<void>): Promise<void> {
 	await withLockRetry(
 		run.lock,
-		async () =>
-			run.db.transaction(async tx => {
+		async () => {
+			await run.beforeLock?.(step);
+			return run.db.transaction(async tx => {
 				await tx.query(`SET LOCAL lock_timeout = '${Math.round(run.lock.lockTimeoutMs)}ms'`);
 				if (script) await tx.query("SELECT set_config('search_path', $1, true)", [ident(run.schema)]);
 				for (const statement of statements) {
@@ -30,7 +33,8 @@ export async function inTransaction(run: StepSql, step: Step, statements: string
 				}
 
 				await then(tx);
-			}),
+			});
+		},
 		async ({attempt, waitedMs}) => run.onLockWait(step, attempt, waitedMs),
 	);
 }

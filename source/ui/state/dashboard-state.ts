@@ -163,8 +163,14 @@ function reduceEvent(state: DashboardState, event: ExecutorEvent): DashboardStat
 		case 'replicas-unthrottled': {
 			return {...state, notice: `replicas attached (${event.replicas.join(', ')}) but not throttled for: give --replica URL to keep them within --max-lag`};
 		}
+
+		case 'autovacuum-cancelled': {
+			return {...state, notice: autovacuumText(event.table, event.step.number)};
+		}
 	}
 }
+
+const autovacuumText = (table: string, step: number) => `cancelled autovacuum on ${table} before step ${step}: it held a lock the step needs, and runs again later`;
 
 /** The worst replica: "replica lag 2.3 s", or why it cannot be read. */
 function throttledText(replicas: Array<{replica: string; lagMs?: number; error?: string}>): string {

@@ -1,0 +1,57 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {compilePlan} from '../../source/core/compile.js';
+import type {ExecutorEvent} from '../../source/core/events.js';
+import {Executor} from '../../source/core/executor.js';
+import {validatePlan} from '../../source/core/plan-file.js';
+import {readCatalog} from '../../source/db/catalog.js';
+import type {Database} from '../../source/db/database.js';
+import {openPostgres} from '../../source/db/postgres.js';
+import {seedUsers} from '../../source/db/seed.js';
+import {findPgBin, startPgServer, type PgServer} from '../support/pg-server.js';
+
+const sleep = async (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/**
+ * Autovacuum starts on a table after a backfill rewrote it, and holds a lock every contract step
+ * conflicts with. A server of its own, whose launcher looks every second, and a table whose
+ * vacuum crawls (cost limit 1), so the autovacuum is there when the step comes, and stays.
+ */
+describe.skipIf(!findPgBin())('a step and the autovacuum in its way (server)', () => {
+	let server: PgServer;
+	let db: Database;
+	beforeAll(async () => {
+		server = await startPgServer({settings: {autovacuum_naptime: '1'}});
+		db = await openPostgres(server.url);
+		await seedUsers(db, {rows: 20_000});
+	}, 60_000);
+	afterAll(async () => {
+		await db?.close();
+		await server?.stop();
+	});
+
+	async function autovacuumOnUsers(): Promise<number | undefined> {
+		const {rows} = await db.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%users%'");
+		return rows[0]?.pid;
+	}
+
+	it('is cancelled before the step takes its lock, so the step never queues behind it (and writers never queue behind the step)', async () => {
+		await db.query('ALTER TABLE users SET (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)');
+		await db.query("UPDATE users SET email = email || '.x'");
+		let pid: number | undefined;
+		for (let i = 0; i < 300 && pid === undefined; i++) {
+			pid = await autovacuumOnUsers();
+			if (pid === undefined) await sleep(100);
+		}
+
+		expect(pid, 'autovacuum started on users').toBeDefined();
+		const plan = compilePlan(validatePlan({id: 'AV-1', operations: [{add_column: {table: 'users', column: {name: 'note', type: 'text', nullable: true}}}]}), await readCatalog(db)).plan;
+		// Short enough that waiting the autovacuum out would fail the step.
+		const executor = await Executor.open(db, plan, {lock: {lockTimeoutMs: 200, maxLockWaitMs: 2000}});
+		const events: ExecutorEvent[] = [];
+		executor.on(event => events.push(event));
+		await executor.run();
+		expect(executor.plan.phase).toBe('COMPLETE');
+		expect(events.filter(event => event.type === 'lock-wait')).toEqual([]);
+		expect(events.find(event => event.type === 'autovacuum-cancelled')).toMatchObject({table: 'users', pids: [pid]});
+	}, 60_000);
+});
