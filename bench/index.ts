@@ -103,7 +103,7 @@ function contenderFigures(load: Load, runs: Array<Record<ContenderName, Contende
 
 		figures.push(context(section, `${name}: writers' throughput kept`, median(kept), '%', `during ÷ before, each round: ${kept.map(share => share.toFixed(0)).join(', ')} %; ${Math.round(median(mine.map(run => run.tps)))} of ${Math.round(median(mine.map(run => run.baselineTps)))} tx/s`));
 		const longest = Math.max(...mine.map(run => run.writes.max));
-		const waitNote = `each round: ${mine.map(run => run.writes.max.toFixed(0)).join(', ')} ms; p99 ${Math.max(...mine.map(run => run.writes.p99)).toFixed(1)} ms; ${mine.reduce((sum, run) => sum + run.writes.errors, 0)} errors`;
+		const waitNote = `each round: ${mine.map(run => run.writes.max.toFixed(0)).join(', ')} ms; p99 ${Math.max(...mine.map(run => run.writes.p99)).toFixed(1)} ms; ${mine.reduce((sum, run) => sum + run.writes.errors, 0)} errors${firstError(mine.map(run => run.writes))}`;
 		figures.push(name === 'zdm run' ? atMost(section, `${name}: longest write wait`, longest, waitLimit, 'ms', waitNote) : context(section, `${name}: longest write wait`, longest, 'ms', waitNote));
 	}
 }
@@ -271,4 +271,10 @@ if (options.json) {
 	process.stdout.write(`${formatTable(figures)}\n`);
 	const missed = figures.filter(figure => figure.pass === false);
 	process.stdout.write(missed.length === 0 ? '\nEvery measured target met.\n' : `\n${missed.length} target(s) missed: ${missed.map(figure => `${figure.section} / ${figure.name}`).join('; ')}\n`);
+}
+
+/** The first error any round's writers saw, so an error count says what it counts. */
+function firstError(writes: Array<{firstError?: string}>): string {
+	const first = writes.find(write => write.firstError)?.firstError;
+	return first ? ` (first: ${first.slice(0, 80)})` : '';
 }

@@ -49,8 +49,18 @@ describe.skipIf(!findPgBin())('a step and the autovacuum in its way (server)', (
 		const executor = await Executor.open(db, plan, {lock: {lockTimeoutMs: 200, maxLockWaitMs: 2000}});
 		const events: ExecutorEvent[] = [];
 		executor.on(event => events.push(event));
-		await executor.run();
-		expect(executor.plan.phase).toBe('COMPLETE');
+		// Anyone else busy meanwhile keeps their query: only the autovacuum is cancelled.
+		const bystander = await db.session();
+		try {
+			const busy = bystander.query('SELECT pg_sleep(1.5) AS slept');
+			await sleep(200);
+			await executor.run();
+			expect(executor.plan.phase).toBe('COMPLETE');
+			await expect(busy).resolves.toMatchObject({rows: [{slept: ''}]});
+		} finally {
+			await bystander.release();
+		}
+
 		expect(events.filter(event => event.type === 'lock-wait')).toEqual([]);
 		expect(events.find(event => event.type === 'autovacuum-cancelled')).toMatchObject({table: 'users', pids: [pid]});
 	}, 60_000);
