@@ -1,5 +1,5 @@
 import type {Database} from './ports.js';
-import {InjectedFailure, rowsToFill} from './backfill.js';
+import {InjectedFailure} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {withLockRetry, type LockPolicy} from './lock-retry.js';
@@ -65,16 +65,15 @@ const tid = (page: number) => `(${page},0)`;
 export async function runVerify(run: VerifyRun): Promise<void> {
 	const {db, step} = run;
 	const spec = step.verify!;
-	const rowsTotal = await rowsToFill(db, spec.schema, spec.table);
 	const countPages = async () => (await db.query<{pages: number}>(spec.pages, [spec.relation])).rows[0]!.pages;
 	let pagesTotal = await countPages();
 	const started = performance.now();
 	let rowsDone = 0;
 	let page = 0;
-	// The first range is a guess from the planner's rows per page; then the measured rows per page
-	// (a fixed --batch-size) or the measured time (adaptive) sizes the next.
-	let rowsPerPage = Math.max(1, rowsTotal / Math.max(1, pagesTotal));
-	let pages = Math.max(1, Math.round(run.batchSize / rowsPerPage));
+	// The first range is small; then the rows per page it read (a fixed --batch-size) or the time
+	// it took (adaptive) sizes the next.
+	let rowsPerPage = 1;
+	let pages = firstPages;
 	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
 	if (run.injectFailure) throw new InjectedFailure(step.number);
 	for (;;) {
@@ -107,7 +106,9 @@ export async function runVerify(run: VerifyRun): Promise<void> {
 		rowsDone += batch.rows;
 		const elapsed = (performance.now() - started) / 1000;
 		const rowsPerSecond = elapsed > 0 ? rowsDone / elapsed : 0;
-		const total = Math.max(rowsTotal, rowsDone);
+		// The rows still to read, by the rows per page read so far: a backfill leaves a dead version
+		// of every row behind, so the planner's count per page is far off until the next ANALYZE.
+		const total = Math.max(rowsDone, Math.round((rowsDone * pagesTotal) / page));
 		run.emit({type: 'batch', step, rowsDone, rowsTotal: total, rowsPerSecond, etaMs: rowsPerSecond > 0 ? ((total - rowsDone) / rowsPerSecond) * 1000 : 0, batchSize: batch.rows, batchMs, fromKey: `page ${from}`, toKey: `page ${to - 1}`});
 		if (batch.rows > 0) rowsPerPage = batch.rows / (to - from);
 		pages = run.fixed
@@ -116,5 +117,6 @@ export async function runVerify(run: VerifyRun): Promise<void> {
 	}
 }
 
+const firstPages = 8;
 /** 1 GB of table per range at most: a bound on one statement, far above what the target allows. */
 const maxVerifyPages = 131_072;
