@@ -60,6 +60,19 @@ describe.each(backends())('version schemas (%s)', backend => {
 		expect((await db.query("SELECT 1 FROM pg_namespace WHERE nspname = 'public_V-1'")).rows).toHaveLength(0);
 	});
 
+	it('a value the new version writes before the backfill reaches its row is kept: the backfill fills only rows no version has written', async () => {
+		await fresh();
+		// up does not round-trip what v2 writes: up(down('Mixed@Case')) is lower case.
+		const executor = await open(validatePlan({id: 'V-KEEP', operations: [{alter_column: {table: 'users', column: 'email', type: 'varchar(320)', up: 'lower(email)', down: 'email'}}]}));
+		await executor.run('MIGRATING');
+		const v2 = await app(executor.plan.versionSchema);
+		await v2.query("UPDATE users SET email = 'V2.Wrote@Mixed.Case' WHERE username = 'bob'");
+		await executor.run();
+		expect(executor.plan.phase).toBe('COMPLETE');
+		const {rows} = await db.query<{email: string}>("SELECT email FROM users WHERE username IN ('alice', 'bob') ORDER BY username");
+		expect(rows.map(row => row.email)).toEqual(['alice@example.com', 'V2.Wrote@Mixed.Case']);
+	});
+
 	it('a new-version INSERT that leaves a defaulted column out gets the new default, and keeps its value through a rollback', async () => {
 		await fresh();
 		const before = await tableHash(db, 'users');

@@ -38,7 +38,10 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	const early = rowTrigger(ctx.migrationId, ctx.operation, rows, assignBlock(rows, old.name, d.down, downBind), 'new', ctx.versionSchema, 'before-user');
 	const body = byWriter(ctx.versionSchema, changedByUserTrigger(rows, old.name, d.down, downBind, assignBlock(rows, shadow, d.up)), assignBlock(rows, shadow, d.up));
 	const trigger = rowTrigger(ctx.migrationId, ctx.operation, rows, body, 'both', ctx.versionSchema);
-	const backfill = backfillSpec(table, key, shadow, d.up, false);
+	// Only rows whose shadow is still empty: one the new version wrote holds its own value (it may
+	// differ from up(old) where up∘down does not round-trip), and one the old version wrote holds
+	// what the trigger computed. Overwriting them lost the new version's writes.
+	const backfill = backfillSpec(table, key, shadow, d.up, true);
 	const steps: StepSpec[] = [
 		{
 			phase: 'EXPANDING',
