@@ -21,7 +21,7 @@ export interface VerifiedColumn {
 }
 
 /**
- * The statements of a verify step: the table's size in pages, and for a range of pages
+ * The statements of a verify step: the table's size in pages (its largest partition's), and for a range of pages
  * ($1 = its first tid, $2 = the tid after it) the rows read and, in key order, the rows no sync
  * direction explains, with their key and values as text.
  *
@@ -75,7 +75,12 @@ export function verifySpec(v: VerifiedColumn): VerifySpec {
 		column: v.column,
 		...(v.down ? {oldColumn: v.down.column} : {}),
 		relation: target,
-		pages: `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::int AS pages`,
+		// A partitioned (or inherited) table's rows live in its descendants, each with pages of its
+		// own: a range of pages is read in every one, up to the largest.
+		pages: [
+			'WITH RECURSIVE tree AS (SELECT $1::regclass::oid AS relid UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid)',
+			"SELECT (max(pg_relation_size(relid)) / current_setting('block_size')::int)::int AS pages FROM tree",
+		].join('\n'),
 		check: [
 			`SELECT count(*)::int AS rows, json_agg(json_build_object(${shown.join(', ')}) ORDER BY ${walk.order(target)}) FILTER (WHERE ${mismatch}) AS mismatches`,
 			`FROM ${target} CROSS JOIN LATERAL (SELECT ${computed.join(', ')}) AS v`,

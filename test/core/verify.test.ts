@@ -1,6 +1,9 @@
 import {readdirSync} from 'node:fs';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {preparePlan} from '../../source/commands/prepare.js';
+import {compilePlan} from '../../source/core/compile.js';
+import {validatePlan} from '../../source/core/plan-file.js';
+import {readCatalog} from '../../source/db/catalog.js';
 import type {ExecutorEvent} from '../../source/core/events.js';
 import {Executor} from '../../source/core/executor.js';
 import type {Database, Session} from '../../source/db/database.js';
@@ -133,5 +136,22 @@ describe.each(backends())('verify before the point of no return (%s)', backend =
 		const skipped = await runCli(['complete', 'MIG-003', '--skip-verify', ...server]);
 		expect(skipped.code).toBe(0);
 		expect(skipped.lines.at(-1)).toBe('MIG-003: COMPLETE, 100 %');
+	});
+	it('a partitioned table is read partition by partition: a write past the trigger in one partition is found', async () => {
+		await reset();
+		await db.script(`CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, name text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+			CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+			CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+			INSERT INTO events SELECT g, date '2025-01-01' + (g % 700), 'e' || g FROM generate_series(1, 3000) g;`);
+		try {
+			const file = validatePlan({id: 'V-PART', operations: [{add_column: {table: 'events', column: {name: 'label', type: 'text', nullable: false}, up: 'upper(name)'}}]});
+			const executor = await Executor.open(db, compilePlan(file, await readCatalog(db)).plan, {batchSize: 100, keepStartedOnContractFailure: true});
+			await executor.run('CONTRACTING');
+			await db.script(`ALTER TABLE events DISABLE TRIGGER USER; INSERT INTO events VALUES (5000, '2026-06-01', 'late'); ALTER TABLE events ENABLE TRIGGER USER;`);
+			expect(await executor.run()).toMatchObject({outcome: 'contract-failed', error: expect.stringMatching(/"label" does not match up at key \["5000", ?"2026-06-01"\] \(new NULL, up 'LATE'\)/)});
+		} finally {
+			await resetMigrations(db);
+			await db.query('DROP TABLE events');
+		}
 	});
 });
