@@ -37,7 +37,7 @@ export async function findBlockers(db: Queryable, schema: string, table: string)
 }
 
 /**
- * Cancel autovacuum on a table before a step takes a lock on it, and say which workers.
+ * Cancel autovacuum on a table (or its partitions) before a step takes a lock on it, and say which workers.
  *
  * WHY? After a backfill rewrites every row, autovacuum starts on the table and holds SHARE UPDATE
  * EXCLUSIVE for seconds. Every contract step conflicts with it, and queued behind it, each
@@ -52,10 +52,13 @@ export async function cancelAutovacuum(db: Queryable, schema: string, table: str
 		// WHY a materialized CTE and CASE? The planner orders a scan's filters as it likes: beside
 		// the others, pg_cancel_backend() ran before backend_type was checked, cancelling everyone.
 		const {rows} = await db.query<{pid: number}>(
-			`WITH vacuuming AS MATERIALIZED (
+			`WITH RECURSIVE tree AS (
+			   SELECT to_regclass(format('%I.%I', $1::text, $2::text))::oid AS relid
+			   UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid),
+			 vacuuming AS MATERIALIZED (
 			   SELECT DISTINCT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
 			    WHERE a.backend_type = 'autovacuum worker' AND a.query NOT LIKE '%(to prevent wraparound)%'
-			      AND l.relation = to_regclass(format('%I.%I', $1::text, $2::text)) AND l.granted
+			      AND l.relation IN (SELECT relid FROM tree) AND l.granted
 			      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))
 			 SELECT v.pid FROM vacuuming v
 			  WHERE CASE WHEN (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN pg_cancel_backend(v.pid) ELSE false END`,

@@ -64,4 +64,28 @@ describe.skipIf(!findPgBin())('a step and the autovacuum in its way (server)', (
 		expect(events.filter(event => event.type === 'lock-wait')).toEqual([]);
 		expect(events.find(event => event.type === 'autovacuum-cancelled')).toMatchObject({table: 'users', pids: [pid]});
 	}, 60_000);
+
+	it('on a partitioned table, the autovacuum of a partition is cancelled too (a step on the parent locks every partition)', async () => {
+		await db.script(`CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, name text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+			CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+			  WITH (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1);
+			INSERT INTO events SELECT g, date '2026-01-01' + (g % 300), 'e' || g FROM generate_series(1, 20000) g;
+			UPDATE events SET name = name || '.x';`);
+		let pid: number | undefined;
+		for (let i = 0; i < 300 && pid === undefined; i++) {
+			const {rows} = await db.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%events_2026%'");
+			pid = rows[0]?.pid;
+			if (pid === undefined) await sleep(100);
+		}
+
+		expect(pid, 'autovacuum started on the partition').toBeDefined();
+		const plan = compilePlan(validatePlan({id: 'AV-2', operations: [{add_column: {table: 'events', column: {name: 'note', type: 'text', nullable: true}}}]}), await readCatalog(db)).plan;
+		const executor = await Executor.open(db, plan, {lock: {lockTimeoutMs: 200, maxLockWaitMs: 2000}});
+		const events: ExecutorEvent[] = [];
+		executor.on(event => events.push(event));
+		await executor.run();
+		expect(executor.plan.phase).toBe('COMPLETE');
+		expect(events.filter(event => event.type === 'lock-wait')).toEqual([]);
+		expect(events.find(event => event.type === 'autovacuum-cancelled')).toMatchObject({table: 'events', pids: [pid]});
+	}, 60_000);
 });
