@@ -22,7 +22,34 @@ export async function profile(server: PgServer, rows: number, cli: string): Prom
 	const figures: Figure[] = [];
 	await startup(server, cli, figures);
 	await perRow(server, rows, figures);
+	await stepByStep(server, rows, cli, figures);
 	return figures;
+}
+
+/**
+ * The whole `zdm-tui run` on the full table, step by step as its own --json reports them: what
+ * the contenders' wall time is made of, beside the backfill (verify and VALIDATE each read the
+ * whole table once more).
+ */
+async function stepByStep(server: PgServer, rows: number, cli: string, figures: Figure[]) {
+	const section = `profile: the whole run on ${Math.round(rows / 1000)}k rows, step by step`;
+	const url = await freshCopy(server, 'bench_profile_steps');
+	const started = performance.now();
+	const run = spawnSync(process.execPath, [cli, 'run', 'samples/add-display-name.yaml', '--yes', '--json', '--database-url', url], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024});
+	const wallMs = performance.now() - started;
+	if (run.status !== 0) throw new Error(`zdm-tui run exited ${run.status}: ${run.stderr.split('\n')[0]}`);
+	type Event = {type: string; durationMs?: number; step?: {number: number; description: string}};
+	const events = run.stdout.split('\n').filter(line => line.startsWith('{')).map(line => JSON.parse(line) as Event);
+	let stepsMs = 0;
+	for (const event of events) {
+		if (event.type !== 'step-executed' || !event.step) continue;
+		stepsMs += event.durationMs ?? 0;
+		figures.push(context(section, `  ${event.step.number}. ${event.step.description.slice(0, 60)}`, event.durationMs ?? 0, 'ms', 'from the run\'s own step-executed event'));
+	}
+
+	const cancelled = events.filter(event => event.type === 'autovacuum-cancelled').length;
+	const waits = events.filter(event => event.type === 'lock-wait').length;
+	figures.push(context(section, 'whole command, process start to exit', wallMs, 'ms', `steps ${stepsMs.toFixed(0)} ms; start-up, state and exit ${(wallMs - stepsMs).toFixed(0)} ms; ${waits} lock waits, ${cancelled} autovacuum cancelled`));
 }
 
 async function startup(server: PgServer, cli: string, figures: Figure[]) {

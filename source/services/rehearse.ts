@@ -2,7 +2,7 @@ import type {Extension, Extensions} from '@electric-sql/pglite';
 import {batchSettings} from '../core/backfill-sql.js';
 import {ZdmError} from '../core/errors.js';
 import {loadSqlParser} from '../core/lint/sql/parser.js';
-import {ident} from '../core/sql.js';
+import {ident, qualified} from '../core/sql.js';
 import type {Database} from '../db/database.js';
 import {copyRows} from '../db/copy-rows.js';
 import {generateRows, type TableRows} from '../db/generate-rows.js';
@@ -91,8 +91,8 @@ export const copyLabel = (source: string, rows: CopyReport['rows']) =>
 
 /**
  * Generated rows hold made-up values in the columns a started migration has already backfilled on
- * the target, where every row holds what the backfill computed. Fill them again over the whole copy
- * with the stored backfill's own statement (its record removed again), so the copy's contract
+ * the target, where every row holds what the backfill computed. Empty them and fill them again over
+ * the whole copy with the stored backfill's own statement (its record removed again), so the copy's contract
  * (its verify step first) meets the rows as the target's would.
  */
 async function refillStartedBackfills(db: Database): Promise<void> {
@@ -103,6 +103,9 @@ async function refillStartedBackfills(db: Database): Promise<void> {
 		const spec = step.backfill;
 		await db.transaction(async tx => {
 			await tx.query(batchSettings, ['30s', true]);
+			// The made-up values go first: the backfill fills only empty ones (it never overwrites a
+			// value an application version wrote). Its settings keep the sync trigger out of this.
+			await tx.query(`UPDATE ${qualified(spec.schema, spec.table)} SET ${ident(spec.column)} = NULL`);
 			const {rows} = await tx.query<{rows: number; last_key: string | null}>(spec.firstBound, [2_147_483_647]);
 			const whole = rows[0];
 			if (!whole || whole.rows === 0 || whole.last_key === null) return;

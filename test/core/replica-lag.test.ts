@@ -155,7 +155,8 @@ describe.skipIf(!replicable)('the backfill with a streaming replica', () => {
 			await new Promise(resolve => setTimeout(resolve, 10));
 			await held;
 		};
-		const batchesNow = () => events.filter(event => event.type === 'batch');
+		// The backfill's batches: the verify after it reads ranges of pages, sized by rows per page.
+		const batchesNow = () => events.filter((event): event is Extract<ExecutorEvent, {type: 'batch'}> => event.type === 'batch' && event.step.kind === 'backfill');
 		await replica.pauseReplay();
 		const run = executor.run();
 		await until(() => events.some(event => event.type === 'replica-lag' && event.throttled), run);
