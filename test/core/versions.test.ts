@@ -153,6 +153,34 @@ describe.each(backends())('version schemas (%s)', backend => {
 		await db.query('REVOKE ALL ON users FROM zdm_test_app');
 	});
 
+	it('the version schema grants what its tables grant, to PUBLIC and to a role, and each grantee USAGE on the schema', async () => {
+		await fresh();
+		await db.query("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'zdm_test_reader') THEN CREATE ROLE zdm_test_reader; END IF; END $$");
+		await db.query('GRANT SELECT ON users TO PUBLIC');
+		await db.query('GRANT INSERT ON users TO zdm_test_reader');
+		const executor = await open(validatePlan({id: 'V-8', operations: [{rename_column: {table: 'users', from: 'email', to: 'contact_email'}}]}));
+		await executor.run('CONTRACTING');
+		// Who holds what besides the owner: the view as the table, the schema as every grantee needs it.
+		const granted = async (acl: string, from: string, where: string) =>
+			(
+				await db.query<{grantee: string; privilege: string}>(
+					`SELECT CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END AS grantee, g.privilege_type AS privilege
+					   FROM ${from}, aclexplode(${acl}) g WHERE ${where} ORDER BY 1, 2`,
+					['public_V-8'],
+				)
+			).rows;
+		expect(await granted('c.relacl', 'pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace', "n.nspname = $1 AND c.relname = 'users' AND g.grantee <> c.relowner")).toEqual([
+			{grantee: 'PUBLIC', privilege: 'SELECT'},
+			{grantee: 'zdm_test_reader', privilege: 'INSERT'},
+		]);
+		expect(await granted('n.nspacl', 'pg_namespace n', 'n.nspname = $1 AND g.grantee <> n.nspowner')).toEqual([
+			{grantee: 'PUBLIC', privilege: 'USAGE'},
+			{grantee: 'zdm_test_reader', privilege: 'USAGE'},
+		]);
+		await executor.rollback();
+		await db.query('REVOKE ALL ON users FROM PUBLIC, zdm_test_reader');
+	});
+
 	it('refuses, before anything runs, a version schema name that exists already or is too long', async () => {
 		await fresh();
 		await db.query('CREATE SCHEMA "public_V-6"');
