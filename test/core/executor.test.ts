@@ -2,7 +2,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ZdmError} from '../../source/core/errors.js';
 import {Executor} from '../../source/core/executor.js';
 import type {ExecutorEvent} from '../../source/core/events.js';
-import {loadMigration} from '../../source/db/state.js';
+import {loadMigration, readHistory} from '../../source/db/state.js';
 import {compileOn, openTarget, plan, resetSchema, snapshot, type Target} from '../support/exact.js';
 
 /**
@@ -67,6 +67,14 @@ describe('the executor', () => {
 		expect(stored.phase).toBe('ROLLED_BACK');
 		expect(stored.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.number < 4 ? 'rolled_back' : step.number === 4 ? 'failed' : 'pending')));
 		expect(await snapshot(target)).toEqual(before);
+		// The history tells what happened, in order; each undone step took some time.
+		const history = (await readHistory(target.db, 'MIG-EXEC')).map(entry => `${entry.phase}: ${entry.message}`);
+		expect(history.slice(-5)).toEqual([
+			'FAILED: Step 4 failed: injected failure at step 4 (--fail-at)',
+			...[3, 2, 1].map(number => `ROLLBACK: Rolled back: ${executor.plan.steps[number - 1]!.description}`),
+			'ROLLED_BACK: Migration MIG-EXEC rolled back',
+		]);
+		for (const event of events) if (event.type === 'step-rolled-back') expect(event.durationMs).toBeGreaterThan(0);
 		await expect(executor.step()).rejects.toThrow(/is rolled back/);
 		await executor.rollback();
 		expect(executor.plan.phase).toBe('ROLLED_BACK');
@@ -122,5 +130,93 @@ describe('the executor', () => {
 		const {rows} = await target.db.query<{valid: boolean}>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass");
 		expect(rows).toEqual([{valid: true}]);
 	});
-});
 
+	it('an undone step and its mark commit together: a rollback cut short keeps both, and the next rollback finishes exactly', async () => {
+		const {executor} = await open();
+		const before = await snapshot(target);
+		await executor.run('MIGRATING');
+		let cut = true;
+		executor.on(event => {
+			// Storing the mark of the add_column step's undo fails (as a crash there would).
+			if (cut && event.type === 'history' && event.entry.message === `Rolled back: ${executor.plan.steps[0]!.description}`) throw new Error('cut short');
+		});
+		await expect(executor.rollback()).rejects.toThrow('cut short');
+		// Steps 3 and 2 are undone; step 1's undo went with its mark: the column is still there.
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.steps.map(step => step.status)).toEqual(['executed', 'rolled_back', 'rolled_back', ...executor.plan.steps.slice(3).map(() => 'pending')]);
+		expect((await target.db.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'nickname'")).rows).toHaveLength(1);
+		cut = false;
+		await executor.rollback();
+		expect(executor.plan.phase).toBe('ROLLED_BACK');
+		expect(await snapshot(target)).toEqual(before);
+	});
+
+	it('rolls back a step left running (an index built, its mark never stored) and a script step\'s multi-statement down', async () => {
+		await resetSchema(target.db, setup);
+		const before = await snapshot(target);
+		const file = plan({
+			id: 'MIG-RUNNING',
+			operations: [
+				{sql: {up: 'CREATE TABLE notes (id int); CREATE TABLE tags (id int)', down: 'DROP TABLE tags; DROP TABLE notes'}},
+				{create_index: {table: 'users', name: 'users_email_idx', columns: ['email']}},
+			],
+		});
+		const executor = await Executor.open(target.db, await compileOn(target.db, file));
+		executor.on(event => {
+			// The build finished; the process stops before the step's mark is stored.
+			if (event.type === 'history' && event.entry.message === executor.plan.steps[1]!.description) throw new ZdmError('interrupted', 'stopped', 'run again');
+		});
+		await executor.step();
+		await expect(executor.step()).rejects.toThrow('stopped');
+		expect((await loadMigration(target.db, 'MIG-RUNNING'))!.steps.map(step => step.status)).toEqual(['executed', 'running', 'pending']);
+		expect((await target.db.query("SELECT 1 FROM pg_class WHERE relname = 'users_email_idx'")).rows).toHaveLength(1);
+		await (await Executor.resume(target.db, 'MIG-RUNNING')).rollback();
+		expect(await snapshot(target)).toEqual(before);
+		expect((await loadMigration(target.db, 'MIG-RUNNING'))!.steps.map(step => step.status)).toEqual(['rolled_back', 'rolled_back', 'pending']);
+	});
+
+	it('refuses to roll back past an executed irreversible step, changing nothing', async () => {
+		await resetSchema(target.db, setup);
+		const executor = await Executor.open(target.db, await compileOn(target.db, plan({id: 'MIG-IRREVERSIBLE', operations: [{drop_column: {table: 'users', column: 'email'}}]})));
+		executor.on(event => {
+			// The drop committed; the process stops before the migration is marked COMPLETE.
+			if (event.type === 'history' && event.entry.phase === 'COMPLETE') throw new Error('stopped before COMPLETE');
+		});
+		await expect(executor.run()).rejects.toThrow('stopped before COMPLETE');
+		const stored = (await loadMigration(target.db, 'MIG-IRREVERSIBLE'))!;
+		expect(stored.phase).toBe('CONTRACTING');
+		const after = await snapshot(target);
+		const again = await Executor.resume(target.db, 'MIG-IRREVERSIBLE');
+		await expect(again.rollback()).rejects.toThrow(/step 2 \(Drop column "email" from "users"\) cannot be undone/);
+		expect(await snapshot(target)).toEqual(after);
+		expect(await loadMigration(target.db, 'MIG-IRREVERSIBLE')).toEqual(stored);
+	});
+
+	it('complete\'s failing contract step undoes only the contract (newest first, a concurrent drop rebuilt) and leaves the migration started; complete then succeeds', async () => {
+		await resetSchema(target.db, `${setup}\nCREATE INDEX users_email_idx ON users (email);`);
+		const file = plan({id: 'MIG-CONTRACT', operations: [{add_column: {table: 'users', column: {name: 'nickname', type: 'text', nullable: false}, up: 'lower(username)'}}, {drop_index: {name: 'users_email_idx'}}]});
+		const executor = await Executor.open(target.db, await compileOn(target.db, file), {batchSize: 7, keepStartedOnContractFailure: true});
+		const events: ExecutorEvent[] = [];
+		executor.on(event => events.push(event));
+		await executor.run('CONTRACTING');
+		const started = await snapshot(target);
+		const dropIndex = executor.plan.steps.find(step => step.phase === 'CONTRACTING' && step.kind === 'concurrent')!;
+		const contractBefore = executor.plan.steps.filter(step => step.phase === 'CONTRACTING' && step.number < dropIndex.number);
+		expect(contractBefore.length).toBeGreaterThan(1);
+		while (executor.next !== dropIndex) expect(await executor.step()).toMatchObject({outcome: 'executed'});
+		executor.armFailure();
+		expect(await executor.step()).toMatchObject({outcome: 'contract-failed', step: {number: dropIndex.number}});
+		expect(events.filter(event => event.type === 'step-rolled-back').map(event => (event as {step: {number: number}}).step.number)).toEqual(contractBefore.map(step => step.number).reverse());
+		expect(await snapshot(target)).toEqual(started);
+		const stored = (await loadMigration(target.db, 'MIG-CONTRACT'))!;
+		expect(stored.phase).toBe('MIGRATING');
+		expect(executor.plan.phase).toBe('MIGRATING');
+		expect(stored.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.phase === 'CONTRACTING' ? 'pending' : 'executed')));
+		const history = (await readHistory(target.db, 'MIG-CONTRACT')).map(entry => `${entry.phase}: ${entry.message}`);
+		expect(history.slice(-1 - contractBefore.length)).toEqual([
+			`FAILED: Step ${dropIndex.number} failed: injected failure at step ${dropIndex.number} (--fail-at); the contract is undone and the migration stays started`,
+			...contractBefore.reverse().map(step => `ROLLBACK: Undone until complete runs again: ${step.description}`),
+		]);
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect((await target.db.query("SELECT 1 FROM pg_class WHERE relname = 'users_email_idx'")).rows).toHaveLength(0);
+	});
+});
