@@ -53,6 +53,7 @@ describe.each(backends())('version schemas (%s)', backend => {
 			{view: 'notes', columns: 'id,body'},
 			{view: 'users', columns: 'id,username,contact_email'},
 		]);
+		expect(executor.plan.steps.find(step => step.operation === -1)!.description).toBe('Create version schema "public_V-1": 2 views with the new names');
 		const v2 = await app(executor.plan.versionSchema);
 		const {rows: typed} = await v2.query<{type: string}>("SELECT pg_typeof(contact_email)::text AS type FROM users WHERE username = 'alice'");
 		expect(typed).toEqual([{type: 'character varying'}]);
@@ -155,11 +156,13 @@ describe.each(backends())('version schemas (%s)', backend => {
 
 	it('the version schema grants what its tables grant, to PUBLIC and to a role, and each grantee USAGE on the schema', async () => {
 		await fresh();
+		await db.query('DROP TABLE IF EXISTS notes');
 		await db.query("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'zdm_test_reader') THEN CREATE ROLE zdm_test_reader; END IF; END $$");
 		await db.query('GRANT SELECT ON users TO PUBLIC');
 		await db.query('GRANT INSERT ON users TO zdm_test_reader');
 		const executor = await open(validatePlan({id: 'V-8', operations: [{rename_column: {table: 'users', from: 'email', to: 'contact_email'}}]}));
 		await executor.run('CONTRACTING');
+		expect(executor.plan.steps.find(step => step.operation === -1)!.description).toBe('Create version schema "public_V-8": 1 view with the new names');
 		// Who holds what besides the owner: the view as the table, the schema as every grantee needs it.
 		const granted = async (acl: string, from: string, where: string) =>
 			(
@@ -191,7 +194,7 @@ describe.each(backends())('version schemas (%s)', backend => {
 		expect(executor.plan.versionSchema).toBe('app_v6');
 		await executor.rollback();
 		const long = validatePlan({id: `V-${'x'.repeat(60)}`, operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
-		await expect(open(long)).rejects.toThrow(/PostgreSQL names hold at most 63/);
+		await expect(open(long)).rejects.toThrow(/^the version schema name "public_V-x+…" \(schema \+ "_" \+ id\) "public_V-x+…" is 69 bytes; PostgreSQL names hold at most 63$/);
 		await db.query('DROP SCHEMA "public_V-6"');
 	});
 });
