@@ -219,4 +219,79 @@ describe('the executor', () => {
 		expect(await executor.run()).toEqual({outcome: 'complete'});
 		expect((await target.db.query("SELECT 1 FROM pg_class WHERE relname = 'users_email_idx'")).rows).toHaveLength(0);
 	});
+
+	const lost = () => Object.assign(new Error('Connection terminated unexpectedly\nat the socket'), {code: 'ECONNRESET'});
+	const resume = 'run the same command again to resume';
+	const oneLine = async (work: Promise<unknown>) => work.then(() => 'no error', (error: unknown) => (error instanceof ZdmError ? error.oneLine() : `not a ZdmError: ${String(error)}`));
+
+	it('a lost connection stops without rolling back, saying where: before a step, during one (pending again, as stored), during the rollback after a failure', async () => {
+		let loseBefore = true;
+		const {executor, events} = await open({beforeStep: async () => {
+			if (loseBefore) throw lost();
+		}});
+		expect(await oneLine(executor.step())).toBe(`lost the connection to the database during the check before the next step (Connection terminated unexpectedly); nothing half-done was kept and the state is saved — ${resume}`);
+		await expect(executor.rollback()).rejects.toThrow('during the check before the next step (Connection terminated unexpectedly)');
+		loseBefore = false;
+
+		let loseAt: string | undefined = executor.plan.steps[0]!.description;
+		executor.on(event => {
+			if (event.type === 'history' && event.entry.message === loseAt) throw lost();
+		});
+		expect(await oneLine(executor.step())).toBe(`lost the connection to the database during step 1 (Connection terminated unexpectedly); nothing half-done was kept and the state is saved — ${resume}`);
+		expect(executor.plan.steps[0]!.status).toBe('pending');
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.steps[0]!.status).toBe('pending');
+		expect(events.some(event => event.type === 'step-failed' || event.type === 'step-rolled-back')).toBe(false);
+		expect(executor.running).toBe(false);
+
+		loseAt = `Rolled back: ${executor.plan.steps[0]!.description}`;
+		expect(await executor.step()).toMatchObject({outcome: 'executed', step: {number: 1}});
+		executor.armFailure();
+		await expect(executor.step()).rejects.toThrow('lost the connection to the database during the rollback after step 2 failed (injected failure at step 2 (--fail-at)) (Connection terminated unexpectedly)');
+		expect(executor.running).toBe(false);
+		// What was undone is stored; the rest is finished by the next run.
+		expect(executor.rollingBack).toBe(true);
+		await expect(executor.rollback()).rejects.toThrow('lost the connection to the database during the rollback (Connection terminated unexpectedly)');
+		loseAt = undefined;
+		expect(await executor.step()).toEqual({outcome: 'rolled-back', step: executor.plan.steps[1], error: 'finished the rollback that was interrupted after step 2 failed'});
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.phase).toBe('ROLLED_BACK');
+	});
+
+	it('a rollback cut short is finished by the next run(), even one told to stop before the contract, and reported as such', async () => {
+		const {executor} = await open();
+		const before = await snapshot(target);
+		await executor.run('CONTRACTING');
+		let cut = true;
+		executor.on(event => {
+			if (cut && event.type === 'history' && event.entry.message === `Rolled back: ${executor.plan.steps[0]!.description}`) throw new Error('cut short');
+		});
+		await expect(executor.rollback()).rejects.toThrow('cut short');
+		expect(executor.rollingBack).toBe(true);
+		cut = false;
+		const resumed = await Executor.resume(target.db, 'MIG-EXEC');
+		expect(resumed.rollingBack).toBe(true);
+		const outcome = await resumed.run('CONTRACTING');
+		// Steps 4 to 2 were undone before the cut: the first of them names the rollback.
+		expect(outcome).toEqual({outcome: 'rolled-back', step: resumed.plan.steps[1], error: 'finished the rollback that was interrupted'});
+		expect(resumed.plan.phase).toBe('ROLLED_BACK');
+		expect(resumed.rollingBack).toBe(false);
+		expect(await snapshot(target)).toEqual(before);
+	});
+
+	it('run() stops between steps once its signal is aborted, the state saved', async () => {
+		const abort = new AbortController();
+		const {executor} = await open({signal: abort.signal});
+		executor.on(event => {
+			if (event.type === 'step-executed' && event.step.number === 2) abort.abort();
+		});
+		expect(await oneLine(executor.run())).toBe(`interrupted after step 2; the state is saved — ${resume}`);
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.number <= 2 ? 'executed' : 'pending')));
+	});
+
+	it('a step failing with a database error rolls back, reporting the error\'s first line', async () => {
+		await resetSchema(target.db, setup);
+		const file = plan({id: 'MIG-DIVIDE', operations: [{sql: {up: 'CREATE TABLE notes (id int)', down: 'DROP TABLE notes'}}, {sql: {up: 'SELECT 1 / 0', down: 'SELECT 1'}}]});
+		const executor = await Executor.open(target.db, await compileOn(target.db, file));
+		expect(await executor.run()).toEqual({outcome: 'rolled-back', step: executor.plan.steps[1], error: 'division by zero'});
+		expect((await target.db.query("SELECT 1 FROM pg_class WHERE relname = 'notes'")).rows).toEqual([]);
+	});
 });
