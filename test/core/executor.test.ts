@@ -58,7 +58,9 @@ describe('the executor', () => {
 	it('a failure rolls back newest first, storing each status, and the rolled-back migration refuses step() and ignores rollback()', async () => {
 		const {executor, events} = await open({failAt: 4});
 		const before = await snapshot(target);
+		const started = performance.now();
 		const outcome = await executor.run();
+		const elapsed = performance.now() - started;
 		expect(outcome).toMatchObject({outcome: 'rolled-back', step: {number: 4}, error: 'injected failure at step 4 (--fail-at)'});
 		const order = events.filter(event => event.type === 'step-rolled-back').map(event => (event as {step: {number: number}}).step.number);
 		expect(order).toEqual([3, 2, 1]);
@@ -74,10 +76,25 @@ describe('the executor', () => {
 			...[3, 2, 1].map(number => `ROLLBACK: Rolled back: ${executor.plan.steps[number - 1]!.description}`),
 			'ROLLED_BACK: Migration MIG-EXEC rolled back',
 		]);
-		for (const event of events) if (event.type === 'step-rolled-back') expect(event.durationMs).toBeGreaterThan(0);
+		for (const event of events) {
+			if (event.type !== 'step-rolled-back') continue;
+			expect(event.durationMs).toBeGreaterThan(0);
+			expect(event.durationMs).toBeLessThanOrEqual(elapsed);
+		}
 		await expect(executor.step()).rejects.toThrow(/is rolled back/);
 		await executor.rollback();
 		expect(executor.plan.phase).toBe('ROLLED_BACK');
+	});
+
+	it('a failure of the final step (its transaction undone by the server) rolls back every other step exactly', async () => {
+		await resetSchema(target.db, setup);
+		const before = await snapshot(target);
+		const compiled = await compileOn(target.db, addNickname);
+		const last = compiled.steps.at(-1)!;
+		expect(last.final).toBe(true);
+		const failing = await Executor.open(target.db, compiled, {batchSize: 7, failAt: last.number});
+		expect(await failing.run()).toMatchObject({outcome: 'rolled-back', step: {number: last.number}});
+		expect(await snapshot(target)).toEqual(before);
 	});
 
 	it('armFailure fails exactly the next step, once', async () => {
@@ -186,7 +203,10 @@ describe('the executor', () => {
 		expect(stored.phase).toBe('CONTRACTING');
 		const after = await snapshot(target);
 		const again = await Executor.resume(target.db, 'MIG-IRREVERSIBLE');
-		await expect(again.rollback()).rejects.toThrow(/step 2 \(Drop column "email" from "users"\) cannot be undone/);
+		const refused = await again.rollback().catch((error: unknown) => error);
+		expect(refused).toBeInstanceOf(ZdmError);
+		expect((refused as ZdmError).code).toBe('refused');
+		expect((refused as ZdmError).oneLine()).toBe('step 2 (Drop column "email" from "users") cannot be undone — the old shape is gone; write a new migration that reverses it');
 		expect(await snapshot(target)).toEqual(after);
 		expect(await loadMigration(target.db, 'MIG-IRREVERSIBLE')).toEqual(stored);
 	});
