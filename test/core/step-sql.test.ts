@@ -115,4 +115,26 @@ describe.each(backends())('a step\'s SQL (%s)', backend => {
 		await db.query('DROP TABLE app.undone');
 		expect(taken).toEqual([]);
 	});
+
+	it.skipIf(backend !== 'server')('a step behind a lock held by another transaction reports each wait to the executor, then gives up with nothing done', async () => {
+		const holder = await db.session();
+		const waits: Array<{number: number; attempt: number}> = [];
+		try {
+			await holder.query('BEGIN');
+			await holder.query('LOCK TABLE public.users IN ACCESS SHARE MODE');
+			const run = {...sql({lockTimeoutMs: 30, maxLockWaitMs: 200}), onLockWait: async (waiting: Step, attempt: number) => {
+				waits.push({number: waiting.number, attempt});
+			}};
+			const ddl = step('ddl', ['ALTER TABLE public.users ADD COLUMN held text']);
+			await expect(inTransaction(run, ddl, ddl.forward, false, async () => {})).rejects.toThrow(/could not get the lock after \d+ attempts/);
+		} finally {
+			await holder.query('ROLLBACK');
+			await holder.release();
+		}
+
+		expect(waits.length).toBeGreaterThan(0);
+		expect(waits.map(wait => wait.attempt)).toEqual(waits.map((_wait, index) => index + 1));
+		expect(waits.every(wait => wait.number === 3)).toBe(true);
+		expect((await db.query("SELECT 1 FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'held'")).rows).toEqual([]);
+	});
 });
