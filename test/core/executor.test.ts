@@ -1,8 +1,10 @@
+import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {ZdmError} from '../../source/core/errors.js';
 import {Executor} from '../../source/core/executor.js';
 import type {ExecutorEvent} from '../../source/core/events.js';
 import {loadMigration, readHistory} from '../../source/db/state.js';
+import {serverUrl} from '../support/databases.js';
 import {compileOn, openTarget, plan, resetSchema, snapshot, type Target} from '../support/exact.js';
 
 /**
@@ -315,3 +317,37 @@ describe('the executor', () => {
 		expect((await target.db.query("SELECT 1 FROM pg_class WHERE relname = 'notes'")).rows).toEqual([]);
 	});
 });
+
+describe.skipIf(!serverUrl())('the executor behind a lock, on a server', () => {
+	let target: Target & {close(): Promise<void>};
+	beforeAll(async () => {
+		target = await openTarget('server');
+	});
+	afterAll(async () => target?.close());
+
+	it('a step waiting for a lock reports each wait with the transaction that blocks it, and gives up after --max-lock-wait with the table as before', async () => {
+		await resetSchema(target.db, setup);
+		const before = await snapshot(target);
+		const executor = await Executor.open(target.db, await compileOn(target.db, addNickname), {batchSize: 7, lock: {lockTimeoutMs: 30, maxLockWaitMs: 300}});
+		const waits: Array<{step: number; blockers: number[]}> = [];
+		executor.on(event => {
+			if (event.type === 'lock-wait') waits.push({step: event.step.number, blockers: event.blockers.map(blocker => blocker.pid)});
+		});
+		// Another application's transaction (zdm-tui's own sessions are never shown as blockers).
+		const holder = new pg.Client({connectionString: target.url, application_name: 'an-application'});
+		await holder.connect();
+		try {
+			await holder.query('BEGIN');
+			await holder.query('LOCK TABLE public.users IN ACCESS SHARE MODE');
+			const {rows} = await holder.query<{pid: number}>('SELECT pg_backend_pid() AS pid');
+			expect(await executor.step()).toMatchObject({outcome: 'rolled-back', step: {number: 1}, error: expect.stringMatching(/^could not get the lock after \d+ attempts/)});
+			expect(waits.length).toBeGreaterThan(0);
+			expect(waits.every(wait => wait.step === 1 && wait.blockers.includes(rows[0]!.pid))).toBe(true);
+		} finally {
+			await holder.end();
+		}
+
+		expect(await snapshot(target)).toEqual(before);
+	});
+});
+
