@@ -309,6 +309,24 @@ describe('the executor', () => {
 		expect((await loadMigration(target.db, 'MIG-EXEC'))!.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.number <= 2 ? 'executed' : 'pending')));
 	});
 
+	it('a backfill stopped by the signal keeps its finished batches and says so; the next run resumes it', async () => {
+		const abort = new AbortController();
+		const {executor, events} = await open({signal: abort.signal});
+		executor.on(event => {
+			if (event.type === 'batch' && event.rowsDone === 14) abort.abort();
+		});
+		expect(await oneLine(executor.run())).toBe(`interrupted during the backfill of step 4; its finished batches are saved — ${resume}`);
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.number < 4 ? 'executed' : step.number === 4 ? 'running' : 'pending')));
+		const resumed = await Executor.resume(target.db, 'MIG-EXEC', {batchSize: 7});
+		const batches: number[] = [];
+		resumed.on(event => {
+			if (event.type === 'batch' && event.step.number === 4) batches.push(event.rowsDone);
+		});
+		expect(await resumed.run()).toEqual({outcome: 'complete'});
+		expect(events.filter(event => event.type === 'batch').length + batches.length).toBeGreaterThanOrEqual(5);
+		expect(batches[0]).toBeGreaterThan(7);
+	});
+
 	it('a step failing with a database error rolls back, reporting the error\'s first line', async () => {
 		await resetSchema(target.db, setup);
 		const file = plan({id: 'MIG-DIVIDE', operations: [{sql: {up: 'CREATE TABLE notes (id int)', down: 'DROP TABLE notes'}}, {sql: {up: 'SELECT 1 / 0', down: 'SELECT 1'}}]});
