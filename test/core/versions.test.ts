@@ -184,11 +184,27 @@ describe.each(backends())('version schemas (%s)', backend => {
 		await db.query('REVOKE ALL ON users FROM PUBLIC, zdm_test_reader');
 	});
 
+	it('a table without columns gets no view, and a plan that leaves no table gets an empty version schema that its rollback drops', async () => {
+		await fresh();
+		await db.query('DROP TABLE IF EXISTS notes');
+		await db.query('CREATE TABLE nothing ()');
+		const rows = (await db.query('SELECT count(*)::int AS n FROM users')).rows;
+		const executor = await open(validatePlan({id: 'V-9', operations: [{drop_table: {name: 'users'}}]}));
+		expect(await executor.run('CONTRACTING')).toMatchObject({outcome: 'executed'});
+		expect(executor.plan.steps.find(step => step.operation === -1)!.description).toBe('Create version schema "public_V-9": 0 views with the new names');
+		expect((await db.query("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public_V-9'")).rows).toEqual([]);
+		await executor.rollback();
+		expect(executor.plan.phase).toBe('ROLLED_BACK');
+		expect((await db.query("SELECT 1 FROM pg_namespace WHERE nspname = 'public_V-9'")).rows).toHaveLength(0);
+		expect((await db.query('SELECT count(*)::int AS n FROM users')).rows).toEqual(rows);
+		await db.query('DROP TABLE nothing');
+	});
+
 	it('refuses, before anything runs, a version schema name that exists already or is too long', async () => {
 		await fresh();
 		await db.query('CREATE SCHEMA "public_V-6"');
 		const taken = validatePlan({id: 'V-6', operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
-		await expect(open(taken)).rejects.toThrow(/the version schema "public_V-6" already exists/);
+		await expect(open(taken)).rejects.toMatchObject({message: 'the version schema "public_V-6" already exists', hint: 'give the plan another id or a version_schema of its own, or drop that schema'});
 		const named = validatePlan({id: 'V-6', version_schema: 'app_v6', operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
 		const executor = await open(named);
 		expect(executor.plan.versionSchema).toBe('app_v6');
