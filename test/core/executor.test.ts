@@ -367,5 +367,32 @@ describe.skipIf(!serverUrl())('the executor behind a lock, on a server', () => {
 
 		expect(await snapshot(target)).toEqual(before);
 	});
-});
 
+	it('the backfill behind rows another transaction holds reports each wait too, then gives up with the table as before', async () => {
+		await resetSchema(target.db, setup);
+		const before = await snapshot(target);
+		const executor = await Executor.open(target.db, await compileOn(target.db, addNickname), {batchSize: 7, lock: {lockTimeoutMs: 30, maxLockWaitMs: 1000}});
+		await executor.run('MIGRATING');
+		const backfill = executor.next!;
+		expect(backfill.kind).toBe('backfill');
+		const holder = new pg.Client({connectionString: target.url, application_name: 'an-application'});
+		await holder.connect();
+		const waits: number[] = [];
+		executor.on(event => {
+			if (event.type === 'lock-wait') waits.push(event.step.number);
+			// Once the backfill gives up, the rows are let go, so that its rollback can run.
+			if (event.type === 'step-failed') void holder.query('ROLLBACK');
+		});
+		try {
+			await holder.query('BEGIN');
+			await holder.query('SELECT id FROM public.users FOR UPDATE');
+			expect(await executor.step()).toMatchObject({outcome: 'rolled-back', step: {number: backfill.number}});
+		} finally {
+			await holder.end();
+		}
+
+		expect(waits.length).toBeGreaterThan(0);
+		expect(new Set(waits)).toEqual(new Set([backfill.number]));
+		expect(await snapshot(target)).toEqual(before);
+	});
+});
