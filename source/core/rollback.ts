@@ -25,12 +25,12 @@ export async function rollbackExecuted(run: StepContext): Promise<void> {
 		}
 
 		const started = performance.now();
-		await inTransactionOrNot(run, step, async tx => {
+		await markedOrAsBefore(step, async () => inTransactionOrNot(run, step, async tx => {
 			step.status = 'rolled_back';
 			step.durationMs = performance.now() - started;
 			await run.db.state.saveStepStatus(tx, run.plan.id, step);
 			await run.history(tx, {phase: 'ROLLBACK', message: `Rolled back: ${step.description}`, durationMs: step.durationMs});
-		});
+		}));
 		run.emit({type: 'step-rolled-back', step, durationMs: step.durationMs ?? 0});
 	}
 
@@ -56,12 +56,12 @@ export async function undoContract(run: StepContext, step: Step, message: string
 	const done = run.plan.steps.filter(other => other.phase === 'CONTRACTING' && other.status === 'executed').reverse();
 	for (const other of done) {
 		const started = performance.now();
-		await inTransactionOrNot(run, other, async tx => {
+		await markedOrAsBefore(other, async () => inTransactionOrNot(run, other, async tx => {
 			other.status = 'pending';
 			other.durationMs = performance.now() - started;
 			await run.db.state.saveStepStatus(tx, run.plan.id, other);
 			await run.history(tx, {phase: 'ROLLBACK', message: `Undone until complete runs again: ${other.description}`, durationMs: other.durationMs});
-		});
+		}));
 		run.emit({type: 'step-rolled-back', step: other, durationMs: other.durationMs ?? 0});
 	}
 
@@ -69,6 +69,20 @@ export async function undoContract(run: StepContext, step: Step, message: string
 		await run.db.state.savePhase(tx, run.plan.id, 'MIGRATING');
 		run.setPhase('MIGRATING');
 	});
+}
+
+/**
+ * WHY put the status back? The mark sets it before storing it; when its transaction fails, the
+ * undo did not happen either, and a rollback run again in this process must not skip the step.
+ */
+async function markedOrAsBefore(step: Step, undo: () => Promise<void>): Promise<void> {
+	const before = step.status;
+	try {
+		await undo();
+	} catch (error) {
+		step.status = before;
+		throw error;
+	}
 }
 
 async function inTransactionOrNot(run: StepContext, step: Step, mark: (tx: Queryable) => Promise<void>) {

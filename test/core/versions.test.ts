@@ -53,6 +53,7 @@ describe.each(backends())('version schemas (%s)', backend => {
 			{view: 'notes', columns: 'id,body'},
 			{view: 'users', columns: 'id,username,contact_email'},
 		]);
+		expect(executor.plan.steps.find(step => step.operation === -1)!.description).toBe('Create version schema "public_V-1": 2 views with the new names');
 		const v2 = await app(executor.plan.versionSchema);
 		const {rows: typed} = await v2.query<{type: string}>("SELECT pg_typeof(contact_email)::text AS type FROM users WHERE username = 'alice'");
 		expect(typed).toEqual([{type: 'character varying'}]);
@@ -166,17 +167,63 @@ describe.each(backends())('version schemas (%s)', backend => {
 		await db.query('REVOKE ALL ON users FROM zdm_test_app');
 	});
 
+	it('the version schema grants what its tables grant, to PUBLIC and to a role, and each grantee USAGE on the schema', async () => {
+		await fresh();
+		await db.query('DROP TABLE IF EXISTS notes');
+		await db.query("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'zdm_test_reader') THEN CREATE ROLE zdm_test_reader; END IF; END $$");
+		await db.query('GRANT SELECT ON users TO PUBLIC');
+		await db.query('GRANT INSERT ON users TO zdm_test_reader');
+		const executor = await open(validatePlan({id: 'V-8', operations: [{rename_column: {table: 'users', from: 'email', to: 'contact_email'}}]}));
+		await executor.run('CONTRACTING');
+		expect(executor.plan.steps.find(step => step.operation === -1)!.description).toBe('Create version schema "public_V-8": 1 view with the new names');
+		// Who holds what besides the owner: the view as the table, the schema as every grantee needs it.
+		const granted = async (acl: string, from: string, where: string) =>
+			(
+				await db.query<{grantee: string; privilege: string}>(
+					`SELECT CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END AS grantee, g.privilege_type AS privilege
+					   FROM ${from}, aclexplode(${acl}) g WHERE ${where} ORDER BY 1, 2`,
+					['public_V-8'],
+				)
+			).rows;
+		expect(await granted('c.relacl', 'pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace', "n.nspname = $1 AND c.relname = 'users' AND g.grantee <> c.relowner")).toEqual([
+			{grantee: 'PUBLIC', privilege: 'SELECT'},
+			{grantee: 'zdm_test_reader', privilege: 'INSERT'},
+		]);
+		expect(await granted('n.nspacl', 'pg_namespace n', 'n.nspname = $1 AND g.grantee <> n.nspowner')).toEqual([
+			{grantee: 'PUBLIC', privilege: 'USAGE'},
+			{grantee: 'zdm_test_reader', privilege: 'USAGE'},
+		]);
+		await executor.rollback();
+		await db.query('REVOKE ALL ON users FROM PUBLIC, zdm_test_reader');
+	});
+
+	it('a table without columns gets no view, and a plan that leaves no table gets an empty version schema that its rollback drops', async () => {
+		await fresh();
+		await db.query('DROP TABLE IF EXISTS notes');
+		await db.query('CREATE TABLE nothing ()');
+		const rows = (await db.query('SELECT count(*)::int AS n FROM users')).rows;
+		const executor = await open(validatePlan({id: 'V-9', operations: [{drop_table: {name: 'users'}}]}));
+		expect(await executor.run('CONTRACTING')).toMatchObject({outcome: 'executed'});
+		expect(executor.plan.steps.find(step => step.operation === -1)!.description).toBe('Create version schema "public_V-9": 0 views with the new names');
+		expect((await db.query("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public_V-9'")).rows).toEqual([]);
+		await executor.rollback();
+		expect(executor.plan.phase).toBe('ROLLED_BACK');
+		expect((await db.query("SELECT 1 FROM pg_namespace WHERE nspname = 'public_V-9'")).rows).toHaveLength(0);
+		expect((await db.query('SELECT count(*)::int AS n FROM users')).rows).toEqual(rows);
+		await db.query('DROP TABLE nothing');
+	});
+
 	it('refuses, before anything runs, a version schema name that exists already or is too long', async () => {
 		await fresh();
 		await db.query('CREATE SCHEMA "public_V-6"');
 		const taken = validatePlan({id: 'V-6', operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
-		await expect(open(taken)).rejects.toThrow(/the version schema "public_V-6" already exists/);
+		await expect(open(taken)).rejects.toMatchObject({message: 'the version schema "public_V-6" already exists', hint: 'give the plan another id or a version_schema of its own, or drop that schema'});
 		const named = validatePlan({id: 'V-6', version_schema: 'app_v6', operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
 		const executor = await open(named);
 		expect(executor.plan.versionSchema).toBe('app_v6');
 		await executor.rollback();
 		const long = validatePlan({id: `V-${'x'.repeat(60)}`, operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
-		await expect(open(long)).rejects.toThrow(/PostgreSQL names hold at most 63/);
+		await expect(open(long)).rejects.toThrow(/^the version schema name "public_V-x+…" \(schema \+ "_" \+ id\) "public_V-x+…" is 69 bytes; PostgreSQL names hold at most 63$/);
 		await db.query('DROP SCHEMA "public_V-6"');
 	});
 });
