@@ -86,7 +86,11 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	const constraints = [...(d.notNull ? [notNullCheck(ctx.migrationId, table, shadow)] : []), ...carried.constraints];
 	steps.push(...constraintSteps(ctx.operation, table, constraints, `"${shadow}"`));
 
-	const finish = [...trigger.drop, ...early.drop, ...carried.beforeDrop, `ALTER TABLE ${target} DROP COLUMN ${oldCol}`];
+	// WHY lock the referencing tables first, in one statement? An application inserting a child
+	// holds its table and waits for the parent's lock (the foreign key's check); taking the parent
+	// first and the child statements later made a cycle on every attempt while writers ran.
+	const locks = carried.lockFirst.length > 0 ? [`LOCK TABLE ${[...carried.lockFirst, target].join(', ')} IN ACCESS EXCLUSIVE MODE`] : [];
+	const finish = [...locks, ...trigger.drop, ...early.drop, ...carried.beforeDrop, `ALTER TABLE ${target} DROP COLUMN ${oldCol}`];
 	if (d.finalName !== shadow) finish.push(`ALTER TABLE ${target} RENAME COLUMN ${newCol} TO ${ident(d.finalName)}`);
 	const finalCol = ident(d.finalName);
 	if (d.notNull) {

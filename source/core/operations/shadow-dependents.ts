@@ -31,6 +31,8 @@ export interface CarriedDependents {
 	afterRename: string[];
 	/** Found before the first step (checks.ts). */
 	checks: Check[];
+	/** Other tables contract alters (those whose foreign keys reference the column), to lock before this one. */
+	lockFirst: string[];
 	/** What the new version's view gives an insert that leaves the column out, when the column has no default of its own. */
 	viewDefault?: string;
 }
@@ -55,7 +57,7 @@ const integerTypes = new Set(['int2', 'int4', 'int8']);
 export function carryDependents(d: ShadowColumn, ctx: CompileContext): CarriedDependents {
 	const {table, old, shadow} = d;
 	const target = qualified(table.schema, table.name);
-	const carried: CarriedDependents = {expand: [], expandRollback: [], builds: [], constraints: [], beforeDrop: [], afterRename: [], checks: []};
+	const carried: CarriedDependents = {expand: [], expandRollback: [], builds: [], constraints: [], beforeDrop: [], afterRename: [], checks: [], lockFirst: []};
 	const owned = (prefix: string, name: string) => ownedName(prefix, name, ctx.migrationId, table.name, old.name);
 
 	// WHY refuse? The shadow is a plain column: its values would stop following the expression.
@@ -200,9 +202,14 @@ function carryReference(d: ShadowColumn, fk: DependentInfo, tmp: string, ctx: Co
 	}
 
 	carried.constraints.push({name: tmp, definition: retargetConstraint(definitionOf(d, fk), d.old.name, d.shadow, 'referenced'), on, notValid: !fk.validated, label: `foreign key "${fk.name}" of "${referencing.table}" again`});
+	if (on !== qualified(d.table.schema, d.table.name) && !carried.lockFirst.includes(on)) carried.lockFirst.push(on);
 	carried.beforeDrop.push(`ALTER TABLE ${on} DROP CONSTRAINT ${ident(fk.name)}`);
 	carried.afterRename.push(`ALTER TABLE ${on} RENAME CONSTRAINT ${ident(tmp)} TO ${ident(fk.name)}`, ...constraintComment(fk, on));
 }
+
+/** A column's integer type (as parseTypeName names it) → the sequence type that fits it. */
+const sequenceTypes: Record<string, string> = {int2: 'smallint', int4: 'integer', int8: 'bigint'};
+const rank = (type: string) => ['smallint', 'integer', 'bigint'].indexOf(type);
 
 const typeBounds: Record<string, [string, string]> = {
 	smallint: ['-32768', '32767'],
@@ -223,6 +230,11 @@ function carrySequence(d: ShadowColumn, sequence: SequenceInfo, ctx: CompileCont
 	const name = qualified(sequence.schema, sequence.name);
 	if (!sequence.identity) {
 		carried.beforeDrop.push(`ALTER SEQUENCE ${name} OWNED BY ${target}.${ident(d.shadow)}`);
+		// WHY widen it? PostgreSQL's ALTER … TYPE leaves a serial's sequence AS integer, so an
+		// int → bigint key still stops at 2^31 - 1: the very limit the change was for. Its bounds
+		// follow the type where they were the old one's limits (ALTER SEQUENCE … AS does that).
+		const widened = sequenceTypes[parseTypeName(d.type).name];
+		if (widened && rank(widened) > rank(sequence.type)) carried.afterRename.push(`ALTER SEQUENCE ${name} AS ${widened}`);
 		return;
 	}
 
