@@ -2,7 +2,7 @@ import type {BackfillBatch, Database, Queryable} from './ports.js';
 import {batchSettings, rangeKeys} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
-import {withLockRetry, type LockPolicy} from './lock-retry.js';
+import {readUnderLockTimeout, withLockRetry, type LockPolicy} from './lock-retry.js';
 import type {Step} from './plan.js';
 import {attachedReplicas, ReplicaThrottle, type ReplicaPort} from './replica-lag.js';
 import {qualified} from './sql.js';
@@ -108,7 +108,8 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 	const spec = step.backfill!;
 	const recorded = await db.state.backfillBatches(db, run.migrationId, step.number);
 	let rowsDone = recorded.reduce((sum, batch) => sum + batch.rows, 0);
-	let rowsTotal = Math.max(await rowsToFill(db, spec.schema, spec.table), rowsDone);
+	const estimate = await readUnderLockTimeout(db, run.lock, async tx => rowsToFill(tx, spec.schema, spec.table), async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs));
+	let rowsTotal = Math.max(estimate, rowsDone);
 	const doneAtStart = rowsDone;
 	const started = performance.now();
 	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;

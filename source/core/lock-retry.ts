@@ -130,3 +130,25 @@ export async function withLockRetry<T>(
 		}
 	}
 }
+
+/**
+ * A read of the table outside a step's own statements (its size, its row count), under the same
+ * short lock_timeout and retries: even pg_relation_size() takes a lock, and behind a held ACCESS
+ * EXCLUSIVE it would otherwise wait for as long as that is held, past --max-lock-wait.
+ */
+export async function readUnderLockTimeout<T>(
+	db: {transaction<R>(work: (tx: Queryable) => Promise<R>): Promise<R>},
+	policy: LockPolicy,
+	read: (tx: Queryable) => Promise<T>,
+	onWait: (info: {attempt: number; waitedMs: number; nextDelayMs: number}) => Promise<void> | void,
+): Promise<T> {
+	return withLockRetry(
+		policy,
+		async () =>
+			db.transaction(async tx => {
+				await tx.query(`SET LOCAL lock_timeout = '${Math.round(policy.lockTimeoutMs)}ms'`);
+				return read(tx);
+			}),
+		onWait,
+	);
+}

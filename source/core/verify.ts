@@ -2,7 +2,7 @@ import type {Database} from './ports.js';
 import {InjectedFailure} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
-import {withLockRetry, type LockPolicy} from './lock-retry.js';
+import {readUnderLockTimeout, withLockRetry, type LockPolicy} from './lock-retry.js';
 import type {Step} from './plan.js';
 import {printable} from './sql.js';
 
@@ -65,7 +65,8 @@ const tid = (page: number) => `(${page},0)`;
 export async function runVerify(run: VerifyRun): Promise<void> {
 	const {db, step} = run;
 	const spec = step.verify!;
-	const countPages = async () => (await db.query<{pages: number}>(spec.pages, [spec.relation])).rows[0]!.pages;
+	const countPages = async () =>
+		readUnderLockTimeout(db, run.lock, async tx => (await tx.query<{pages: number}>(spec.pages, [spec.relation])).rows[0]!.pages, async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs));
 	let pagesTotal = await countPages();
 	const started = performance.now();
 	let rowsDone = 0;

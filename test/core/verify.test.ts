@@ -154,4 +154,24 @@ describe.each(backends())('verify before the point of no return (%s)', backend =
 			await db.query('DROP TABLE events');
 		}
 	});
+
+	it('behind a table held in ACCESS EXCLUSIVE, verify waits no longer than --max-lock-wait allows, then the contract fails and the migration stays started', async () => {
+		if (backend !== 'server') return;
+		await reset();
+		const prepared = await preparePlan(db, 'samples/change-email-type.json');
+		const executor = await Executor.open(db, prepared.plan, {batchSize: 100, keepStartedOnContractFailure: true, lock: {lockTimeoutMs: 100, maxLockWaitMs: 600}});
+		await executor.run('CONTRACTING');
+		const holder = await db.session();
+		try {
+			await holder.query('BEGIN');
+			await holder.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+			const outcome = await Promise.race([executor.run(), new Promise(resolve => setTimeout(() => resolve('still waiting after 20 s'), 20_000))]);
+			expect(outcome).toMatchObject({outcome: 'contract-failed', error: expect.stringMatching(/lock/)});
+		} finally {
+			await holder.query('ROLLBACK');
+			await holder.release();
+		}
+
+		expect(executor.plan.phase).toBe('MIGRATING');
+	}, 60_000);
 });
