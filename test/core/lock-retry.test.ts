@@ -29,26 +29,32 @@ describe.skipIf(!findPgBin())('a step and the autovacuum in its way (server)', (
 		await server?.stop();
 	});
 
-	async function autovacuumOnUsers(): Promise<number | undefined> {
-		const {rows} = await db.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%users%'");
-		return rows[0]?.pid;
+	/** The autovacuum worker on a table, once the launcher has started one (or undefined after 30 s). */
+	async function autovacuumOn(table: string): Promise<number | undefined> {
+		for (let i = 0; i < 300; i++) {
+			const {rows} = await db.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%' || $1 || '%'", [table]);
+			if (rows[0]) return rows[0].pid;
+			await sleep(100);
+		}
+
+		return undefined;
+	}
+
+	/** An add_column on the table, with lock waits short enough that waiting the autovacuum out would fail it. */
+	async function addColumn(id: string, table: string) {
+		const plan = compilePlan(validatePlan({id, operations: [{add_column: {table, column: {name: 'note', type: 'text', nullable: true}}}]}), await readCatalog(db)).plan;
+		const executor = await Executor.open(db, plan, {lock: {lockTimeoutMs: 200, maxLockWaitMs: 2000}});
+		const events: ExecutorEvent[] = [];
+		executor.on(event => events.push(event));
+		return {executor, events};
 	}
 
 	it('is cancelled before the step takes its lock, so the step never queues behind it (and writers never queue behind the step)', async () => {
 		await db.query('ALTER TABLE users SET (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1)');
 		await db.query("UPDATE users SET email = email || '.x'");
-		let pid: number | undefined;
-		for (let i = 0; i < 300 && pid === undefined; i++) {
-			pid = await autovacuumOnUsers();
-			if (pid === undefined) await sleep(100);
-		}
-
+		const pid = await autovacuumOn('users');
 		expect(pid, 'autovacuum started on users').toBeDefined();
-		const plan = compilePlan(validatePlan({id: 'AV-1', operations: [{add_column: {table: 'users', column: {name: 'note', type: 'text', nullable: true}}}]}), await readCatalog(db)).plan;
-		// Short enough that waiting the autovacuum out would fail the step.
-		const executor = await Executor.open(db, plan, {lock: {lockTimeoutMs: 200, maxLockWaitMs: 2000}});
-		const events: ExecutorEvent[] = [];
-		executor.on(event => events.push(event));
+		const {executor, events} = await addColumn('AV-1', 'users');
 		// Anyone else busy meanwhile keeps their query: only the autovacuum is cancelled.
 		const bystander = await db.session();
 		try {
@@ -71,18 +77,9 @@ describe.skipIf(!findPgBin())('a step and the autovacuum in its way (server)', (
 			  WITH (autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1);
 			INSERT INTO events SELECT g, date '2026-01-01' + (g % 300), 'e' || g FROM generate_series(1, 20000) g;
 			UPDATE events SET name = name || '.x';`);
-		let pid: number | undefined;
-		for (let i = 0; i < 300 && pid === undefined; i++) {
-			const {rows} = await db.query<{pid: number}>("SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query LIKE '%events_2026%'");
-			pid = rows[0]?.pid;
-			if (pid === undefined) await sleep(100);
-		}
-
+		const pid = await autovacuumOn('events_2026');
 		expect(pid, 'autovacuum started on the partition').toBeDefined();
-		const plan = compilePlan(validatePlan({id: 'AV-2', operations: [{add_column: {table: 'events', column: {name: 'note', type: 'text', nullable: true}}}]}), await readCatalog(db)).plan;
-		const executor = await Executor.open(db, plan, {lock: {lockTimeoutMs: 200, maxLockWaitMs: 2000}});
-		const events: ExecutorEvent[] = [];
-		executor.on(event => events.push(event));
+		const {executor, events} = await addColumn('AV-2', 'events');
 		await executor.run();
 		expect(executor.plan.phase).toBe('COMPLETE');
 		expect(events.filter(event => event.type === 'lock-wait')).toEqual([]);
