@@ -2,7 +2,7 @@ import type {Database} from './ports.js';
 import {InjectedFailure} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
-import {readUnderLockTimeout, withLockRetry, type LockPolicy} from './lock-retry.js';
+import {readUnderLockTimeout, type LockPolicy} from './lock-retry.js';
 import type {Step} from './plan.js';
 import {printable} from './sql.js';
 
@@ -75,7 +75,6 @@ export async function runVerify(run: VerifyRun): Promise<void> {
 	// it took (adaptive) sizes the next.
 	let rowsPerPage = 1;
 	let pages = firstPages;
-	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
 	if (run.injectFailure) throw new InjectedFailure(step.number);
 	for (;;) {
 		if (page >= pagesTotal) {
@@ -90,15 +89,14 @@ export async function runVerify(run: VerifyRun): Promise<void> {
 		if (run.signal?.aborted) throw new ZdmError('interrupted', `interrupted during the verify of step ${step.number}; it starts over next time`, 'run the same command again to resume');
 		const batchStarted = performance.now();
 		const [from, to] = [page, page + pages];
-		const batch = await withLockRetry(
+		const batch = await readUnderLockTimeout(
+			db,
 			run.lock,
-			async () =>
-				db.transaction(async tx => {
-					await tx.query('SET TRANSACTION READ ONLY');
-					await tx.query(`SET LOCAL lock_timeout = '${timeout}'`);
-					const {rows} = await tx.query<{rows: number; mismatches: Mismatch[] | null}>(spec.check, [tid(from), tid(to)]);
-					return rows[0]!;
-				}),
+			async tx => {
+				await tx.query('SET TRANSACTION READ ONLY');
+				const {rows} = await tx.query<{rows: number; mismatches: Mismatch[] | null}>(spec.check, [tid(from), tid(to)]);
+				return rows[0]!;
+			},
 			async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs),
 		);
 		if (batch.mismatches && batch.mismatches.length > 0) throw new VerifyMismatch(step, describe(batch.mismatches.slice(0, 3)));
