@@ -1,5 +1,5 @@
 import type {BackfillBatch, Database, Queryable} from './ports.js';
-import {batchSettings, rangeKeys} from './backfill-sql.js';
+import {batchSettings} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {readUnderLockTimeout, withLockRetry, type LockPolicy} from './lock-retry.js';
@@ -70,46 +70,60 @@ export interface BackfillRun {
 	onLockWait: (attempt: number, waitedMs: number) => Promise<void>;
 }
 
-/** A batch handed to a session: its sequence number, key range and keys. */
+/** A batch handed to a session: its sequence number and its pages, from the first up to the end (exclusive). */
 interface Batch {
 	seq: number;
-	afterKey: string | null;
-	lastKey: string;
-	rows: number;
+	from: number;
+	to: number;
+	/** Rows it was sized for. */
 	size: number;
 }
 
 /**
- * Ranges a stopped run handed out but never committed: the holes between recorded batches.
- * Batches are handed out in seq order over consecutive ranges, so a missing seq's range is
- * exactly from the previous recorded batch's last key to the next one's first.
+ * Ranges of pages a stopped run handed out but never committed: the gaps between recorded
+ * batches. Batches are handed out over consecutive pages (a hole filled on a resume is recorded
+ * later, under a new seq), so a gap in the pages is exactly a range whose batch never committed.
+ * Only batches recorded in the table's present files count (see runBackfill).
  */
-export function unrecordedRanges(recorded: BackfillBatch[]): Array<{seq: number; afterKey: string | null; lastKey: string}> {
-	const holes: Array<{seq: number; afterKey: string | null; lastKey: string}> = [];
-	let previous: {seq: number; lastKey: string | null} = {seq: 0, lastKey: null};
-	for (const batch of recorded) {
-		if (batch.seq > previous.seq + 1 && batch.afterKey !== previous.lastKey && batch.afterKey !== null) {
-			holes.push({seq: previous.seq + 1, afterKey: previous.lastKey, lastKey: batch.afterKey});
-		}
-
-		previous = batch;
+export function unrecordedRanges(recorded: Array<{afterKey: string | null; lastKey: string}>): Array<{from: number; to: number}> {
+	const holes: Array<{from: number; to: number}> = [];
+	let end = 0;
+	for (const [from, to] of recorded.map(batch => [Number(batch.afterKey), Number(batch.lastKey)] as const).toSorted((a, b) => a[0] - b[0])) {
+		if (from > end) holes.push({from: end, to: from});
+		end = Math.max(end, to);
 	}
 
 	return holes;
 }
 
+const tid = (page: number) => `(${page},0)`;
+
 /**
- * Fill the column in batches over the primary key. Each batch is its own transaction that also
- * records itself, so a run killed at any moment resumes with exactly the unrecorded ranges and
- * no row is done twice. On a server, `control.workers` sessions fill consecutive batches at once.
+ * Fill the column in batches over ranges of the table's pages. Each batch is its own transaction
+ * that also records itself, so a run killed at any moment resumes with exactly the unrecorded
+ * ranges and no row is done twice. On a server, `control.workers` sessions fill consecutive
+ * ranges at once.
  */
 export async function runBackfill(run: BackfillRun): Promise<void> {
 	const {db, step, control} = run;
 	const spec = step.backfill!;
+	if (!spec.pageBatch) {
+		throw new ZdmError(
+			'step-failed',
+			`the backfill of step ${step.number} was planned by an earlier zdm-tui, which walked the key; this one fills ranges of pages`,
+			'run rollback, then start the migration again with this version',
+		);
+	}
+
+	const onLockWait = async ({attempt, waitedMs}: {attempt: number; waitedMs: number}) => run.onLockWait(attempt, waitedMs);
+	const readTable = async () =>
+		readUnderLockTimeout(db, run.lock, async tx => (await tx.query<{pages: number; files: string}>(spec.pages, [spec.relation])).rows[0]!, onLockWait);
 	const recorded = await db.state.backfillBatches(db, run.migrationId, step.number);
 	let rowsDone = recorded.reduce((sum, batch) => sum + batch.rows, 0);
-	const estimate = await readUnderLockTimeout(db, run.lock, async tx => rowsToFill(tx, spec.schema, spec.table), async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs));
-	let rowsTotal = Math.max(estimate, rowsDone);
+	let table = await readTable();
+	const estimate = await readUnderLockTimeout(db, run.lock, async tx => rowsToFill(tx, spec.schema, spec.table), onLockWait);
+	// Rows per page number, over every partition: the unit a batch's size in rows turns into pages.
+	const rowsPerPage = Math.max(1, estimate / Math.max(1, table.pages));
 	const doneAtStart = rowsDone;
 	const started = performance.now();
 	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
@@ -136,48 +150,48 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 		}
 	};
 
-	const holes = unrecordedRanges(recorded);
-	const last = recorded.at(-1);
-	let nextSeq = (last?.seq ?? 0) + 1;
-	let nextAfter: string | null = last ? last.lastKey : null;
-	// A resumed run whose last recorded batch ended the walk still walks once more, and finds nothing.
-	let exhausted = false;
+	// Batches recorded in other files (the table was rewritten since) say nothing about these pages.
+	const here = recorded.filter(batch => batch.pagesOf === table.files);
+	let holes = unrecordedRanges(here);
+	let nextPage = here.reduce((end, batch) => Math.max(end, Number(batch.lastKey)), 0);
+	let nextSeq = (recorded.at(-1)?.seq ?? 0) + 1;
 	let stopping = false;
-	// Handing out is serial: each batch starts where the previous one ends.
-	let handOut: Promise<unknown> = Promise.resolve();
 
-	const claim = async (query: Queryable): Promise<Batch | undefined> => {
+	/** The next range to fill: a hole a stopped run left, else the pages after the last one handed out. */
+	const claim = (): Batch | undefined => {
+		if (stopping) return undefined;
 		const hole = holes.shift();
-		if (hole) {
-			const params = hole.afterKey === null ? [hole.lastKey] : [hole.afterKey, hole.lastKey];
-			const {rows} = await query.query<{rows: number}>(rangeKeys(spec, hole.afterKey === null), params);
-			return {...hole, rows: rows[0]!.rows, size: control.batchSize};
-		}
-
-		const next = handOut.then(async () => {
-			if (exhausted || stopping) return undefined;
-			const size = control.batchSize;
-			const {rows} = await query.query<{rows: number; last_key: string | null}>(nextAfter === null ? spec.firstBound : spec.nextBound, nextAfter === null ? [size] : [nextAfter, size]);
-			const found = rows[0] ?? {rows: 0, last_key: null};
-			if (found.rows < size) exhausted = true;
-			if (found.rows === 0 || found.last_key === null) return undefined;
-			const batch: Batch = {seq: nextSeq++, afterKey: nextAfter, lastKey: found.last_key, rows: found.rows, size};
-			nextAfter = found.last_key;
-			return batch;
-		});
-		handOut = next.catch(() => undefined);
-		return next;
+		const from = hole?.from ?? nextPage;
+		if (!hole && from >= table.pages) return undefined;
+		const size = control.batchSize;
+		const to = hole?.to ?? Math.min(table.pages, from + Math.max(1, Math.round(size / rowsPerPage)));
+		if (!hole) nextPage = to;
+		return {seq: nextSeq++, from, to, size};
 	};
 
-	const fill = async (query: Queryable, batch: Batch, inTransaction: boolean) => {
-		const record = [run.migrationId, step.number, batch.seq, batch.afterKey, batch.lastKey, batch.rows];
-		const sql = batch.afterKey === null ? spec.firstBatch : spec.nextBatch;
-		const params = batch.afterKey === null ? [batch.lastKey, ...record] : [batch.afterKey, batch.lastKey, ...record];
-		if (!inTransaction) return query.query(sql, params);
-		return db.transaction(async tx => {
-			await tx.query(batchSettings, [timeout, true]);
-			return tx.query(sql, params);
-		});
+	/** The rows the batch filled, or undefined when the table's files are no longer those its pages were planned in. */
+	const fill = async (query: Queryable, batch: Batch, inTransaction: boolean): Promise<number | undefined> => {
+		const params = [spec.relation, tid(batch.from), tid(batch.to), table.files, run.migrationId, step.number, batch.seq, String(batch.from), String(batch.to)];
+		const filled = inTransaction
+			? await db.transaction(async tx => {
+					await tx.query(batchSettings, [timeout, true]);
+					return tx.query<{rows: string | number}>(spec.pageBatch, params);
+				})
+			: await query.query<{rows: string | number}>(spec.pageBatch, params);
+		const row = filled.rows[0];
+		return row ? Number(row.rows) : undefined;
+	};
+
+	/**
+	 * The table was rewritten (VACUUM FULL, CLUSTER) since its pages were read: its rows are on
+	 * other pages now, so start the pages over. Rows already filled are skipped by the batch's
+	 * "still empty" filter. Another session may have started over already.
+	 */
+	const startOver = async (plannedIn: string) => {
+		if (plannedIn !== table.files) return;
+		table = await readTable();
+		holes = [];
+		nextPage = 0;
 	};
 
 	const worker = async (session: Queryable | undefined) => {
@@ -189,14 +203,20 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 			if (stopping) return;
 			if (control.signal?.aborted) throw interrupted();
 			await mayGoOn();
-			if (stopping) return;
-			const batch = await claim(query);
+			const plannedIn = table.files;
+			const batch = claim();
 			if (!batch) return;
 			const batchStarted = performance.now();
-			await withLockRetry(run.lock, async () => fill(query, batch, session === undefined), async ({attempt, waitedMs}) => run.onLockWait(attempt, waitedMs));
+			const rows = await withLockRetry(run.lock, async () => fill(query, batch, session === undefined), onLockWait);
+			if (rows === undefined) {
+				await startOver(plannedIn);
+				continue;
+			}
+
 			const batchMs = performance.now() - batchStarted;
-			rowsDone += batch.rows;
-			rowsTotal = Math.max(rowsTotal, rowsDone);
+			rowsDone += rows;
+			// The rows still to fill, by the rows per page: the estimate grows or shrinks with what the pages held.
+			const rowsTotal = rowsDone + Math.round(Math.max(0, table.pages - nextPage) * rowsPerPage);
 			const elapsed = (performance.now() - started) / 1000;
 			const rowsPerSecond = elapsed > 0 ? (rowsDone - doneAtStart) / elapsed : 0;
 			run.emit({
@@ -208,8 +228,8 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 				etaMs: rowsPerSecond > 0 ? ((rowsTotal - rowsDone) / rowsPerSecond) * 1000 : 0,
 				batchSize: batch.size,
 				batchMs,
-				fromKey: batch.afterKey,
-				toKey: batch.lastKey,
+				fromKey: `page ${batch.from}`,
+				toKey: `page ${batch.to - 1}`,
 			});
 			if (run.injectFailure) throw new InjectedFailure(step.number);
 			if (!control.fixed) {

@@ -6,25 +6,25 @@ import type {MigrationPhase, StepPhase} from './phase.js';
  * - `ddl`: its statements in one transaction under a short lock_timeout, retried with backoff;
  * - `concurrent`: statements that may not run in a transaction (CREATE INDEX CONCURRENTLY, or a
  *   `sql` operation that is one CONCURRENTLY statement);
- * - `backfill`: a batch statement repeated over the row key, each batch its own transaction;
+ * - `backfill`: a batch statement repeated over ranges of the table's pages, each its own transaction;
  * - `script`: a plan's raw `sql` operation, trusted multi-statement SQL in one transaction;
- * - `verify`: read-only batches over the row key, proving a backfilled column holds what it should.
+ * - `verify`: read-only batches over ranges of pages, proving a backfilled column holds what it should.
  */
 export type StepKind = 'ddl' | 'concurrent' | 'backfill' | 'script' | 'verify';
 
 export interface BackfillSpec {
 	schema: string;
 	table: string;
-	/** The row key the batches walk: the primary key, or a unique index over NOT NULL columns. */
+	/** The row key: the verify names the rows it doubts by it. */
 	key: RowKey;
 	/** The column the backfill fills: progress counts rows, this names what is shown changing. */
 	column: string;
-	/** Where the first batch ends ($1 = size), and every next one ($1 = previous last key, $2 = size). */
-	firstBound: string;
-	nextBound: string;
-	/** Fill one batch's key range and record it, one statement (see backfill-sql.ts for the parameters). */
-	firstBatch: string;
-	nextBatch: string;
+	/** The table, as the statements' $1. */
+	relation: string;
+	/** The table's size in pages now, and the files its rows are in. */
+	pages: string;
+	/** Fill one range of pages and record it, one statement (see backfill-sql.ts for the parameters). */
+	pageBatch: string;
 }
 
 /** A verify step's statements (verify-sql.ts): the backfill's walk, and the first mismatches in each range. */

@@ -83,9 +83,13 @@ export interface StoredMigration {
 /** A committed backfill batch: the keys after `afterKey` (null: from the start) up to `lastKey`. */
 export interface BackfillBatch {
 	seq: number;
+	/** The batch's first page and the page after its last, as text (a key range before pages). */
 	afterKey: string | null;
 	lastKey: string;
+	/** The rows it filled. */
 	rows: number;
+	/** The table's files when it was filled: its pages mean nothing in others; null for a key range. */
+	pagesOf: string | null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type {RowKey, TableInfo} from './catalog.js';
-import {keyWalk} from './backfill-sql.js';
+import {keyWalk, relationTree} from './backfill-sql.js';
 import type {VerifySpec} from './plan.js';
 import {ident, qualified} from './sql.js';
 
@@ -75,12 +75,8 @@ export function verifySpec(v: VerifiedColumn): VerifySpec {
 		column: v.column,
 		...(v.down ? {oldColumn: v.down.column} : {}),
 		relation: target,
-		// A partitioned (or inherited) table's rows live in its descendants, each with pages of its
-		// own: a range of pages is read in every one, up to the largest.
-		pages: [
-			'WITH RECURSIVE tree AS (SELECT $1::regclass::oid AS relid UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.relid)',
-			"SELECT (max(pg_relation_size(relid)) / current_setting('block_size')::int)::int AS pages FROM tree",
-		].join('\n'),
+		// A range of pages is read in the table and every descendant, up to the largest (relationTree).
+		pages: `${relationTree}\nSELECT (max(pg_relation_size(relid)) / current_setting('block_size')::int)::int AS pages FROM tree`,
 		check: [
 			`SELECT count(*)::int AS rows, json_agg(json_build_object(${shown.join(', ')}) ORDER BY ${walk.order(target)}) FILTER (WHERE ${mismatch}) AS mismatches`,
 			`FROM ${target} CROSS JOIN LATERAL (SELECT ${computed.join(', ')}) AS v`,

@@ -66,6 +66,9 @@ const schemaSql = [
 		done_at timestamptz NOT NULL DEFAULT now(),
 		PRIMARY KEY (migration_id, step, seq)
 	)`,
+	// A batch's pages (after_key to last_key) mean something only in the files they were filled in:
+	// a resume after a rewrite (VACUUM FULL, CLUSTER) starts the pages over.
+	'ALTER TABLE zdm.backfill_batch ADD COLUMN IF NOT EXISTS pages_of text',
 	`CREATE TABLE IF NOT EXISTS zdm.holder (
 		singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 		migration_id text,
@@ -85,7 +88,7 @@ export async function hasStateSchema(db: Queryable): Promise<boolean> {
 /** Whether the state schema has every column this version of zdm-tui writes. */
 async function stateSchemaCurrent(db: Queryable): Promise<boolean> {
 	const {rows} = await db.query<{ready: boolean}>(
-		"SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('zdm.migrations') AND attname = 'baseline' AND NOT attisdropped) AND to_regclass('zdm.holder') IS NOT NULL AS ready",
+		"SELECT count(*) = 2 AS ready FROM pg_attribute WHERE (attrelid, attname) IN ((to_regclass('zdm.migrations'), 'baseline'), (to_regclass('zdm.backfill_batch'), 'pages_of')) AND NOT attisdropped AND to_regclass('zdm.holder') IS NOT NULL",
 	);
 	return Boolean(rows[0]?.ready);
 }
@@ -201,11 +204,11 @@ export async function backfilledRows(db: Queryable, id: string): Promise<Map<num
 
 /** The batches a backfill step has committed, in the order they were handed out. */
 export async function loadBackfillBatches(db: Queryable, id: string, step: number): Promise<BackfillBatch[]> {
-	const {rows} = await db.query<{seq: number; after_key: string | null; last_key: string; rows: string | number}>(
-		'SELECT seq, after_key, last_key, rows FROM zdm.backfill_batch WHERE migration_id = $1 AND step = $2 ORDER BY seq',
+	const {rows} = await db.query<{seq: number; after_key: string | null; last_key: string; rows: string | number; pages_of: string | null}>(
+		'SELECT seq, after_key, last_key, rows, pages_of FROM zdm.backfill_batch WHERE migration_id = $1 AND step = $2 ORDER BY seq',
 		[id, step],
 	);
-	return rows.map(row => ({seq: row.seq, afterKey: row.after_key, lastKey: row.last_key, rows: Number(row.rows)}));
+	return rows.map(row => ({seq: row.seq, afterKey: row.after_key, lastKey: row.last_key, rows: Number(row.rows), pagesOf: row.pages_of}));
 }
 
 /**

@@ -106,10 +106,8 @@ async function refillStartedBackfills(db: Database): Promise<void> {
 			// The made-up values go first: the backfill fills only empty ones (it never overwrites a
 			// value an application version wrote). Its settings keep the sync trigger out of this.
 			await tx.query(`UPDATE ${qualified(spec.schema, spec.table)} SET ${ident(spec.column)} = NULL`);
-			const {rows} = await tx.query<{rows: number; last_key: string | null}>(spec.firstBound, [2_147_483_647]);
-			const whole = rows[0];
-			if (!whole || whole.rows === 0 || whole.last_key === null) return;
-			await tx.query(spec.firstBatch, [whole.last_key, started.id, step.number, -1, null, whole.last_key, whole.rows]);
+			const whole = (await tx.query<{pages: number; files: string}>(spec.pages, [spec.relation])).rows[0]!;
+			await tx.query(spec.pageBatch, [spec.relation, '(0,0)', `(${whole.pages},0)`, whole.files, started.id, step.number, -1, '0', String(whole.pages)]);
 			await tx.query('DELETE FROM zdm.backfill_batch WHERE migration_id = $1 AND step = $2 AND seq = -1', [started.id, step.number]);
 		});
 	}

@@ -90,14 +90,14 @@ export function requireNoColumn(table: TableInfo, name: string, at: string) {
 }
 
 /**
- * The key a batched backfill walks (see walkableKey): a table with none cannot be backfilled in
- * batches, and is refused before anything runs.
+ * The key a backfilled table needs (see walkableKey): the verify before contract names the rows
+ * it doubts by it, as a person finds them again. A table with none is refused before anything runs.
  */
 export function requireRowKey(table: TableInfo, at: string): RowKey {
 	const key = walkableKey(table);
 	if (!key) {
 		throw badInput(
-			`${at}: table ${shown(table.name)} has no key to walk a batched backfill by: no primary key, and no unique index whose columns are all NOT NULL`,
+			`${at}: table ${shown(table.name)} has no row key, which the verify before contract names the rows it doubts by: no primary key, and no unique index whose columns are all NOT NULL`,
 			`add a primary key to ${shown(table.name)} first, or a unique index on NOT NULL columns (plain columns, not partial)`,
 		);
 	}
