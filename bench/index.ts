@@ -34,6 +34,8 @@ const {values: options} = parseArgs({
 		only: {type: 'string', multiple: true},
 		load: {type: 'string', multiple: true},
 		rounds: {type: 'string', default: '3'},
+		// Passed on to every `zdm-tui run` a contender makes, e.g. --zdm-flag=--backfill-workers --zdm-flag=3.
+		'zdm-flag': {type: 'string', multiple: true},
 	},
 });
 const rows = Number(options.rows);
@@ -176,7 +178,7 @@ try {
 				const results: Partial<Record<ContenderName, ContenderRun>> = {};
 				for (const name of order) {
 					log(`server, ${load.name} writers, round ${round + 1}/${rounds}: ${name} …`);
-					results[name] = await runContender(server, name, load, {cli});
+					results[name] = await runContender(server, name, load, {cli, zdmFlags: options['zdm-flag']});
 				}
 
 				runs.push(results as Record<ContenderName, ContenderRun>);

@@ -14,10 +14,10 @@ export function formatFinding(finding: Finding): string {
 }
 
 /** The plan with every step's forward and rollback SQL, as `zdm-tui plan` prints it. */
-/** What each of a backfill step's four statements does (see backfill-sql.ts). */
-const backfillLabels = ['first batch: where it ends', 'first batch: fill and record it', 'each next batch: where it ends', 'each next batch: fill and record it'];
-/** What each of a verify step's four read-only statements does (see verify-sql.ts). */
-const verifyLabels = ['first batch: where it ends', 'first batch: the first rows that do not match', 'each next batch: where it ends', 'each next batch: the first rows that do not match'];
+/** What each of a backfill step's statements does (see backfill-sql.ts). */
+const backfillLabels = ["the table's size in pages, and the files its rows are in", 'each batch: fill the empty rows of a range of pages, and record it'];
+/** What each of a verify step's read-only statements does (see verify-sql.ts). */
+const verifyLabels = ["the table's size in pages", 'each batch: the rows of a range of pages, and the first that do not match'];
 
 export function formatPlan(plan: Plan): string[] {
 	const lines = [

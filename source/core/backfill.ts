@@ -25,15 +25,14 @@ export interface BackfillControl {
  * The batch duration to aim for. WHY 30 ms on a server? A writer touching a row of the batch in
  * flight waits for its commit. Aimed at 50 ms, batches on a loaded two-core machine ran up to
  * 60 ms, and so did the longest write wait (measured under two unpaused writers, issue 12): 30 ms
- * keeps it under 50 ms, while per-batch costs (a commit, two round trips; the walk costs per key,
- * not per batch) stay near 2 % of the work. WHY 30 ms on PGlite? There, one backend serves
+ * keeps it under 50 ms, while per-batch costs (a commit, a round trip) stay near 2 % of the work. WHY 30 ms on PGlite? There, one backend serves
  * everyone: every write waits for the batch in flight, not only writes to its rows.
  */
 export const defaultTargetBatchMs = (_concurrent: boolean) => 30;
 /**
  * Sessions filling batches at once on a server. WHY two? One UPDATE runs on one CPU: a single
- * session of short batches cannot match one big UPDATE, since every batch pays a commit and a
- * walk. Two sessions on consecutive ranges beat it (measured: 2.0 s against 2.7 s on 1M rows,
+ * session of short batches cannot match one big UPDATE, since every batch pays a commit. Two
+ * sessions on consecutive ranges beat it (measured: 2.0 s against 2.7 s on 1M rows,
  * two cores), and each still holds its rows for one short batch. More rarely helps, and takes
  * CPU from the application.
  */

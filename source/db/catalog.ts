@@ -108,11 +108,11 @@ async function readDependentObjects(db: Queryable, schema: string) {
 }
 
 /**
- * The unique indexes a backfill can walk (see RowKey): the index's collation is given where it
- * is not the column's, so the walk can sort and compare exactly as the index does. WHY only the
- * default operator classes, all ascending (or all DESC NULLS FIRST, read backwards)? The walk
- * sorts and compares with the types' own < and >: any other index cannot serve them, and every
- * batch would sort the rest of the table.
+ * The unique indexes that can name a backfilled table's rows (see RowKey): the index's collation
+ * is given where it is not the column's, so rows are sorted exactly as the index does. WHY only the
+ * default operator classes, all ascending (or all DESC NULLS FIRST, read backwards)? Rows are
+ * sorted with the types' own < and >, which only such an index keeps (the backfill walked the key
+ * with them until it filled ranges of pages).
  */
 async function readRowKeys(db: Queryable, schema: string) {
 	const {rows} = await db.query<{table: string; index: string; primary: boolean; columns: KeyColumn[] | string}>(

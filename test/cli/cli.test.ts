@@ -111,11 +111,12 @@ describe('zdm-tui on the embedded database', () => {
 		expect(result.stdout.match(/rollback:/g)).toHaveLength(2);
 	});
 
-	it('plan shows the four statements a backfill\'s batches run, each labelled', async () => {
+	it('plan shows the statements a backfill\'s and a verify\'s batches run, each labelled', async () => {
 		const result = await runCli(['plan', 'samples/add-display-name.yaml', '--rows', '5']);
 		expect(result.code).toBe(0);
-		expect(result.stdout).toMatch(/-- each next batch: where it ends\n\s+WITH nth AS \(SELECT w\."id" FROM "public"\."users" AS w WHERE "id" > \$1::bigint ORDER BY w\."id" OFFSET \$2 - 1 LIMIT 1\)\n/);
-		expect(result.stdout).toMatch(/-- each next batch: fill and record it\n\s+WITH filled AS \(UPDATE "public"\."users" SET "display_name" = \(/);
+		expect(result.stdout).toMatch(/-- the table's size in pages, and the files its rows are in\n\s+WITH RECURSIVE tree AS \(SELECT \$1::regclass::oid AS relid /);
+		expect(result.stdout).toMatch(/-- each batch: fill the empty rows of a range of pages, and record it\n\s+WITH RECURSIVE tree AS .*\n\s+same AS .*\n\s+filled AS \(UPDATE "public"\."users" SET "display_name" = \(/);
+		expect(result.stdout).toMatch(/-- each batch: the rows of a range of pages, and the first that do not match\n\s+SELECT count\(\*\)::int AS rows/);
 	});
 
 	it('keeps state in --data-dir: start, status, complete across processes', async () => {

@@ -159,12 +159,13 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 	const killPoints: Array<[string, () => Promise<void>]> = [
 		// Early lines: steps 1 to 3 (each DDL and its mark commit together), the start of the backfill.
 		...[1, 2, 3, 5, 7, 9, 11].map((n): [string, () => Promise<void>] => [`after output line ${n}`, async () => void (await killAt(start(), nthLine(n)))]),
-		// Mid-backfill, at batches spread over the 400. Near the end the rest may commit before the kill.
-		...[1, 5, 30, 120, 260, 390].map((n): [string, () => Promise<void>] => [
+		// Mid-backfill, at batches spread over the ~170 (a batch is whole pages: one page of ~120 rows
+		// here). Near the end the rest may commit before the kill.
+		...[1, 5, 30, 80, 120, 160].map((n): [string, () => Promise<void>] => [
 			`after backfill batch ${n}`,
 			async () => {
 				const where = await killAt(start(), nthBatch(n));
-				if (n <= 260) expectMidBackfill(where, n);
+				if (n <= 120) expectMidBackfill(where, n);
 			},
 		]),
 		[
@@ -254,10 +255,10 @@ describe.skipIf(!serverUrl())('kill -9 at any moment, then the same command agai
 		[
 			'twice in a row, mid-backfill each time',
 			async () => {
-				expectMidBackfill(await killAt(start(), nthBatch(50)), 50);
+				expectMidBackfill(await killAt(start(), nthBatch(40)), 40);
 				await applicationWrites();
-				// The second run's batch events count from its resume: 100 more than the first left.
-				expectMidBackfill(await killAt(start(), nthBatch(100)), 150);
+				// The second run's batch events count from its resume: 60 more than the first left.
+				expectMidBackfill(await killAt(start(), nthBatch(60)), 100);
 			},
 		],
 	];
@@ -455,8 +456,9 @@ describe.skipIf(!serverUrl())('kill -9 mid-backfill over any key', () => {
 		await app.query(resetMigrationsSql);
 		await app.query(keyKindSetup(kind, 3000));
 		const total = (await app.query<{n: number}>('SELECT count(*)::int AS n FROM items')).rows[0]!.n;
-		// About 60 batches a backfill: killed in add_column's, then (counting from the resume) in the type change's.
-		for (const batches of [20, 60]) {
+		// 25 to 40 batches a backfill (whole pages, by the key's width): killed in add_column's, then
+		// (counting from the resume) at or past the type change's start.
+		for (const batches of [10, 25]) {
 			const recordedBefore = await batchesRecorded().catch(() => 0);
 			const cli = startCli(args());
 			await cli.waitForLine(nthBatchLine(batches));
