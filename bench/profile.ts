@@ -1,6 +1,6 @@
 import {spawn, spawnSync} from 'node:child_process';
 import pg from 'pg';
-import {batchSettings} from '../source/core/backfill-sql.js';
+import {batchSettings, recordBatch} from '../source/core/backfill-sql.js';
 import {compilePlan} from '../source/core/compile.js';
 import {Executor} from '../source/core/executor.js';
 import {readPlanFile} from '../source/core/plan-file.js';
@@ -177,12 +177,13 @@ async function perRow(server: PgServer, rows: number, figures: Figure[]) {
 			await client.query('BEGIN');
 			const wal = await walAt();
 			let started = performance.now();
-			const filled = await client.query<{rows: string}>(spec.pageBatch, [spec.relation, `(${from},0)`, `(${from + pages},0)`, table.files, 'PROFILE', 3, batch + 1, String(from), String(from + pages)]);
+			const filled = await client.query(spec.pageBatch, [`(${from},0)`, `(${from + pages},0)`, spec.relation, table.files]);
+			await client.query(recordBatch, ['PROFILE', 3, batch + 1, String(from), String(from + pages), filled.rowCount, table.files]);
 			const fillMs = performance.now() - started;
 			const walBytes = Number((await walAt()) - wal);
 			started = performance.now();
 			await client.query('COMMIT');
-			batches.push({fillMs, commitMs: performance.now() - started, rows: Number(filled.rows[0]!.rows), wal: walBytes});
+			batches.push({fillMs, commitMs: performance.now() - started, rows: filled.rowCount ?? 0, wal: walBytes});
 			from += pages;
 		}
 

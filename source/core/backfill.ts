@@ -1,5 +1,5 @@
 import type {BackfillBatch, Database, Queryable} from './ports.js';
-import {batchSettings} from './backfill-sql.js';
+import {batchSettings, recordBatch} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {readUnderLockTimeout, withLockRetry, type LockPolicy} from './lock-retry.js';
@@ -76,6 +76,22 @@ interface Batch {
 	to: number;
 	/** Rows it was sized for. */
 	size: number;
+	/** The table's files its pages were read in. */
+	files: string;
+}
+
+/** A transaction on a session of the backfill's own (its settings are the session's). */
+async function inTransaction<T>(session: Queryable, work: (tx: Queryable) => Promise<T>): Promise<T> {
+	await session.query('BEGIN');
+	try {
+		const result = await work(session);
+		await session.query('COMMIT');
+		return result;
+	} catch (error) {
+		// A lost connection cannot roll back, and needs not: the server has.
+		await session.query('ROLLBACK').catch(() => {});
+		throw error;
+	}
 }
 
 /**
@@ -165,20 +181,25 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 		const size = control.batchSize;
 		const to = hole?.to ?? Math.min(table.pages, from + Math.max(1, Math.round(size / rowsPerPage)));
 		if (!hole) nextPage = to;
-		return {seq: nextSeq++, from, to, size};
+		return {seq: nextSeq++, from, to, size, files: table.files};
 	};
 
-	/** The rows the batch filled, or undefined when the table's files are no longer those its pages were planned in. */
-	const fill = async (query: Queryable, batch: Batch, inTransaction: boolean): Promise<number | undefined> => {
-		const params = [spec.relation, tid(batch.from), tid(batch.to), table.files, run.migrationId, step.number, batch.seq, String(batch.from), String(batch.to)];
-		const filled = inTransaction
-			? await db.transaction(async tx => {
-					await tx.query(batchSettings, [timeout, true]);
-					return tx.query<{rows: string | number}>(spec.pageBatch, params);
-				})
-			: await query.query<{rows: string | number}>(spec.pageBatch, params);
-		const row = filled.rows[0];
-		return row ? Number(row.rows) : undefined;
+	/**
+	 * Fill the batch and record it, in one transaction. Returns the rows it filled, or undefined
+	 * when the table's files are no longer those its pages were read in (nothing is then filled).
+	 */
+	const fill = async (session: Queryable | undefined, batch: Batch): Promise<number | undefined> => {
+		const work = async (tx: Queryable) => {
+			// On PGlite the one connection is shared with the application: the settings are this transaction's.
+			if (!session) await tx.query(batchSettings, [timeout, true]);
+			const {rowCount} = await tx.query(spec.pageBatch, [tid(batch.from), tid(batch.to), spec.relation, batch.files]);
+			// Nothing filled: all done already, or the table was rewritten (then the UPDATE filled nothing).
+			if (rowCount === 0 && (await tx.query<{files: string}>(spec.pages, [spec.relation])).rows[0]!.files !== batch.files) return undefined;
+			await tx.query(recordBatch, [run.migrationId, step.number, batch.seq, String(batch.from), String(batch.to), rowCount, batch.files]);
+			return rowCount;
+		};
+
+		return session ? inTransaction(session, work) : db.transaction(work);
 	};
 
 	/**
@@ -194,7 +215,6 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 	};
 
 	const worker = async (session: Queryable | undefined) => {
-		const query = session ?? db;
 		for (;;) {
 			// WHY yield a macrotask? On PGlite every await is a microtask: without this, signals,
 			// keypresses and timers (the simulated application) wait for the whole backfill.
@@ -202,13 +222,12 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 			if (stopping) return;
 			if (control.signal?.aborted) throw interrupted();
 			await mayGoOn();
-			const plannedIn = table.files;
 			const batch = claim();
 			if (!batch) return;
 			const batchStarted = performance.now();
-			const rows = await withLockRetry(run.lock, async () => fill(query, batch, session === undefined), onLockWait);
+			const rows = await withLockRetry(run.lock, async () => fill(session, batch), onLockWait);
 			if (rows === undefined) {
-				await startOver(plannedIn);
+				await startOver(batch.files);
 				continue;
 			}
 
@@ -239,9 +258,9 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 		}
 	};
 
-	// WHY sessions of their own on a server? Their settings then hold for every batch, and each
-	// batch is one statement, its own transaction. On PGlite there is one connection, shared with
-	// the application, so the settings must stay inside each batch's transaction.
+	// WHY sessions of their own on a server? Their settings then hold for every batch. On PGlite
+	// there is one connection, shared with the application, so the settings must stay inside each
+	// batch's transaction.
 	const workers = db.concurrent ? Math.max(1, control.workers) : 1;
 	const sessions = db.concurrent ? await Promise.all(Array.from({length: workers}, async () => db.session())) : [undefined];
 	try {

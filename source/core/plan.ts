@@ -23,7 +23,7 @@ export interface BackfillSpec {
 	relation: string;
 	/** The table's size in pages now, and the files its rows are in. */
 	pages: string;
-	/** Fill one range of pages and record it, one statement (see backfill-sql.ts for the parameters). */
+	/** Fill one range of pages (see backfill-sql.ts for the parameters); its record follows in the same transaction. */
 	pageBatch: string;
 }
 

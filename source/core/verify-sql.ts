@@ -76,7 +76,7 @@ export function verifySpec(v: VerifiedColumn): VerifySpec {
 		...(v.down ? {oldColumn: v.down.column} : {}),
 		relation: target,
 		// A range of pages is read in the table and every descendant, up to the largest (relationTree).
-		pages: `${relationTree}\nSELECT (max(pg_relation_size(relid)) / current_setting('block_size')::int)::int AS pages FROM tree`,
+		pages: `${relationTree()}\nSELECT (max(pg_relation_size(relid)) / current_setting('block_size')::int)::int AS pages FROM tree`,
 		check: [
 			`SELECT count(*)::int AS rows, json_agg(json_build_object(${shown.join(', ')}) ORDER BY ${walk.order(target)}) FILTER (WHERE ${mismatch}) AS mismatches`,
 			`FROM ${target} CROSS JOIN LATERAL (SELECT ${computed.join(', ')}) AS v`,

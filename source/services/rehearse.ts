@@ -92,7 +92,7 @@ export const copyLabel = (source: string, rows: CopyReport['rows']) =>
 /**
  * Generated rows hold made-up values in the columns a started migration has already backfilled on
  * the target, where every row holds what the backfill computed. Empty them and fill them again over
- * the whole copy with the stored backfill's own statement (its record removed again), so the copy's contract
+ * the whole copy with the stored backfill's own statement (one batch of every page, not recorded), so the copy's contract
  * (its verify step first) meets the rows as the target's would.
  */
 async function refillStartedBackfills(db: Database): Promise<void> {
@@ -107,8 +107,7 @@ async function refillStartedBackfills(db: Database): Promise<void> {
 			// value an application version wrote). Its settings keep the sync trigger out of this.
 			await tx.query(`UPDATE ${qualified(spec.schema, spec.table)} SET ${ident(spec.column)} = NULL`);
 			const whole = (await tx.query<{pages: number; files: string}>(spec.pages, [spec.relation])).rows[0]!;
-			await tx.query(spec.pageBatch, [spec.relation, '(0,0)', `(${whole.pages},0)`, whole.files, started.id, step.number, -1, '0', String(whole.pages)]);
-			await tx.query('DELETE FROM zdm.backfill_batch WHERE migration_id = $1 AND step = $2 AND seq = -1', [started.id, step.number]);
+			await tx.query(spec.pageBatch, ['(0,0)', `(${whole.pages},0)`, spec.relation, whole.files]);
 		});
 	}
 }
