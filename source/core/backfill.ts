@@ -25,8 +25,9 @@ export interface BackfillControl {
  * The batch duration to aim for. WHY 30 ms on a server? A writer touching a row of the batch in
  * flight waits for its commit. Aimed at 50 ms, batches on a loaded two-core machine ran up to
  * 60 ms, and so did the longest write wait (measured under two unpaused writers, issue 12): 30 ms
- * keeps it under 50 ms, while per-batch costs (a commit, a round trip) stay near 2 % of the work. WHY 30 ms on PGlite? There, one backend serves
- * everyone: every write waits for the batch in flight, not only writes to its rows.
+ * keeps it under 50 ms, while per-batch costs (a transaction's round trips and commit) stay near
+ * 2 % of the work on a server. WHY 30 ms on PGlite? There, one backend serves everyone: every
+ * write waits for the batch in flight, not only writes to its rows.
  */
 export const defaultTargetBatchMs = (_concurrent: boolean) => 30;
 /**
