@@ -5,6 +5,7 @@ import {compilePlan} from '../../source/core/compile.js';
 import {ZdmError} from '../../source/core/errors.js';
 import {Executor} from '../../source/core/executor.js';
 import {readPlanFile} from '../../source/core/plan-file.js';
+import type {Plan} from '../../source/core/plan.js';
 import {readCatalog} from '../../source/db/catalog.js';
 import type {Database} from '../../source/db/database.js';
 import {loadBackfillBatches} from '../../source/db/state.js';
@@ -97,6 +98,19 @@ describe.each(backends())('the backfill on %s', backend => {
 
 	const hashRows = async () => (await db.query<{hash: string}>("SELECT md5(string_agg(id || ':' || username || ':' || coalesce(email, '-'), ',' ORDER BY id)) AS hash FROM users")).rows[0]!.hash;
 
+	/** Run the plan until the nth backfill batch event, stop it there, and return what it saved. */
+	async function stoppedAfter(plan: Plan, batches: number) {
+		const controller = new AbortController();
+		const first = await Executor.open(db, plan, {batchSize: 50, signal: controller.signal});
+		let seen = 0;
+		first.on(event => {
+			if (event.type === 'batch' && ++seen === batches) controller.abort();
+		});
+		await expect(first.run()).rejects.toThrow(ZdmError);
+		const step = first.plan.steps.find(candidate => candidate.kind === 'backfill')!;
+		return {step, saved: await loadBackfillBatches(db, plan.id, step.number)};
+	}
+
 	// Both backfills fill only rows still empty: add_column's new column, the type change's shadow.
 	it.each([
 		[sample, "display_name IS DISTINCT FROM initcap(username)"],
@@ -105,15 +119,7 @@ describe.each(backends())('the backfill on %s', backend => {
 		const total = await fresh(1000);
 		const before = await hashRows();
 		const plan = compilePlan(readPlanFile(planFile), await readCatalog(db)).plan;
-		const controller = new AbortController();
-		const first = await Executor.open(db, plan, {batchSize: 50, signal: controller.signal});
-		let seen = 0;
-		first.on(event => {
-			if (event.type === 'batch' && ++seen === 4) controller.abort();
-		});
-		await expect(first.run()).rejects.toThrow(ZdmError);
-		const step = first.plan.steps.find(candidate => candidate.kind === 'backfill')!;
-		const saved = await loadBackfillBatches(db, plan.id, step.number);
+		const {step, saved} = await stoppedAfter(plan, 4);
 		const savedRows = saved.reduce((sum, batch) => sum + batch.rows, 0);
 		// The fourth batch stopped it; on a server the other session's batch in flight commits too.
 		expect(saved.length).toBeGreaterThanOrEqual(4);
@@ -189,15 +195,7 @@ describe.each(backends())('the backfill on %s', backend => {
 	it('starts the pages over when the table was rewritten between a stopped run and its resume, doing no row twice', async () => {
 		const total = await fresh(1000);
 		const plan = await compile();
-		const controller = new AbortController();
-		const first = await Executor.open(db, plan, {batchSize: 50, signal: controller.signal});
-		let seen = 0;
-		first.on(event => {
-			if (event.type === 'batch' && ++seen === 3) controller.abort();
-		});
-		await expect(first.run()).rejects.toThrow(ZdmError);
-		const step = first.plan.steps.find(candidate => candidate.kind === 'backfill')!;
-		const saved = await loadBackfillBatches(db, plan.id, step.number);
+		const {step, saved} = await stoppedAfter(plan, 3);
 		// The filled rows' new versions were appended at the end: the rewrite packs them to the front,
 		// onto pages the saved batches say nothing about any more.
 		await db.query('VACUUM FULL users');
