@@ -135,9 +135,15 @@ describe.each(backends())('version schemas (%s)', backend => {
 			['public_V-10'],
 		);
 		expect(rows).toEqual([{view: 'users', column: 'email', default: "'nobody@example.com'::character varying"}]);
-		const v2 = await app(executor.plan.versionSchema);
-		expect((await v2.query('INSERT INTO notes (id) VALUES (1) RETURNING content')).rows).toEqual([{content: 'empty'}]);
-		expect((await v2.query('INSERT INTO tags DEFAULT VALUES RETURNING label')).rows).toEqual([{label: 'new'}]);
+		// Released at once: the server pool has 8 connections, and later tests hold sessions too.
+		const v2 = await db.session({schema: executor.plan.versionSchema});
+		try {
+			expect((await v2.query('INSERT INTO notes (id) VALUES (1) RETURNING content')).rows).toEqual([{content: 'empty'}]);
+			expect((await v2.query('INSERT INTO tags DEFAULT VALUES RETURNING label')).rows).toEqual([{label: 'new'}]);
+		} finally {
+			await v2.release();
+		}
+
 		await executor.rollback();
 		await db.query('DROP TABLE notes');
 	});
