@@ -433,6 +433,20 @@ describe('the executor', () => {
 		expect(await (await Executor.resume(target.db, 'MIG-EXEC', {batchSize: 500})).run()).toEqual({outcome: 'complete'});
 	});
 
+	it('with no --batch-size the backfill sizes its batches toward the target time and fills every row', async () => {
+		// More rows than the first batch of 1000, so that a second batch is sized by the first one's time.
+		await resetSchema(target.db, setup.replace('generate_series(1, 30)', 'generate_series(1, 2500)'));
+		const executor = await Executor.open(target.db, await compileOn(target.db, addNickname));
+		const sizes: number[] = [];
+		executor.on(event => {
+			if (event.type === 'batch' && event.step.kind === 'backfill') sizes.push(event.batchSize);
+		});
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect(sizes.length).toBeGreaterThan(1);
+		expect(sizes.every(size => Number.isInteger(size) && size > 0)).toBe(true);
+		expect((await target.db.query('SELECT count(*)::int AS n FROM users WHERE nickname = lower(username)')).rows).toEqual([{n: 2500}]);
+	});
+
 	it('a step failing with a database error rolls back, reporting the error\'s first line', async () => {
 		await resetSchema(target.db, setup);
 		const file = plan({id: 'MIG-DIVIDE', operations: [{sql: {up: 'CREATE TABLE notes (id int)', down: 'DROP TABLE notes'}}, {sql: {up: 'SELECT 1 / 0', down: 'SELECT 1'}}]});
