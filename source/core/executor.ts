@@ -189,8 +189,10 @@ export class Executor {
 			const lost = isConnectionLoss(error);
 			if (lost || (error instanceof ZdmError && error.code === 'interrupted')) {
 				this.busy = false;
-				// A transactional step left nothing behind: it is pending again, as stored.
+				// As stored: a transactional step left nothing behind and is pending again; a concurrent
+				// or backfill step was marked running as it began, even if its mark of done was lost.
 				if (step.kind === 'ddl' || step.kind === 'script' || step.kind === 'verify') step.status = wasRunning ? 'running' : 'pending';
+				else step.status = 'running';
 				throw lost ? connectionLost(error, `step ${step.number}`) : error;
 			}
 

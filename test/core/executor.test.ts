@@ -39,7 +39,7 @@ describe('the executor', () => {
 		expect(results.map(result => result.status).sort()).toEqual(['fulfilled', 'rejected']);
 		const refused = results.find(result => result.status === 'rejected') as PromiseRejectedResult;
 		expect(refused.reason).toBeInstanceOf(ZdmError);
-		expect((refused.reason as ZdmError).message).toMatch(/already running/);
+		expect(refused.reason).toMatchObject({code: 'refused', message: 'a step is already running', hint: 'wait for it to finish'});
 		expect(executor.plan.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.number === 1 ? 'executed' : 'pending')));
 	});
 
@@ -54,7 +54,7 @@ describe('the executor', () => {
 		expect(await executor.run()).toEqual({outcome: 'complete'});
 		expect(await executor.step()).toEqual({outcome: 'complete'});
 		expect((await loadMigration(target.db, 'MIG-EXEC'))!).toMatchObject({phase: 'COMPLETE', steps: executor.plan.steps.map(() => expect.objectContaining({status: 'executed'}))});
-		await expect(executor.rollback()).rejects.toThrow(/COMPLETE and cannot be rolled back/);
+		await expect(executor.rollback()).rejects.toMatchObject({code: 'bad-input', message: 'migration MIG-EXEC is COMPLETE and cannot be rolled back', hint: 'the old shape is gone; write a new migration that reverses it'});
 	});
 
 	it('a failure rolls back newest first, storing each status, and the rolled-back migration refuses step() and ignores rollback()', async () => {
@@ -83,9 +83,15 @@ describe('the executor', () => {
 			expect(event.durationMs).toBeGreaterThan(0);
 			expect(event.durationMs).toBeLessThanOrEqual(elapsed);
 		}
-		await expect(executor.step()).rejects.toThrow(/is rolled back/);
+		// The failed step's own time, within the run.
+		expect(executor.plan.steps[3]!.durationMs).toBeGreaterThan(0);
+		expect(executor.plan.steps[3]!.durationMs).toBeLessThanOrEqual(elapsed);
+		await expect(executor.step()).rejects.toMatchObject({code: 'refused', message: 'migration MIG-EXEC is rolled back', hint: 'run it again from its plan file to start afresh'});
+		// Rolling back again does nothing and tells nothing.
+		const told = (await readHistory(target.db, 'MIG-EXEC')).length;
 		await executor.rollback();
 		expect(executor.plan.phase).toBe('ROLLED_BACK');
+		expect(await readHistory(target.db, 'MIG-EXEC')).toHaveLength(told);
 	});
 
 	it('a failure of the final step (its transaction undone by the server) rolls back every other step exactly', async () => {
@@ -116,8 +122,9 @@ describe('the executor', () => {
 				if (refuse) throw new ZdmError('refused', 'the database is held by another zdm-tui', 'wait');
 			},
 		});
-		await expect(executor.step()).rejects.toThrow(/held by another/);
-		await expect(executor.rollback()).rejects.toThrow(/held by another/);
+		// The check's own error, as it is: not taken for a lost connection.
+		await expect(executor.step()).rejects.toMatchObject({code: 'refused', message: 'the database is held by another zdm-tui'});
+		await expect(executor.rollback()).rejects.toMatchObject({code: 'refused', message: 'the database is held by another zdm-tui'});
 		expect(executor.plan.steps.every(step => step.status === 'pending')).toBe(true);
 		expect(executor.running).toBe(false);
 		refuse = false;
@@ -211,6 +218,12 @@ describe('the executor', () => {
 		expect((refused as ZdmError).oneLine()).toBe('step 2 (Drop column "email" from "users") cannot be undone — the old shape is gone; write a new migration that reverses it');
 		expect(await snapshot(target)).toEqual(after);
 		expect(await loadMigration(target.db, 'MIG-IRREVERSIBLE')).toEqual(stored);
+		// Every step is done, only COMPLETE was not stored: the next run stores it, even one told to stop before the contract.
+		expect(again.next).toBeUndefined();
+		expect(await again.run('CONTRACTING')).toEqual({outcome: 'complete'});
+		expect(again.running).toBe(false);
+		expect((await loadMigration(target.db, 'MIG-IRREVERSIBLE'))!.phase).toBe('COMPLETE');
+		expect(await snapshot(target)).toEqual(after);
 	});
 
 	it('complete\'s failing contract step undoes only the contract (newest first, a concurrent drop rebuilt) and leaves the migration started; complete then succeeds', async () => {
@@ -334,6 +347,113 @@ describe('the executor', () => {
 		// The resumed run counts on from the rows the stopped one saved.
 		expect(batches[0]).toBeGreaterThan(saved);
 		expect(batches.at(-1)).toBe(1500);
+	});
+
+	it('rollback() while a step runs is refused, and so is step() while a rollback runs', async () => {
+		const {executor} = await open();
+		const running = executor.step();
+		await expect(executor.rollback()).rejects.toMatchObject({code: 'refused', message: 'a step is running', hint: 'wait for it to finish, then roll back'});
+		expect(await running).toMatchObject({outcome: 'executed', step: {number: 1}});
+		const rolling = executor.rollback();
+		await expect(executor.step()).rejects.toMatchObject({code: 'refused', message: 'a step is already running'});
+		await rolling;
+		expect(executor.plan.phase).toBe('ROLLED_BACK');
+		expect(executor.plan.steps.map(step => step.status)).toEqual(executor.plan.steps.map(step => (step.number === 1 ? 'rolled_back' : 'pending')));
+	});
+
+	it('announces each step as it starts, then as it ends; a listener that unsubscribed hears nothing more', async () => {
+		const {executor, events} = await open();
+		const heard: string[] = [];
+		const off = executor.on(event => heard.push(event.type));
+		await executor.step();
+		off();
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect(heard.filter(type => type.startsWith('step-'))).toEqual(['step-started', 'step-executed']);
+		const told = events.flatMap(event => (event.type === 'step-started' || event.type === 'step-executed' ? [`${event.type} ${event.step.number}`] : []));
+		expect(told).toEqual(executor.plan.steps.flatMap(step => [`step-started ${step.number}`, `step-executed ${step.number}`]));
+	});
+
+	it('keepStartedOnContractFailure keeps the migration started only for a contract step: a failure before the contract still rolls back everything', async () => {
+		const {executor} = await open({failAt: 2, keepStartedOnContractFailure: true});
+		const before = await snapshot(target);
+		expect(await executor.run()).toMatchObject({outcome: 'rolled-back', step: {number: 2}});
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.phase).toBe('ROLLED_BACK');
+		expect(await snapshot(target)).toEqual(before);
+	});
+
+	it('a rollback after a failure that breaks for another reason than a lost connection reports that error as it is', async () => {
+		const {executor} = await open({failAt: 2});
+		executor.on(event => {
+			if (event.type === 'history' && event.entry.message === `Rolled back: ${executor.plan.steps[0]!.description}`) throw new Error('disk full');
+		});
+		const error = await executor.run().catch((error: unknown) => error);
+		expect(error).not.toBeInstanceOf(ZdmError);
+		expect((error as Error).message).toBe('disk full');
+		expect(executor.running).toBe(false);
+		expect(executor.rollingBack).toBe(true);
+	});
+
+	it('an index step cut short after its build runs again in the same process: running in memory as stored, so the built index is dropped and built anew', async () => {
+		await resetSchema(target.db, setup);
+		const file = plan({id: 'MIG-AGAIN', operations: [{create_index: {table: 'users', name: 'users_email_idx', columns: ['email']}}]});
+		const executor = await Executor.open(target.db, await compileOn(target.db, file));
+		let cut = true;
+		executor.on(event => {
+			if (cut && event.type === 'history' && event.entry.message === executor.plan.steps[0]!.description) throw new ZdmError('interrupted', 'stopped', 'run again');
+		});
+		await expect(executor.step()).rejects.toThrow('stopped');
+		expect(executor.plan.steps[0]!.status).toBe('running');
+		expect((await loadMigration(target.db, 'MIG-AGAIN'))!.steps[0]!.status).toBe('running');
+		cut = false;
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect((await target.db.query<{valid: boolean}>("SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass")).rows).toEqual([{valid: true}]);
+		expect((await loadMigration(target.db, 'MIG-AGAIN'))!.steps[0]!.status).toBe('executed');
+	});
+
+	it('a script step cut off by a lost connection is pending again in memory, as stored: a rollback in the same process does not run its down', async () => {
+		await resetSchema(target.db, setup);
+		const before = await snapshot(target);
+		const file = plan({id: 'MIG-SCRIPT-LOST', operations: [{sql: {up: 'CREATE TABLE notes (id int); CREATE TABLE tags (id int)', down: 'DROP TABLE tags; DROP TABLE notes'}}]});
+		const executor = await Executor.open(target.db, await compileOn(target.db, file));
+		let lose = true;
+		executor.on(event => {
+			if (lose && event.type === 'history' && event.entry.message === executor.plan.steps[0]!.description) throw lost();
+		});
+		expect(await oneLine(executor.step())).toBe(`lost the connection to the database during step 1 (Connection terminated unexpectedly); nothing half-done was kept and the state is saved — ${resume}`);
+		expect(executor.plan.steps[0]!.status).toBe('pending');
+		lose = false;
+		await executor.rollback();
+		expect(executor.plan.phase).toBe('ROLLED_BACK');
+		expect(await snapshot(target)).toEqual(before);
+	});
+
+	it('a verify stopped by the signal is pending again in memory, as stored, and starts over on the next run', async () => {
+		// Enough rows for the verify to read more than one range of pages.
+		await resetSchema(target.db, setup.replace('generate_series(1, 30)', 'generate_series(1, 2000)'));
+		const abort = new AbortController();
+		const executor = await Executor.open(target.db, await compileOn(target.db, addNickname), {batchSize: 500, signal: abort.signal});
+		executor.on(event => {
+			if (event.type === 'batch' && event.step.kind === 'verify') abort.abort();
+		});
+		expect(await oneLine(executor.run())).toMatch(/^interrupted during the verify of step \d+; it starts over next time/);
+		const verify = executor.plan.steps.find(step => step.kind === 'verify')!;
+		expect(verify.status).toBe('pending');
+		expect((await loadMigration(target.db, 'MIG-EXEC'))!.steps[verify.number - 1]!.status).toBe('pending');
+		expect(await (await Executor.resume(target.db, 'MIG-EXEC', {batchSize: 500})).run()).toEqual({outcome: 'complete'});
+	});
+
+	it('with no --batch-size the backfill sizes its batches toward the target time and fills every row', async () => {
+		// More rows than the first batch of 1000, so that a second batch is sized by the first one's time.
+		await resetSchema(target.db, setup.replace('generate_series(1, 30)', 'generate_series(1, 2500)'));
+		const executor = await Executor.open(target.db, await compileOn(target.db, addNickname));
+		const sizes: number[] = [];
+		executor.on(event => {
+			if (event.type === 'batch' && event.step.kind === 'backfill') sizes.push(event.batchSize);
+		});
+		expect(await executor.run()).toEqual({outcome: 'complete'});
+		expect(sizes.length).toBeGreaterThan(1);
+		expect(sizes.every(size => Number.isInteger(size) && size > 0)).toBe(true);
+		expect((await target.db.query('SELECT count(*)::int AS n FROM users WHERE nickname = lower(username)')).rows).toEqual([{n: 2500}]);
 	});
 
 	it('a step failing with a database error rolls back, reporting the error\'s first line', async () => {

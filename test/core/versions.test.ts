@@ -1,7 +1,8 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {compilePlan} from '../../source/core/compile.js';
+import {compilePlanWithParser} from '../../source/core/compile.js';
 import {Executor} from '../../source/core/executor.js';
 import {validatePlan, type PlanFile} from '../../source/core/plan-file.js';
+import {versionSchemaStep} from '../../source/core/versions.js';
 import {readCatalog, tableHash} from '../../source/db/catalog.js';
 import type {Database, Session} from '../../source/db/database.js';
 import {latestVersion} from '../../source/db/state.js';
@@ -32,7 +33,7 @@ describe.each(backends())('version schemas (%s)', backend => {
 		await seedUsers(db, {rows: 50});
 	}
 
-	const open = async (file: PlanFile) => Executor.open(db, compilePlan(file, await readCatalog(db)).plan);
+	const open = async (file: PlanFile) => Executor.open(db, (await compilePlanWithParser(file, await readCatalog(db))).plan);
 	const app = async (schema: string) => {
 		const session = await db.session({schema});
 		sessions.push(session);
@@ -109,6 +110,42 @@ describe.each(backends())('version schemas (%s)', backend => {
 			{username: 'carol', display_name: 'Mine'},
 			{username: 'robert', display_name: 'Robert'},
 		]);
+	});
+
+	it('a view carries a default of its own only where the table does not already give the new version\'s default', async () => {
+		await fresh();
+		await db.query('DROP TABLE IF EXISTS notes');
+		await db.query("CREATE TABLE notes (id bigint PRIMARY KEY, body text DEFAULT 'empty', pinned boolean)");
+		const file = validatePlan({
+			id: 'V-10',
+			operations: [
+				{alter_column: {table: 'users', column: 'email', type: 'varchar(320)', default: "'nobody@example.com'", up: 'lower(email)', down: 'email'}},
+				{rename_column: {table: 'notes', from: 'body', to: 'content'}},
+				{create_table: {name: 'tags', columns: [{name: 'id', type: 'serial', pk: true}, {name: 'label', type: 'text', default: "'new'"}]}},
+			],
+		});
+		const executor = await open(file);
+		await executor.run('CONTRACTING');
+		// Only users.email's final default lives on a shadow column without one yet; ids, the renamed
+		// body and the created table take theirs from the table, and a column without one gets none.
+		const {rows} = await db.query<{view: string; column: string; default: string}>(
+			`SELECT c.relname AS view, a.attname AS column, pg_get_expr(d.adbin, d.adrelid) AS default
+			   FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+			   JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE n.nspname = $1 ORDER BY 1, 2`,
+			['public_V-10'],
+		);
+		expect(rows).toEqual([{view: 'users', column: 'email', default: "'nobody@example.com'::character varying"}]);
+		// Released at once: the server pool has 8 connections, and later tests hold sessions too.
+		const v2 = await db.session({schema: executor.plan.versionSchema});
+		try {
+			expect((await v2.query('INSERT INTO notes (id) VALUES (1) RETURNING content')).rows).toEqual([{content: 'empty'}]);
+			expect((await v2.query('INSERT INTO tags DEFAULT VALUES RETURNING label')).rows).toEqual([{label: 'new'}]);
+		} finally {
+			await v2.release();
+		}
+
+		await executor.rollback();
+		await db.query('DROP TABLE notes');
 	});
 
 	it('latest follows start, rollback and complete; the next migration\'s contract drops the previous version schema', async () => {
@@ -211,6 +248,24 @@ describe.each(backends())('version schemas (%s)', backend => {
 		expect((await db.query("SELECT 1 FROM pg_namespace WHERE nspname = 'public_V-9'")).rows).toHaveLength(0);
 		expect((await db.query('SELECT count(*)::int AS n FROM users')).rows).toEqual(rows);
 		await db.query('DROP TABLE nothing');
+	});
+
+	it('refuses a version_schema that fits in 63 characters but not in 63 bytes, naming the field, before anything runs', async () => {
+		await fresh();
+		const before = await tableHash(db, 'users');
+		const wide = validatePlan({id: 'V-11', version_schema: 'é'.repeat(40), operations: [{rename_column: {table: 'users', from: 'email', to: 'mail'}}]});
+		await expect(open(wide)).rejects.toMatchObject({message: `version_schema "${'é'.repeat(20)}…" is 80 bytes; PostgreSQL names hold at most 63`, hint: 'choose a shorter name'});
+		expect((await db.query("SELECT 1 FROM pg_namespace WHERE nspname LIKE 'é%'")).rows).toEqual([]);
+		expect(await tableHash(db, 'users')).toBe(before);
+	});
+
+	it('on a server older than PostgreSQL 15, which has no security_invoker, the views are made without it', async () => {
+		await fresh();
+		await db.query('DROP TABLE IF EXISTS notes');
+		const catalog = await readCatalog(db);
+		const views = (serverVersion: number) => versionSchemaStep({...catalog, serverVersion}, catalog, 'public_V-12').forward.filter(statement => statement.startsWith('CREATE VIEW'));
+		expect(views(140_013)).toEqual(['CREATE VIEW "public_V-12"."users" AS SELECT "id", "username", "email" FROM "public"."users"']);
+		expect(views(150_000)).toEqual(['CREATE VIEW "public_V-12"."users" WITH (security_invoker = true) AS SELECT "id", "username", "email" FROM "public"."users"']);
 	});
 
 	it('refuses, before anything runs, a version schema name that exists already or is too long', async () => {
