@@ -52,8 +52,8 @@ describe.each(backends())('the backfill on %s', backend => {
 	const page = (shown: string | null) => Number(shown!.replace('page ', ''));
 
 	/** Recorded ranges of pages, each page of the table in exactly one, none past its end. */
-	async function expectEachPageInOneBatch(id: string, step: number) {
-		const recorded = await loadBackfillBatches(db, id, step);
+	async function expectEachPageInOneBatch(id: string, step: number, inFiles?: string | null) {
+		const recorded = (await loadBackfillBatches(db, id, step)).filter(batch => inFiles === undefined || batch.pagesOf === inFiles);
 		const ranges = recorded.map(batch => [Number(batch.afterKey), Number(batch.lastKey)] as const).toSorted((a, b) => a[0] - b[0]);
 		for (const [index, [from, to]] of ranges.entries()) {
 			expect(from, 'each range starts where the one before ended').toBe(index === 0 ? 0 : ranges[index - 1]![1]);
@@ -225,6 +225,24 @@ describe.each(backends())('the backfill on %s', backend => {
 		const recorded = await loadBackfillBatches(db, executor.plan.id, step.number);
 		expect(new Set(recorded.map(batch => batch.pagesOf)).size, 'batches before and after the rewrite').toBe(2);
 		expect(recorded.reduce((sum, batch) => sum + batch.rows, 0)).toBe(total);
+		// Started over once: in the files after the rewrite, every page from the first in exactly one batch.
+		await expectEachPageInOneBatch(executor.plan.id, step.number, recorded.at(-1)!.pagesOf);
+	});
+
+	it('refuses to resume a backfill an earlier zdm-tui planned as a key walk, and rolls back', async () => {
+		await fresh(300);
+		const plan = await compile();
+		const first = await Executor.open(db, plan, {batchSize: 50});
+		const step = first.plan.steps.find(candidate => candidate.kind === 'backfill')!;
+		while (first.next?.number !== step.number) await first.step();
+		// As stored by a version whose backfill had key statements and no page batch.
+		await db.query("UPDATE zdm.steps SET spec = spec #- '{backfill,pageBatch}' WHERE migration_id = $1 AND number = $2", [plan.id, step.number]);
+		const resumed = await Executor.resume(db, plan.id, {batchSize: 50});
+		const outcome = await resumed.run();
+		expect(outcome).toMatchObject({outcome: 'rolled-back', step: {number: step.number}});
+		expect(outcome.outcome === 'rolled-back' && outcome.error).toMatch(/^the backfill of step \d+ was planned by an earlier zdm-tui, which walked the key; this one fills ranges of pages/);
+		const {rows} = await db.query<{n: number}>("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'display_name'");
+		expect(rows[0]!.n).toBe(0);
 	});
 
 	it('leaves a value the new application wrote before the backfill reached its row', async () => {
