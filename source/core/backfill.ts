@@ -206,13 +206,21 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 	/**
 	 * The table was rewritten (VACUUM FULL, CLUSTER) since its pages were read: its rows are on
 	 * other pages now, so start the pages over. Rows already filled are skipped by the batch's
-	 * "still empty" filter. Another session may have started over already.
+	 * "still empty" filter. WHY once, behind a promise? Every session's next batch finds the
+	 * rewrite; a second start-over while the first reads the table would hand out its pages again.
 	 */
+	let startingOver: Promise<void> | undefined;
 	const startOver = async (plannedIn: string) => {
+		if (startingOver) return startingOver;
 		if (plannedIn !== table.files) return;
-		table = await readTable();
-		holes = [];
-		nextPage = 0;
+		startingOver = (async () => {
+			table = await readTable();
+			holes = [];
+			nextPage = 0;
+		})().finally(() => {
+			startingOver = undefined;
+		});
+		return startingOver;
 	};
 
 	const worker = async (session: Queryable | undefined) => {
