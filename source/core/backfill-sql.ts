@@ -44,6 +44,15 @@ export const relationTree = (n = 1) => `WITH RECURSIVE tree AS (SELECT $${n}::re
 /** The files the tree's rows are in now: a rewrite (VACUUM FULL, CLUSTER, pg_repack) changes it. */
 const filesOfTree = "coalesce(string_agg(pg_relation_filenode(relid)::text, ',' ORDER BY relid), '')";
 
+/** The table's size in pages now, its largest descendant's (a range of pages is read in each), and its files ($1 = the relation). */
+export const tablePages = `${relationTree()}\nSELECT (coalesce(max(pg_relation_size(relid)), 0) / current_setting('block_size')::int)::int AS pages, ${filesOfTree} AS files FROM tree`;
+
+/** The first tuple of a page, as a TID range's bound. */
+export const tid = (page: number) => `(${page},0)`;
+
+/** Why a backfill step exists, as the dashboard shows it. */
+export const backfillWhy = 'Batches of the table\'s pages, each its own short transaction: writers wait for one batch at most, never the whole table.';
+
 /**
  * The statements of a backfill. Each batch is a range of pages, filled by one UPDATE:
  *
@@ -75,7 +84,7 @@ export function backfillSpec(table: TableInfo, key: RowKey, column: string, valu
 		key,
 		column,
 		relation: target,
-		pages: `${relationTree()}\nSELECT (coalesce(max(pg_relation_size(relid)), 0) / current_setting('block_size')::int)::int AS pages, ${filesOfTree} AS files FROM tree`,
+		pages: tablePages,
 		pageBatch: `UPDATE ${target} SET ${ident(column)} = (\n${value}\n) WHERE ctid >= $1::tid AND ctid < $2::tid AND (${relationTree(3)} SELECT ${filesOfTree} FROM tree) = $4${filter}`,
 	};
 }

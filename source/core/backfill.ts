@@ -1,5 +1,5 @@
 import type {BackfillBatch, Database, Queryable} from './ports.js';
-import {batchSettings, recordBatch} from './backfill-sql.js';
+import {batchSettings, recordBatch, tid} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {readUnderLockTimeout, withLockRetry, type LockPolicy} from './lock-retry.js';
@@ -48,6 +48,12 @@ export interface ReplicaLagPolicy {
 
 /** WHY 1 s by default? gh-ost's default (--max-lag-millis 1500) is of that order: reads on a replica stay fresh enough, and short bursts of lag do not stop the backfill. */
 export const defaultMaxLagMs = 1000;
+
+/**
+ * How much to grow or shrink the next batch so it takes about `targetMs`: multiplicative steps,
+ * bounded so one slow batch cannot swing it wildly. The verify's ranges size themselves the same way.
+ */
+export const towardTarget = (targetMs: number, batchMs: number) => Math.min(2, Math.max(0.5, targetMs / Math.max(batchMs, 1)));
 export const minBatch = 100;
 export const maxBatch = 100_000;
 
@@ -112,8 +118,6 @@ export function unrecordedRanges(recorded: Array<{afterKey: string | null; lastK
 	return holes;
 }
 
-const tid = (page: number) => `(${page},0)`;
-
 /**
  * Fill the column in batches over ranges of the table's pages. Each batch is its own transaction
  * that also records itself, so a run killed at any moment resumes with exactly the unrecorded
@@ -132,14 +136,14 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 	}
 
 	const onLockWait = async ({attempt, waitedMs}: {attempt: number; waitedMs: number}) => run.onLockWait(attempt, waitedMs);
-	const readTable = async () =>
-		readUnderLockTimeout(db, run.lock, async tx => (await tx.query<{pages: number; files: string}>(spec.pages, [spec.relation])).rows[0]!, onLockWait);
+	const pagesNow = async (tx: Queryable) => (await tx.query<{pages: number; files: string}>(spec.pages, [spec.relation])).rows[0]!;
 	const recorded = await db.state.backfillBatches(db, run.migrationId, step.number);
 	let rowsDone = recorded.reduce((sum, batch) => sum + batch.rows, 0);
-	let table = await readTable();
-	const estimate = await readUnderLockTimeout(db, run.lock, async tx => rowsToFill(tx, spec.schema, spec.table), onLockWait);
-	// Rows per page number, over every partition: the unit a batch's size in rows turns into pages.
-	const rowsPerPage = Math.max(1, estimate / Math.max(1, table.pages));
+	// The table's pages and its rows, in one read: rows per page number, over every partition, is
+	// the unit a batch's size in rows turns into pages.
+	const start = await readUnderLockTimeout(db, run.lock, async tx => ({table: await pagesNow(tx), rows: await rowsToFill(tx, spec.schema, spec.table)}), onLockWait);
+	let {table} = start;
+	const rowsPerPage = Math.max(1, start.rows / Math.max(1, table.pages));
 	const doneAtStart = rowsDone;
 	const started = performance.now();
 	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
@@ -195,7 +199,7 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 			if (!session) await tx.query(batchSettings, [timeout, true]);
 			const {rowCount} = await tx.query(spec.pageBatch, [tid(batch.from), tid(batch.to), spec.relation, batch.files]);
 			// Nothing filled: all done already, or the table was rewritten (then the UPDATE filled nothing).
-			if (rowCount === 0 && (await tx.query<{files: string}>(spec.pages, [spec.relation])).rows[0]!.files !== batch.files) return undefined;
+			if (rowCount === 0 && (await pagesNow(tx)).files !== batch.files) return undefined;
 			await tx.query(recordBatch, [run.migrationId, step.number, batch.seq, String(batch.from), String(batch.to), rowCount, batch.files]);
 			return rowCount;
 		};
@@ -214,7 +218,7 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 		if (startingOver) return startingOver;
 		if (plannedIn !== table.files) return;
 		startingOver = (async () => {
-			table = await readTable();
+			table = await readUnderLockTimeout(db, run.lock, pagesNow, onLockWait);
 			holes = [];
 			nextPage = 0;
 		})().finally(() => {
@@ -260,9 +264,7 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 			});
 			if (run.injectFailure) throw new InjectedFailure(step.number);
 			if (!control.fixed) {
-				// Multiplicative steps toward the target, bounded so one slow batch cannot swing it wildly.
-				const ratio = Math.min(2, Math.max(0.5, control.targetBatchMs / Math.max(batchMs, 1)));
-				control.batchSize = Math.round(Math.min(maxBatch, Math.max(minBatch, batch.size * ratio)));
+				control.batchSize = Math.round(Math.min(maxBatch, Math.max(minBatch, batch.size * towardTarget(control.targetBatchMs, batchMs))));
 			}
 		}
 	};

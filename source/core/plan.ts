@@ -27,7 +27,7 @@ export interface BackfillSpec {
 	pageBatch: string;
 }
 
-/** A verify step's statements (verify-sql.ts): the backfill's walk, and the first mismatches in each range. */
+/** A verify step's statements (verify-sql.ts): the table's size in pages, and the mismatches in each range of them. */
 export interface VerifySpec {
 	schema: string;
 	table: string;

@@ -1,5 +1,5 @@
 import type {RowKey, TableInfo} from './catalog.js';
-import {keyWalk, relationTree} from './backfill-sql.js';
+import {keyWalk, tablePages} from './backfill-sql.js';
 import type {VerifySpec} from './plan.js';
 import {ident, qualified} from './sql.js';
 
@@ -75,8 +75,8 @@ export function verifySpec(v: VerifiedColumn): VerifySpec {
 		column: v.column,
 		...(v.down ? {oldColumn: v.down.column} : {}),
 		relation: target,
-		// A range of pages is read in the table and every descendant, up to the largest (relationTree).
-		pages: `${relationTree()}\nSELECT (max(pg_relation_size(relid)) / current_setting('block_size')::int)::int AS pages FROM tree`,
+		// The backfill's own: a range of pages is read in the table and every descendant, up to the largest.
+		pages: tablePages,
 		check: [
 			`SELECT count(*)::int AS rows, json_agg(json_build_object(${shown.join(', ')}) ORDER BY ${walk.order(target)}) FILTER (WHERE ${mismatch}) AS mismatches`,
 			`FROM ${target} CROSS JOIN LATERAL (SELECT ${computed.join(', ')}) AS v`,

@@ -1,5 +1,6 @@
 import type {Database} from './ports.js';
-import {InjectedFailure} from './backfill.js';
+import {tid} from './backfill-sql.js';
+import {InjectedFailure, towardTarget} from './backfill.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {readUnderLockTimeout, type LockPolicy} from './lock-retry.js';
@@ -52,8 +53,6 @@ function describe(rows: Mismatch[]): string {
 		.map(row => `key ${printable(row.key)} (new ${shownValue(row.new_value)}, up ${shownValue(row.up_value)}${'old_value' in row ? `, old ${shownValue(row.old_value)}, down ${shownValue(row.down_value)}` : ''})`)
 		.join('; ');
 }
-
-const tid = (page: number) => `(${page},0)`;
 
 /**
  * Read the table in ranges of pages, and stop at the first range with a mismatch. Each range is
@@ -112,7 +111,7 @@ export async function runVerify(run: VerifyRun): Promise<void> {
 		if (batch.rows > 0) rowsPerPage = batch.rows / (to - from);
 		pages = run.fixed
 			? Math.max(1, Math.round(run.batchSize / rowsPerPage))
-			: Math.max(1, Math.min(maxVerifyPages, Math.round(pages * Math.min(2, Math.max(0.5, run.targetBatchMs / Math.max(batchMs, 1))))));
+			: Math.max(1, Math.min(maxVerifyPages, Math.round(pages * towardTarget(run.targetBatchMs, batchMs))));
 	}
 }
 

@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {backfillForward, backfillSpec} from '../backfill-sql.js';
+import {backfillForward, backfillSpec, backfillWhy} from '../backfill-sql.js';
 import {badInput} from '../errors.js';
 import type {StepSpec} from '../plan.js';
 import {checkIdentifier, ident, qualified, shown} from '../sql.js';
@@ -158,7 +158,7 @@ function backfillStep(a: Addition, fill: string): StepSpec {
 		rollback: [],
 		backfill,
 		...(verify ? {verify} : {}),
-		why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
+		why: backfillWhy,
 	};
 }
 

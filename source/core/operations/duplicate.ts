@@ -1,4 +1,4 @@
-import {backfillForward, backfillSpec} from '../backfill-sql.js';
+import {backfillForward, backfillSpec, backfillWhy} from '../backfill-sql.js';
 import {physicalTable} from '../catalog.js';
 import type {StepSpec} from '../plan.js';
 import {ident, qualified} from '../sql.js';
@@ -25,7 +25,7 @@ export interface Duplication extends ShadowColumn {
  */
 export function compileDuplication(d: Duplication, ctx: CompileContext): Compiled {
 	const {table, old, shadow} = d;
-	// A changed primary key is walked by its old column, which stays until contract.
+	// A changed primary key names the rows by its old column, which stays until contract.
 	const key = requireRowKey(table, d.at);
 	const target = qualified(table.schema, table.name);
 	const oldCol = ident(old.name);
@@ -73,7 +73,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 			rollback: [],
 			backfill,
 			verify: verifySpec({table: rows, key, column: shadow, type: d.type, up: d.up, down: {column: old.name, type: old.type, expression: d.down, bind: downBind}}),
-			why: 'Batches by primary key, each its own short transaction: writers wait for one batch at most, never the whole table.',
+			why: backfillWhy,
 		},
 	];
 	// Dropping the old column drops what hangs on it: all of it is built again on the shadow column
