@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process';
 import pg from 'pg';
 import type {PgServer} from '../test/support/pg-server.js';
 import {serverWriters} from './server-db.js';
+import {childrenCpuMs, postmasterOf, processesCpuMs, serverCpuMs} from './server-cpu.js';
 import {sleep} from './stats.js';
 import {startWriters, type WriterResult} from './writers.js';
 
@@ -39,6 +40,14 @@ export interface ContenderRun {
 	baselineTps: number;
 	/** zdm: batches and their mean time, from its --json events. */
 	note?: string;
+	/**
+	 * CPU time while it ran: the server's processes apart from the writers' backends (the
+	 * contender's own, the WAL writer's, the checkpointer's), the `zdm-tui run` process, and the
+	 * writers' backends.
+	 */
+	cpu: {serverMs: number; clientMs: number; writersMs: number};
+	/** zdm: what the run was doing when the longest write wait ended. */
+	longestDuring?: string;
 }
 
 const templateName = 'bench_contenders_template';
@@ -127,20 +136,37 @@ async function pgrollStyle(url: string) {
 }
 
 /** The whole command as a user runs it; its --json batches say how the backfill went. */
-async function zdmRun(cli: string, url: string, extra: string[] = []): Promise<{note: string; summary: Record<string, unknown>}> {
+/** An event of the run's --json output, with when it arrived. */
+type TimedEvent = {type: string; batchMs?: number; step?: {number: number}; arrivedAt: number};
+
+/** What the run was doing when a write's wait ended: the last event that had arrived by then. */
+export function doingAt(events: TimedEvent[], at: number | undefined): string {
+	if (at === undefined) return '';
+	const last = events.filter(event => event.arrivedAt <= at).at(-1);
+	if (!last) return 'before the first step';
+	return `${last.type}${last.step ? ` of step ${last.step.number}` : ''}`;
+}
+
+async function zdmRun(cli: string, url: string, extra: string[] = []): Promise<{note: string; summary: Record<string, unknown>; events: TimedEvent[]}> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, [cli, 'run', 'samples/add-display-name.yaml', '--yes', '--json', '--database-url', url, ...extra], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, DATABASE_URL: undefined}});
 		let out = '';
 		let err = '';
-		child.stdout.on('data', chunk => (out += String(chunk)));
+		const events: TimedEvent[] = [];
+		child.stdout.on('data', chunk => {
+			out += String(chunk);
+			const lines = out.split('\n');
+			out = lines.pop()!;
+			for (const line of lines) if (line.startsWith('{')) events.push({...(JSON.parse(line) as Omit<TimedEvent, 'arrivedAt'>), arrivedAt: performance.now()});
+		});
 		child.stderr.on('data', chunk => (err += String(chunk)));
 		child.on('error', reject);
 		child.on('close', code => {
 			if (code !== 0) return reject(new Error(`zdm-tui run exited ${code}: ${err.trim().split('\n').at(-1) ?? ''}`));
-			const events = out.split('\n').filter(Boolean).map(line => JSON.parse(line) as {type: string; batchMs?: number});
+			if (out.startsWith('{')) events.push({...(JSON.parse(out) as Omit<TimedEvent, 'arrivedAt'>), arrivedAt: performance.now()});
 			const batches = events.filter(event => event.type === 'batch');
 			const mean = batches.reduce((sum, batch) => sum + (batch.batchMs ?? 0), 0) / Math.max(1, batches.length);
-			resolve({note: `${batches.length} batches of ~${mean.toFixed(0)} ms`, summary: events.at(-1) as Record<string, unknown>});
+			resolve({note: `${batches.length} batches of ~${mean.toFixed(0)} ms`, summary: events.at(-1) as Record<string, unknown>, events});
 		});
 	});
 }
@@ -171,18 +197,27 @@ export async function runContender(server: PgServer, name: ContenderName, load: 
 		await sleep(baselineMs);
 		const baseline = traffic.take();
 		const zdmFlags = [...(options.zdmFlags ?? []), ...((await options.around?.before?.(url)) ?? [])];
+		const postmaster = postmasterOf(writers.backends[0]!)!;
+		const cpuNow = () => ({server: serverCpuMs(postmaster), writers: processesCpuMs(writers.backends), client: childrenCpuMs()});
+		const cpuBefore = cpuNow();
 		const started = performance.now();
 		let note: string | undefined;
 		let summary: Record<string, unknown> | undefined;
+		let events: TimedEvent[] = [];
 		if (name === 'big-bang') await bigBang(url);
 		else if (name === 'pgroll-style') await pgrollStyle(url);
-		else ({note, summary} = await zdmRun(options.cli, url, zdmFlags));
+		else ({note, summary, events} = await zdmRun(options.cli, url, zdmFlags));
 		const ended = performance.now();
 		await options.around?.after?.();
 		await sleep(drainMs);
+		// After the drain: a contender's backend that has just exited counts once the postmaster has
+		// reaped it, and the writers' CPU in the drain is taken out with theirs.
+		const cpuAfter = cpuNow();
+		const writersMs = cpuAfter.writers - cpuBefore.writers;
+		const cpu = {serverMs: cpuAfter.server - cpuBefore.server - writersMs, clientMs: cpuAfter.client - cpuBefore.client, writersMs};
 		const writes = traffic.take(ended);
 		const ms = ended - started;
-		return {name, ms, writes, tps: (writes.count / ms) * 1000, baselineTps: (baseline.count / baselineMs) * 1000, note, summary};
+		return {name, ms, writes, tps: (writes.count / ms) * 1000, baselineTps: (baseline.count / baselineMs) * 1000, note, summary, cpu, longestDuring: name === 'zdm run' ? doingAt(events, writes.longestEndedAt) : undefined};
 	} finally {
 		await traffic.stop();
 		await writers.close();

@@ -81,6 +81,10 @@ function pgliteFigures(section: string, runs: PgliteComparison[]) {
 	figures.push(context(section, 'big-bang UPDATE wall time', median(runs.map(run => run.bigBang.ms)) / 1000, 's', `median of ${runs.length}: ${runs.map(run => (run.bigBang.ms / 1000).toFixed(2)).join(', ')} s`));
 	figures.push(context(section, 'zdm backfill wall time', median(runs.map(run => run.zdm.backfillMs)) / 1000, 's', `median of ${runs.length}: ${runs.map(run => (run.zdm.backfillMs / 1000).toFixed(2)).join(', ')} s; ${last.zdm.batch.batches} batches of ~${last.zdm.batch.meanBatchMs.toFixed(0)} ms (target ${targetBatchMs ?? defaultTargetBatchMs(false)} ms)`));
 	figures.push(atLeast(section, 'throughput zdm ÷ big-bang', median(runs.map(run => run.throughputRatio)), 0.9, '×', `median of ${runs.length} rounds: ${runs.map(run => run.throughputRatio.toFixed(2)).join(', ')}`));
+	const ceiling = runs.map(run => run.bigBang.ms / run.underTrigger.ms);
+	figures.push(context(section, 'ceiling: one batch of every page under the sync trigger ÷ big-bang', median(ceiling), '×', `each round: ${ceiling.map(ratio => ratio.toFixed(2)).join(', ')}; zdm's state before its backfill, no writers: what any backfill beside a BEFORE UPDATE trigger can reach`));
+	const share = runs.map(run => run.underTrigger.ms / run.zdm.backfillMs);
+	figures.push(context(section, 'throughput zdm ÷ that ceiling', median(share), '×', `each round: ${share.map(ratio => ratio.toFixed(2)).join(', ')}: the batches, their transactions and the writers' turns`));
 	figures.push(context(section, 'write wait p50, zdm backfill', median(runs.map(run => run.zdm.writes.p50)), 'ms', `p99 ${worst(run => run.zdm.writes.p99).toFixed(1)} ms (worst round), ${zdmWrites} writes, ${errors} errors`));
 	figures.push(atMost(section, 'longest write wait, zdm backfill', worst(run => run.zdm.writes.max), 50, 'ms', `worst of ${runs.length} rounds; one backend: writes take turns with the batches`));
 	figures.push(context(section, 'longest write wait, big-bang', worst(run => run.bigBang.writes.max), 'ms', 'writers wait for the whole UPDATE'));
@@ -103,9 +107,12 @@ function contenderFigures(load: Load, runs: Array<Record<ContenderName, Contende
 			figures.push(name === 'zdm run' ? atLeast(section, `${name}: throughput ÷ big-bang`, median(ratios), 0.9, '×', note) : context(section, `${name}: throughput ÷ big-bang`, median(ratios), '×', note));
 		}
 
+		const cpu = (run: ContenderRun) => (run.cpu.serverMs + run.cpu.clientMs) / 1000;
+		const cpuNote = `each round: ${mine.map(run => `${cpu(run).toFixed(2)}`).join(', ')} s${name === 'zdm run' ? ` (the zdm-tui process ${median(mine.map(run => run.cpu.clientMs / 1000)).toFixed(2)} s of it)` : ''}; ÷ its wall time ${median(mine.map(run => cpu(run) / (run.ms / 1000))).toFixed(2)} cores; the writers' backends ${median(mine.map(run => run.cpu.writersMs / 1000)).toFixed(2)} s`;
+		figures.push(context(section, `${name}: CPU time, writers' backends apart`, median(mine.map(run => cpu(run))), 's', cpuNote));
 		figures.push(context(section, `${name}: writers' throughput kept`, median(kept), '%', `during ÷ before, each round: ${kept.map(share => share.toFixed(0)).join(', ')} %; ${Math.round(median(mine.map(run => run.tps)))} of ${Math.round(median(mine.map(run => run.baselineTps)))} tx/s`));
 		const longest = Math.max(...mine.map(run => run.writes.max));
-		const waitNote = `each round: ${mine.map(run => run.writes.max.toFixed(0)).join(', ')} ms; p99 ${Math.max(...mine.map(run => run.writes.p99)).toFixed(1)} ms; ${mine.reduce((sum, run) => sum + run.writes.errors, 0)} errors${firstError(mine.map(run => run.writes))}`;
+		const waitNote = `each round: ${mine.map(run => `${run.writes.max.toFixed(0)}${run.longestDuring ? ` (ended in ${run.longestDuring})` : ''}`).join(', ')} ms; p99 ${Math.max(...mine.map(run => run.writes.p99)).toFixed(1)} ms; ${mine.reduce((sum, run) => sum + run.writes.errors, 0)} errors${firstError(mine.map(run => run.writes))}`;
 		figures.push(name === 'zdm run' ? atMost(section, `${name}: longest write wait`, longest, waitLimit, 'ms', waitNote) : context(section, `${name}: longest write wait`, longest, 'ms', waitNote));
 	}
 }

@@ -22,7 +22,7 @@ export async function seededDatabase(server: PgServer, name: string, rows: numbe
 }
 
 /** Writers on connections of their own, as an application would have. */
-export async function serverWriters(url: string, count: number): Promise<{statementFor: (writer: number) => WriteStatement; close(): Promise<void>}> {
+export async function serverWriters(url: string, count: number): Promise<{statementFor: (writer: number) => WriteStatement; backends: number[]; close(): Promise<void>}> {
 	const clients = await Promise.all(
 		Array.from({length: count}, async () => {
 			const client = new pg.Client({connectionString: url, application_name: 'bench-writer'});
@@ -30,7 +30,10 @@ export async function serverWriters(url: string, count: number): Promise<{statem
 			return client;
 		}),
 	);
+	// Their server processes, so a contender's CPU time can leave the writers' own out.
+	const backends = await Promise.all(clients.map(async client => (await client.query<{pid: number}>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid));
 	return {
+		backends,
 		statementFor: writer => async (kind, id) => {
 			const client = clients[writer]!;
 			return kind === 'update'

@@ -34,6 +34,8 @@ export interface WriterLoad {
 export interface WriterResult extends LatencySummary {
 	errors: number;
 	firstError?: string;
+	/** When the longest write ended (performance.now()), to tell what the contender was doing then. */
+	longestEndedAt?: number;
 }
 
 /**
@@ -70,8 +72,9 @@ export function startWriters(statementFor: (writer: number) => WriteStatement, o
 	});
 	return {
 		take(dueBefore = Infinity) {
-			const inWindow = latencies.filter(sample => sample.due >= windowStart && sample.due < dueBefore).map(sample => sample.ms);
-			const result = {...summarise(inWindow), errors, firstError};
+			const window = latencies.filter(sample => sample.due >= windowStart && sample.due < dueBefore);
+			const longest = window.reduce<{due: number; ms: number} | undefined>((found, sample) => (found && found.ms >= sample.ms ? found : sample), undefined);
+			const result = {...summarise(window.map(sample => sample.ms)), errors, firstError, longestEndedAt: longest && longest.due + longest.ms};
 			windowStart = performance.now();
 			latencies = latencies.filter(sample => sample.due >= windowStart);
 			errors = 0;
