@@ -54,6 +54,8 @@ const cli = meow(
     --lock-timeout MS     how long DDL may queue for its lock per attempt (default 500)
     --max-lock-wait MS    give up after retrying this long (default 60000)
     --batch-size N        fix the backfill batch size (default: adapts to ~30 ms batches)
+    --batch-ms MS         the batch time the size adapts to (default 30): writers touching
+                          its rows wait up to a batch; longer batches fill a little faster
     --backfill-workers N  sessions filling batches at once on a server (default 2)
     --replica URL         a streaming replica to keep within --max-lag: the backfill waits
                           between batches while it replays too far behind (repeatable)
@@ -96,6 +98,7 @@ ${cliKeyLines('    ').join('\n')}
 			lockTimeout: {type: 'number'},
 			maxLockWait: {type: 'number'},
 			batchSize: {type: 'number'},
+			batchMs: {type: 'number'},
 			backfillWorkers: {type: 'number'},
 			replica: {type: 'string', isMultiple: true, default: []},
 			maxLag: {type: 'number'},

@@ -14,6 +14,8 @@ export interface CommandFlags {
 	lockTimeout?: number;
 	maxLockWait?: number;
 	batchSize?: number;
+	/** The batch time the backfill's size adapts to (pt-online-schema-change's --chunk-time). */
+	batchMs?: number;
 	backfillWorkers?: number;
 	/** Streaming replicas the backfill keeps within maxLag. */
 	replica?: string[];
@@ -79,6 +81,8 @@ export function checkFlags(flags: CommandFlags): CommandFlags {
 	wholeNumber('lock-timeout', flags.lockTimeout, 10, 600_000);
 	wholeNumber('max-lock-wait', flags.maxLockWait, 0, 86_400_000);
 	wholeNumber('batch-size', flags.batchSize, 1, 1_000_000);
+	wholeNumber('batch-ms', flags.batchMs, 5, 60_000);
+	if (flags.batchSize !== undefined && flags.batchMs !== undefined) throw new ZdmError('bad-input', '--batch-size and --batch-ms both given: a fixed size does not adapt to a time', 'choose one: --batch-size N fixes the rows a batch, --batch-ms MS sizes batches to take about that long');
 	wholeNumber('backfill-workers', flags.backfillWorkers, 1, 16);
 	wholeNumber('max-lag', flags.maxLag, 1, 3_600_000);
 	const replicas = flags.replica ?? [];

@@ -17,7 +17,7 @@ import {preparePlan, refuseOnLintErrors, startedMigration, type PreparedPlan} fr
  * held, and one set of executor options (beforeStep re-checks the hold before every step).
  */
 
-export type MigrationFlags = Pick<CommandFlags, 'allow' | 'failAt' | 'batchSize' | 'backfillWorkers' | 'lockTimeout' | 'maxLockWait' | 'replica' | 'maxLag' | 'schema' | 'skipVerify'>;
+export type MigrationFlags = Pick<CommandFlags, 'allow' | 'failAt' | 'batchSize' | 'batchMs' | 'backfillWorkers' | 'lockTimeout' | 'maxLockWait' | 'replica' | 'maxLag' | 'schema' | 'skipVerify'>;
 
 export interface OpenMigrationOptions {
 	path: string;
@@ -50,6 +50,7 @@ export function executorOptions(flags: MigrationFlags, signal: AbortSignal, hold
 		beforeStep: async () => holder.verify(),
 		failAt: flags.failAt,
 		batchSize: flags.batchSize,
+		targetBatchMs: flags.batchMs,
 		backfillWorkers: flags.backfillWorkers,
 		replicas,
 		maxLagMs: flags.maxLag,

@@ -69,6 +69,8 @@ describe('zdm-tui on the embedded database', () => {
 		['a column that exists', ['run', '--yes', planFile('exists.yaml', 'id: A\noperations:\n  - add_column: {table: users, column: {name: email, type: text, nullable: true}}\n')], /column "email" already exists in "users"/],
 		['a bad number', ['run', 'samples/add-display-name.yaml', '--rows', 'lots', '--yes'], /--rows must be a whole number/],
 		['too many backfill sessions', ['run', 'samples/add-display-name.yaml', '--backfill-workers', '40', '--yes', '--rows', '5'], /--backfill-workers must be a whole number from 1 to 16, got 40 — e\.g\. --backfill-workers 1/],
+		['a batch time too short to fill anything', ['run', 'samples/add-display-name.yaml', '--batch-ms', '2', '--yes', '--rows', '5'], /--batch-ms must be a whole number from 5 to 60000, got 2 — e\.g\. --batch-ms 5/],
+		['a fixed batch size and a batch time', ['run', 'samples/add-display-name.yaml', '--batch-ms', '50', '--batch-size', '100', '--yes', '--rows', '5'], /--batch-size and --batch-ms both given: a fixed size does not adapt to a time — choose one/],
 		['a step past the end', ['run', 'samples/drop-email.yaml', '--fail-at', '9', '--yes', '--rows', '5'], /--fail-at 9 is past the plan's last step \(3\)/],
 		['a missing argument', ['complete'], /zdm-tui complete needs a migration id/],
 		['an unknown command', ['explode', 'now'], /unknown command "explode"/],
