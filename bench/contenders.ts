@@ -140,7 +140,7 @@ async function pgrollStyle(url: string) {
 type TimedEvent = {type: string; batchMs?: number; step?: {number: number}; arrivedAt: number};
 
 /** What the run was doing when a write's wait ended: the last event that had arrived by then. */
-export function doingAt(events: TimedEvent[], at: number | undefined): string {
+function doingAt(events: TimedEvent[], at: number | undefined): string {
 	if (at === undefined) return '';
 	const last = events.filter(event => event.arrivedAt <= at).at(-1);
 	if (!last) return 'before the first step';
