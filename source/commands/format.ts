@@ -15,7 +15,7 @@ export function formatFinding(finding: Finding): string {
 
 /** The plan with every step's forward and rollback SQL, as `zdm-tui plan` prints it. */
 /** What each of a backfill step's statements does (see backfill-sql.ts). */
-const backfillLabels = ["the table's size in pages, and the files its rows are in", 'each batch: fill the empty rows of a range of pages', 'each batch, in the same transaction: record it'];
+const backfillLabels = ["the table's size in pages, and the files its rows are in", 'each batch: fill the empty rows of a range of pages (on the embedded database, with zdm\'s sync triggers dropped and created again inside it)', 'each batch, in the same transaction: record it'];
 /** What each of a verify step's read-only statements does (see verify-sql.ts). */
 const verifyLabels = ["the table's size in pages", 'each batch: the rows of a range of pages, and the first that do not match'];
 

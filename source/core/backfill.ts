@@ -1,9 +1,10 @@
 import type {BackfillBatch, Database, Queryable} from './ports.js';
-import {batchSettings, recordBatch, tid} from './backfill-sql.js';
+import {batchSettings, beforeUpdateTriggers, recordBatch, setAside, tid} from './backfill-sql.js';
 import {ZdmError} from './errors.js';
 import type {ExecutorEvent} from './events.js';
 import {readUnderLockTimeout, withLockRetry, type LockPolicy} from './lock-retry.js';
 import type {Step} from './plan.js';
+import {earlyTriggerPrefix, syncTriggerPrefix} from './operations/triggers.js';
 import {attachedReplicas, ReplicaThrottle, type ReplicaPort} from './replica-lag.js';
 import {qualified} from './sql.js';
 
@@ -148,6 +149,7 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 	const started = performance.now();
 	const timeout = `${Math.round(run.lock.lockTimeoutMs)}ms`;
 
+	const triggers = db.concurrent ? [] : await triggersToSetAside(db, spec.relation);
 	const throttle = await replicaThrottle(run);
 	let savedThrottle = {waitedMs: 0, waits: 0};
 	/** Store what the throttle did since the last save, for `status`. */
@@ -197,7 +199,9 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 		const work = async (tx: Queryable) => {
 			// On PGlite the one connection is shared with the application: the settings are this transaction's.
 			if (!session) await tx.query(batchSettings, [timeout, true]);
+			for (const trigger of triggers) await tx.query(setAside(trigger.name, spec.relation));
 			const {rowCount} = await tx.query(spec.pageBatch, [tid(batch.from), tid(batch.to), spec.relation, batch.files]);
+			for (const trigger of triggers) await tx.query(trigger.definition);
 			// Nothing filled: all done already, or the table was rewritten (then the UPDATE filled nothing).
 			if (rowCount === 0 && (await pagesNow(tx)).files !== batch.files) return undefined;
 			await tx.query(recordBatch, [run.migrationId, step.number, batch.seq, String(batch.from), String(batch.to), rowCount, batch.files]);
@@ -295,6 +299,19 @@ export async function runBackfill(run: BackfillRun): Promise<void> {
 			await saveThrottle().catch(() => {});
 		}
 	}
+}
+
+/**
+ * The sync triggers a batch on the embedded database drops and creates again (see
+ * beforeUpdateTriggers): zdm's own, and only when they are the table's only BEFORE UPDATE row
+ * triggers. Another one (the user's own) would have each row locked anyway, so nothing would be gained.
+ */
+async function triggersToSetAside(db: Database, relation: string): Promise<Array<{name: string; definition: string}>> {
+	const found = await db.transaction(async tx => {
+		await tx.query("SELECT set_config('search_path', 'pg_catalog', true)");
+		return (await tx.query<{name: string; definition: string; own: boolean}>(beforeUpdateTriggers, [relation, [syncTriggerPrefix, earlyTriggerPrefix]])).rows;
+	});
+	return found.every(trigger => trigger.own) ? found.map(({name, definition}) => ({name, definition})) : [];
 }
 
 /**

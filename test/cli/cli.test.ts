@@ -117,7 +117,7 @@ describe('zdm-tui on the embedded database', () => {
 		const result = await runCli(['plan', 'samples/add-display-name.yaml', '--rows', '5']);
 		expect(result.code).toBe(0);
 		expect(result.stdout).toMatch(/-- the table's size in pages, and the files its rows are in\n\s+WITH RECURSIVE tree AS \(SELECT \$1::regclass::oid AS relid /);
-		expect(result.stdout).toMatch(/-- each batch: fill the empty rows of a range of pages\n\s+UPDATE "public"\."users" SET "display_name" = \(/);
+		expect(result.stdout).toMatch(/-- each batch: fill the empty rows of a range of pages \(on the embedded database, with zdm.s sync triggers dropped and created again inside it\)\n\s+UPDATE "public"\."users" SET "display_name" = \(/);
 		expect(result.stdout).toMatch(/-- each batch, in the same transaction: record it\n\s+INSERT INTO zdm\.backfill_batch /);
 		expect(result.stdout).toMatch(/-- each batch: the rows of a range of pages, and the first that do not match\n\s+SELECT count\(\*\)::int AS rows/);
 	});
