@@ -150,6 +150,19 @@ await guarded('lint', async () => {
 });
 log('starting a throwaway PostgreSQL server …');
 const server = await startPgServer();
+// Ctrl-C or a kill: stop the throwaway server too, or it outlives the bench with its data dir.
+// WHY on, not once? Ctrl-C reaches this process twice (from the terminal and relayed by tsx), and a
+// second signal with no handler would end it before the server stops.
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+	process.on(signal, () => {
+		if (stopping) return;
+		stopping = true;
+		log(`${signal}: stopping the bench server …`);
+		void server.stop().finally(() => process.exit(130));
+	});
+}
+
 const cacheHome = mkdtempSync(join(tmpdir(), 'zdm-bench-cache-'));
 try {
 	const pg = await import('pg');
