@@ -75,9 +75,8 @@ export const backfillWhy = 'Batches of the table\'s pages, each its own short tr
  * WHY a plain UPDATE and a separate record? The rows it filled are its command tag, free; taken
  * from `RETURNING` inside one statement, they cost 5–10 % of the batch (measured on PGlite).
  */
-export function backfillSpec(table: TableInfo, key: RowKey, column: string, value: string, onlyWhereNull: boolean): BackfillSpec {
+export function backfillSpec(table: TableInfo, key: RowKey, column: string, value: string): BackfillSpec {
 	const target = qualified(table.schema, table.name);
-	const filter = onlyWhereNull ? ` AND ${ident(column)} IS NULL` : '';
 	return {
 		schema: table.schema,
 		table: table.name,
@@ -85,7 +84,7 @@ export function backfillSpec(table: TableInfo, key: RowKey, column: string, valu
 		column,
 		relation: target,
 		pages: tablePages,
-		pageBatch: `UPDATE ${target} SET ${ident(column)} = (\n${value}\n) WHERE ctid >= $1::tid AND ctid < $2::tid AND (${relationTree(3)} SELECT ${filesOfTree} FROM tree) = $4${filter}`,
+		pageBatch: `UPDATE ${target} SET ${ident(column)} = (\n${value}\n) WHERE ctid >= $1::tid AND ctid < $2::tid AND (${relationTree(3)} SELECT ${filesOfTree} FROM tree) = $4 AND ${ident(column)} IS NULL`,
 	};
 }
 

@@ -272,7 +272,7 @@ describe.each(backends())('the backfill on %s', backend => {
 		await db.query('ALTER TABLE users ADD COLUMN display_name text');
 		await db.query('ANALYZE users');
 		const table = (await readCatalog(db)).table('users')!;
-		const spec = backfillSpec(table, walkableKey(table)!, 'display_name', 'initcap(username)', true);
+		const spec = backfillSpec(table, walkableKey(table)!, 'display_name', 'initcap(username)');
 		const {files} = (await db.query<{pages: number; files: string}>(spec.pages, [spec.relation])).rows[0]!;
 		const params = ['(10,0)', '(20,0)', spec.relation, files];
 		const {rows} = await db.query(`EXPLAIN (COSTS OFF) ${spec.pageBatch}`, params);
@@ -292,7 +292,7 @@ describe.each(backends())('the backfill on %s', backend => {
 		const total = await fresh(2000);
 		await db.query('ALTER TABLE users ADD COLUMN display_name text');
 		const table = (await readCatalog(db)).table('users')!;
-		const spec = backfillSpec(table, walkableKey(table)!, 'display_name', 'initcap(username)', true);
+		const spec = backfillSpec(table, walkableKey(table)!, 'display_name', 'initcap(username)');
 		const {pages, files} = (await db.query<{pages: number; files: string}>(spec.pages, [spec.relation])).rows[0]!;
 		await db.query('VACUUM FULL users');
 		expect((await db.query(spec.pageBatch, ['(0,0)', `(${pages},0)`, spec.relation, files])).rowCount).toBe(0);

@@ -145,7 +145,7 @@ function triggerStep(a: Addition, trigger: TriggerSql): StepSpec {
 /** Migrate: existing rows get their value in batches. */
 function backfillStep(a: Addition, fill: string): StepSpec {
 	const key = requireRowKey(a.table, a.at);
-	const backfill = backfillSpec(a.table, key, a.column.name, fill, true);
+	const backfill = backfillSpec(a.table, key, a.column.name, fill);
 	// Only a NOT NULL column filled from `up` can be verified (see verify-sql.ts).
 	const verify = a.up !== undefined && !a.nullable ? verifySpec({table: physicalTable(a.table), key, column: a.column.name, type: a.column.type, up: a.up}) : undefined;
 	return {

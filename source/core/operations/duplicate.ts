@@ -41,7 +41,7 @@ export function compileDuplication(d: Duplication, ctx: CompileContext): Compile
 	// Only rows whose shadow is still empty: one the new version wrote holds its own value (it may
 	// differ from up(old) where up∘down does not round-trip), and one the old version wrote holds
 	// what the trigger computed. Overwriting them lost the new version's writes.
-	const backfill = backfillSpec(table, key, shadow, d.up, true);
+	const backfill = backfillSpec(table, key, shadow, d.up);
 	const steps: StepSpec[] = [
 		{
 			phase: 'EXPANDING',
