@@ -1,8 +1,9 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {backfillSpec, walkableKey} from '../../source/core/backfill-sql.js';
-import {unrecordedRanges} from '../../source/core/backfill.js';
+import {maxBatch, minBatch, rowsToFill, towardTarget, unrecordedRanges} from '../../source/core/backfill.js';
 import {compilePlan} from '../../source/core/compile.js';
 import {ZdmError} from '../../source/core/errors.js';
+import type {ExecutorEvent} from '../../source/core/events.js';
 import {Executor} from '../../source/core/executor.js';
 import {readPlanFile} from '../../source/core/plan-file.js';
 import type {Plan} from '../../source/core/plan.js';
@@ -303,6 +304,241 @@ describe.each(backends())('the backfill on %s', backend => {
 		expect(now.files).not.toBe(files);
 		expect((await db.query(spec.pageBatch, ['(0,0)', `(${now.pages},0)`, spec.relation, now.files])).rowCount).toBe(total);
 	});
+
+	type BatchEvent = Extract<ExecutorEvent, {type: 'batch'}>;
+
+	it('batch events on a resume: a total near the table\'s rows that ends at them, a rate and an ETA the clock agrees with, no ETA before a row is filled', async () => {
+		const total = await fresh(2000);
+		const plan = await compile();
+		const {saved} = await stoppedAfter(plan, 10);
+		const doneAtStart = saved.reduce((sum, batch) => sum + batch.rows, 0);
+		// The new application fills the rows of the next pages itself: the resumed run's first batches fill none.
+		const end = Math.max(...saved.map(batch => Number(batch.lastKey)));
+		const v2 = await db.session({schema: plan.versionSchema});
+		let chosen: number;
+		try {
+			chosen = (await v2.query("UPDATE users SET display_name = initcap(username) WHERE id IN (SELECT id FROM public.users WHERE (ctid::text::point)[0] >= $1 AND (ctid::text::point)[0] < $2)", [end, end + 3])).rowCount ?? 0;
+		} finally {
+			await v2.release();
+		}
+
+		expect(chosen).toBeGreaterThan(0);
+		const second = await Executor.open(db, plan, {batchSize: 50});
+		const batches: Array<BatchEvent & {seenAt: number}> = [];
+		const gates: number[] = [];
+		const warnings: ExecutorEvent[] = [];
+		let inBackfill = false;
+		second.on(event => {
+			if (event.type === 'step-started' || event.type === 'step-executed') inBackfill = event.type === 'step-started' && event.step.kind === 'backfill';
+			if (event.type === 'batch' && event.step.kind === 'backfill') batches.push({...event, seenAt: performance.now()});
+			if (event.type === 'replicas-unthrottled') warnings.push(event);
+		});
+		// The backfill's gate runs before each batch, after the backfill's clock started.
+		second.control.gate = async () => {
+			if (inBackfill) gates.push(performance.now());
+		};
+		const runFrom = performance.now();
+		expect((await second.run()).outcome).toBe('complete');
+		const {rows: wrong} = await db.query<{count: number}>('SELECT count(*)::int AS count FROM users WHERE display_name IS DISTINCT FROM initcap(username)');
+		expect(wrong[0]!.count).toBe(0);
+		expect(batches[0]!.rowsDone).toBe(doneAtStart);
+		// Rows per page from the table at the start: the first total is near the table's rows; the last is every row the backfill filled.
+		expect(batches[0]!.rowsTotal).toBeGreaterThan(total * 0.75);
+		expect(batches[0]!.rowsTotal).toBeLessThan(total * 1.5);
+		expect(batches.at(-1)).toMatchObject({rowsDone: total - chosen, rowsTotal: total - chosen});
+		const slack = 1 + 1e-9;
+		for (const [index, batch] of batches.entries()) {
+			expect(batch.rowsTotal).toBeGreaterThanOrEqual(batch.rowsDone);
+			expect(batch.batchMs).toBeGreaterThanOrEqual(0);
+			expect(batch.batchMs).toBeLessThanOrEqual(batch.seenAt - runFrom);
+			const doneNow = batch.rowsDone - doneAtStart;
+			expect(Number.isFinite(batch.etaMs)).toBe(true);
+			if (doneNow === 0) {
+				// Nothing filled in this run yet: no rate, so no ETA rather than an infinite one.
+				expect(batch).toMatchObject({rowsPerSecond: 0, etaMs: 0});
+				continue;
+			}
+
+			// This run's rows over its own time: at most the time the test saw since before run(), at
+			// least the time from the backfill's first gate to the batch event before this one.
+			const atLeast = doneNow / ((batch.seenAt - runFrom) / 1000);
+			expect(batch.rowsPerSecond * slack).toBeGreaterThanOrEqual(atLeast);
+			const remaining = batch.rowsTotal - batch.rowsDone;
+			expect(batch.etaMs).toBeLessThanOrEqual(((remaining / atLeast) * 1000 * slack) + 1e-9);
+			if (index > 0 && batches[index - 1]!.seenAt > gates[0]!) {
+				const atMost = doneNow / ((batches[index - 1]!.seenAt - gates[0]!) / 1000);
+				expect(batch.rowsPerSecond).toBeLessThanOrEqual(atMost * slack);
+				expect(batch.etaMs * slack).toBeGreaterThanOrEqual((remaining / atMost) * 1000);
+			}
+		}
+
+		expect(batches.filter(batch => batch.rowsDone > doneAtStart).length).toBeGreaterThan(3);
+		// No replica streams from this database: nothing to warn about.
+		expect(warnings).toEqual([]);
+	});
+
+	/** Run the plan with the batch size adapting from `from` toward `targetBatchMs`; the backfill's batch sizes, in order. */
+	async function adaptedSizes(from: number, targetBatchMs: number) {
+		const executor = await Executor.open(db, await compile(), {targetBatchMs, backfillWorkers: 1});
+		expect(executor.control.fixed).toBe(false);
+		executor.control.batchSize = from;
+		const sizes: number[] = [];
+		executor.on(event => {
+			if (event.type === 'batch' && event.step.kind === 'backfill') sizes.push(event.batchSize);
+		});
+		expect((await executor.run()).outcome).toBe('complete');
+		return sizes;
+	}
+
+	it('sizes its batches toward the target time: doubling under a target no batch reaches, halving down to the least under one every batch passes', async () => {
+		await fresh(4000);
+		const growing = await adaptedSizes(minBatch, 600_000);
+		expect(growing.length).toBeGreaterThan(3);
+		expect(growing).toEqual(growing.map((_, index) => Math.min(maxBatch, minBatch * 2 ** index)));
+		await fresh(4000);
+		const shrinking = await adaptedSizes(800, 0.001);
+		expect(shrinking.slice(0, 6)).toEqual([800, 400, 200, 100, 100, 100]);
+		expect(Math.min(...shrinking)).toBe(minBatch);
+	});
+
+	it('a batch whose record fails leaves its rows unfilled, and the other sessions stop after their batch in flight', async () => {
+		await fresh(2000);
+		const executor = await Executor.open(db, await compile(), {batchSize: 50, backfillWorkers: 2});
+		while (executor.next?.kind !== 'backfill') await executor.step();
+		// The fourth batch's record is refused, as a full disk would refuse it (ALWAYS: the backfill runs as a replica).
+		await db.script(`CREATE FUNCTION refuse_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.seq = 4 THEN RAISE EXCEPTION 'no room for batch 4'; END IF; RETURN NEW; END $$;
+			CREATE TRIGGER refuse_batch BEFORE INSERT ON zdm.backfill_batch FOR EACH ROW EXECUTE FUNCTION refuse_batch();
+			ALTER TABLE zdm.backfill_batch ENABLE ALWAYS TRIGGER refuse_batch;`);
+		const batches: BatchEvent[] = [];
+		executor.on(event => {
+			if (event.type === 'batch' && event.step.kind === 'backfill') batches.push(event);
+		});
+		try {
+			const outcome = await executor.run();
+			expect(outcome.outcome).toBe('rolled-back');
+			expect(outcome.outcome === 'rolled-back' && outcome.error).toMatch(/no room for batch 4/);
+		} finally {
+			await db.query('DROP FUNCTION refuse_batch() CASCADE');
+		}
+
+		// The committed batches (each one an event) and nothing else: batch 4's rows went with its record.
+		const {rows: log} = await db.query<{rows: number}>('SELECT count(*)::int AS rows FROM backfill_log');
+		expect(log[0]!.rows).toBe(batches.at(-1)!.rowsDone);
+		expect(batches.length).toBeGreaterThanOrEqual(3);
+		// Batches 1 to 3, and on a server the other session's batch in flight.
+		expect(batches.length).toBeLessThanOrEqual(backend === 'server' ? 4 : 3);
+	});
+
+	it.skipIf(backend !== 'server')('a batch behind a row another transaction holds waits for it, then goes on once it is let go', async () => {
+		const total = await fresh(1000);
+		const executor = await Executor.open(db, await compile(), {batchSize: 50, backfillWorkers: 1, lock: {lockTimeoutMs: 30, maxLockWaitMs: 30_000}});
+		while (executor.next?.kind !== 'backfill') await executor.step();
+		const holder = await db.session();
+		let waits = 0;
+		executor.on(event => {
+			if (event.type === 'lock-wait' && event.step.kind === 'backfill' && ++waits === 1) void holder.query('COMMIT');
+		});
+		try {
+			await holder.query('BEGIN');
+			await holder.query('SELECT id FROM users WHERE id = 500 FOR UPDATE');
+			expect((await executor.run()).outcome).toBe('complete');
+		} finally {
+			await holder.query('ROLLBACK').catch(() => {});
+			await holder.release();
+		}
+
+		expect(waits).toBeGreaterThan(0);
+		await expectEveryRowFilledOnce(total);
+	});
+
+	// Only sessions of their own can find the rewrite one after another; PGlite has one connection.
+	it.skipIf(backend !== 'server')('a session that finds the rewrite after another has started the pages over goes on in the new files, handing out no page twice', async () => {
+		const total = await fresh(2000);
+		const executor = await Executor.open(db, await compile(), {batchSize: 50, backfillWorkers: 2, lock: {lockTimeoutMs: 20_000, maxLockWaitMs: 60_000}});
+		while (executor.next?.kind !== 'backfill') await executor.step();
+		// Holds the first backfill UPDATE after it is armed, on an advisory lock the test holds.
+		await db.script(`CREATE TABLE hold_armed (armed boolean); CREATE SEQUENCE held_batches;
+			CREATE FUNCTION hold_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+				IF current_setting('zdm.backfill', true) = 'on' THEN
+					IF EXISTS (SELECT FROM hold_armed) THEN
+						IF nextval('held_batches') = 1 THEN PERFORM pg_advisory_xact_lock(7401); END IF;
+					END IF;
+				END IF;
+				RETURN NULL;
+			END $$;
+			CREATE TRIGGER hold_batch BEFORE UPDATE ON users FOR EACH STATEMENT EXECUTE FUNCTION hold_batch();
+			ALTER TABLE users ENABLE ALWAYS TRIGGER hold_batch;`);
+		const holder = await db.session();
+		let rewritten = false;
+		let letGoX!: () => void;
+		const xWaits = new Promise<void>(resolve => (letGoX = resolve));
+		let gates = 0;
+		let heldY: Promise<void> | undefined;
+		executor.control.gate = async () => {
+			const call = ++gates;
+			// One session (X) waits here between batches; the other (Y) is the only one that can come next.
+			if (call === 6) await xWaits;
+			if (call !== 7) return;
+			// Both sessions between batches: the table is rewritten; Y's next batch, read in the old
+			// files, waits inside its UPDATE; then X goes on, finds the rewrite and starts over.
+			await db.query('VACUUM FULL users');
+			rewritten = true;
+			await holder.query('SELECT pg_advisory_lock(7401)');
+			await db.query('INSERT INTO hold_armed VALUES (true)');
+			heldY = (async () => {
+				while ((await db.query<{n: number}>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rows[0]!.n === 0) {
+					await new Promise(resolve => setTimeout(resolve, 10));
+				}
+
+				letGoX();
+
+			})();
+		};
+		executor.on(event => {
+			// X's first batch in the new files: its start-over is done. Now Y finds the rewrite too.
+			if (rewritten && event.type === 'batch' && event.step.kind === 'backfill' && event.fromKey === 'page 0') void holder.query('SELECT pg_advisory_unlock(7401)');
+		});
+		try {
+			expect((await executor.run()).outcome).toBe('complete');
+		} finally {
+			await holder.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+			await holder.release();
+			await db.script('DROP TABLE hold_armed; DROP SEQUENCE held_batches; DROP FUNCTION hold_batch() CASCADE;');
+		}
+
+		// Y did wait inside its UPDATE while X started over.
+		expect(heldY).toBeDefined();
+		await heldY;
+		await expectEveryRowFilledOnce(total);
+		const step = executor.plan.steps.find(candidate => candidate.kind === 'backfill')!;
+		const recorded = await loadBackfillBatches(db, executor.plan.id, step.number);
+		expect(new Set(recorded.map(batch => batch.pagesOf)).size, 'batches before and after the rewrite').toBe(2);
+		// Started over once: in the new files, every page from the first in exactly one batch.
+		await expectEachPageInOneBatch(executor.plan.id, step.number, recorded.at(-1)!.pagesOf);
+	});
+
+	it('counts a small table, and takes a large one\'s rows from the planner\'s statistics without reading it', async () => {
+		await db.query('DROP TABLE IF EXISTS big_table, small_table');
+		await db.query('CREATE TABLE small_table (id int)');
+		await db.query('INSERT INTO small_table SELECT g FROM generate_series(1, 1000) g');
+		// Never analysed: counted.
+		expect(await rowsToFill(db, 'public', 'small_table')).toBe(1000);
+		// Analysed, then half deleted: the statistics still say 1000, under the threshold, so it is counted.
+		await db.query('VACUUM ANALYZE small_table');
+		await db.query('DELETE FROM small_table WHERE id % 2 = 0');
+		expect(await rowsToFill(db, 'public', 'small_table')).toBe(500);
+		// No autovacuum may bring the statistics up to date while the test looks.
+		await db.query('CREATE TABLE big_table (id int) WITH (autovacuum_enabled = off)');
+		await db.query('INSERT INTO big_table SELECT g FROM generate_series(1, 120000) g');
+		await db.query('VACUUM ANALYZE big_table');
+		await db.query('DELETE FROM big_table WHERE id % 2 = 0');
+		// The statistics' 120,000 rows over the pages now (the same pages), not the 60,000 a count would find.
+		const estimate = await rowsToFill(db, 'public', 'big_table');
+		expect(Number.isInteger(estimate)).toBe(true);
+		expect(estimate).toBeGreaterThan(110_000);
+		expect(estimate).toBeLessThan(130_000);
+		await db.query('DROP TABLE big_table, small_table');
+	});
 });
 
 describe('unrecordedRanges', () => {
@@ -318,5 +554,16 @@ describe('unrecordedRanges', () => {
 		// A hole filled on a resume is recorded under a later seq, after the batches around it: no hole is left.
 		expect(unrecordedRanges([batch(0, 10), batch(40, 50), batch(10, 40)])).toEqual([]);
 		expect(unrecordedRanges([batch(0, 10), batch(40, 50), batch(20, 40)])).toEqual([{from: 10, to: 20}]);
+	});
+});
+
+describe('towardTarget', () => {
+	it('steps the batch size by the target over the batch time, at most doubling or halving, a batch under 1 ms counting as 1 ms', () => {
+		expect(towardTarget(30, 20)).toBe(1.5);
+		expect(towardTarget(30, 45)).toBeCloseTo(2 / 3, 12);
+		expect(towardTarget(30, 10)).toBe(2);
+		expect(towardTarget(30, 300)).toBe(0.5);
+		expect(towardTarget(1.5, 0.25)).toBe(1.5);
+		expect(towardTarget(0.75, 0)).toBe(0.75);
 	});
 });
