@@ -231,6 +231,22 @@ describe.each(backends())('the backfill on %s', backend => {
 		await expectEachPageInOneBatch(executor.plan.id, step.number, recorded.at(-1)!.pagesOf);
 	});
 
+	it('starts the pages over again at a second rewrite in the same run', async () => {
+		const total = await fresh(1000);
+		// One session, so the rewrites come between the same batches every time.
+		const executor = await Executor.open(db, await compile(), {batchSize: 50, backfillWorkers: 1});
+		let batches = 0;
+		executor.control.gate = async () => {
+			if (++batches === 4 || batches === 10) await db.query('VACUUM FULL users');
+		};
+		expect((await executor.run()).outcome).toBe('complete');
+		await expectEveryRowFilledOnce(total);
+		const step = executor.plan.steps.find(candidate => candidate.kind === 'backfill')!;
+		const recorded = await loadBackfillBatches(db, executor.plan.id, step.number);
+		expect(new Set(recorded.map(batch => batch.pagesOf)).size, 'batches in the files before, between and after the rewrites').toBe(3);
+		await expectEachPageInOneBatch(executor.plan.id, step.number, recorded.at(-1)!.pagesOf);
+	});
+
 	it('refuses to resume a backfill an earlier zdm-tui planned as a key walk, and rolls back', async () => {
 		await fresh(300);
 		const plan = await compile();
@@ -242,7 +258,7 @@ describe.each(backends())('the backfill on %s', backend => {
 		const resumed = await Executor.resume(db, plan.id, {batchSize: 50});
 		const outcome = await resumed.run();
 		expect(outcome).toMatchObject({outcome: 'rolled-back', step: {number: step.number}});
-		expect(outcome.outcome === 'rolled-back' && outcome.error).toMatch(/^the backfill of step \d+ was planned by an earlier zdm-tui, which walked the key; this one fills ranges of pages/);
+		expect(outcome.outcome === 'rolled-back' && outcome.error).toMatch(/^the backfill of step \d+ was planned by an earlier zdm-tui, which walked the key; this one fills ranges of pages — run rollback, then start the migration again with this version$/);
 		const {rows} = await db.query<{n: number}>("SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'display_name'");
 		expect(rows[0]!.n).toBe(0);
 	});
