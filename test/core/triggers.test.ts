@@ -67,3 +67,43 @@ describe.each(backends())('the table\'s own BEFORE triggers (%s)', backend => {
 		expect(await leftovers(db)).toEqual([]);
 	});
 });
+
+/**
+ * Columns named like plpgsql's own variables (FOUND, TG_OP): the sync triggers declare each column
+ * as a variable, so that up and down read the row's values. Left undeclared, `found` read
+ * plpgsql's boolean FOUND, and every write of either version failed.
+ */
+describe.each(backends())('columns named like plpgsql variables (%s)', backend => {
+	let db: Database;
+	let close: () => Promise<void>;
+	beforeAll(async () => {
+		({db, close} = await openBackend(backend, 0));
+		await db.query('CREATE TABLE lost_items (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, found text NOT NULL, tg_op text NOT NULL)');
+		await db.query("INSERT INTO lost_items (found, tg_op) VALUES ('Keys', 'Desk'), ('Umbrella', 'Lobby')");
+	});
+	afterAll(async () => close());
+
+	it('a type change whose up and down read them keeps both versions writing, and completes with every row right', async () => {
+		const plan = validatePlan({id: 'TRG-found', operations: [{alter_column: {table: 'lost_items', column: 'found', type: 'varchar(50)', up: "upper(found) || '@' || tg_op", down: 'lower(found)'}}]});
+		const executor = await Executor.open(db, compilePlan(plan, await readCatalog(db)).plan);
+		await executor.run('CONTRACTING');
+		// The old version, through the base schema.
+		await db.query("UPDATE lost_items SET found = 'Wallet' WHERE id = 1");
+		await db.query("INSERT INTO lost_items (found, tg_op) VALUES ('Hat', 'Hall')");
+		// The new version, through its version schema: the old column gets down of its value.
+		const v2 = await db.session({schema: executor.plan.versionSchema});
+		try {
+			await v2.query("INSERT INTO lost_items (found, tg_op) VALUES ('SCARF@GATE', 'Gate')");
+		} finally {
+			await v2.release();
+		}
+
+		const old = await db.query<{found: string}>('SELECT found FROM lost_items ORDER BY id');
+		expect(old.rows.map(row => row.found)).toEqual(['Wallet', 'Umbrella', 'Hat', 'scarf@gate']);
+		await executor.run();
+		expect(executor.plan.phase).toBe('COMPLETE');
+		const after = await db.query<{found: string}>('SELECT found FROM lost_items ORDER BY id');
+		expect(after.rows.map(row => row.found)).toEqual(['WALLET@Desk', 'UMBRELLA@Lobby', 'HAT@Hall', 'SCARF@GATE']);
+		expect(await leftovers(db)).toEqual([]);
+	});
+});

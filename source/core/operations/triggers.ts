@@ -8,8 +8,12 @@ import {dollarTag} from './operation.js';
  */
 export const backfillFlag = "current_setting('zdm.backfill', true) IS DISTINCT FROM 'on'";
 
-// plpgsql names that a column variable must not shadow.
-const reserved = new Set(['new', 'old', 'found', 'tg_op', 'tg_name', 'tg_when', 'tg_level', 'tg_table_name', 'tg_table_schema', 'tg_relid', 'tg_nargs', 'tg_argv']);
+/**
+ * plpgsql names that a column variable must not shadow: the block assigns NEW.<column>. WHY may
+ * FOUND and TG_* be shadowed? The block uses neither, and a column called `found` must read as
+ * the column: left undeclared, `upper(found)` read plpgsql's FOUND, and every write failed.
+ */
+const reserved = new Set(['new', 'old']);
 
 /**
  * Declare one variable per column holding the row's value, so an `up` or `down` expression
