@@ -1,4 +1,3 @@
-import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {compilePlan} from '../../source/core/compile.js';
 import type {ExecutorEvent} from '../../source/core/events.js';
@@ -7,13 +6,11 @@ import {parsePlanText, readPlanFile} from '../../source/core/plan-file.js';
 import type {Plan} from '../../source/core/plan.js';
 import {readCatalog} from '../../source/db/catalog.js';
 import type {Database} from '../../source/db/database.js';
-import {openPostgres} from '../../source/db/postgres.js';
 import {openReplica} from '../../source/db/replica.js';
 import {throttleFigures} from '../../source/db/replica-lag-state.js';
-import {seedUsers} from '../../source/db/seed.js';
-import {canReplicate, startReplica, type PgReplica} from '../support/pg-replica.js';
-import {findPgBin, startPgServer, type PgServer} from '../support/pg-server.js';
-import {resetMigrations} from '../support/reset.js';
+import {canReplicate, type PgReplica} from '../support/pg-replica.js';
+import {findPgBin, type PgServer} from '../support/pg-server.js';
+import {freshUsers, startReplicated} from '../support/replicated.js';
 
 /**
  * What the backfill does with its replica throttle (backfill.ts): waits while a replica lags, its
@@ -39,13 +36,7 @@ describe.skipIf(!replicable)('the backfill with a streaming replica, as it waits
 	let url: string;
 
 	beforeAll(async () => {
-		primary = await startPgServer();
-		const admin = new pg.Client({connectionString: primary.url});
-		await admin.connect();
-		await admin.query(`CREATE DATABASE ${database}`);
-		await admin.end();
-		url = primary.urlFor(database);
-		replica = await startReplica(primary.url);
+		({primary, replica, url} = await startReplicated(database));
 	});
 
 	afterAll(async () => {
@@ -56,9 +47,7 @@ describe.skipIf(!replicable)('the backfill with a streaming replica, as it waits
 
 	async function fresh(rows: number) {
 		await db?.close();
-		db = await openPostgres(url);
-		await resetMigrations(db);
-		await seedUsers(db, {rows, force: true});
+		db = await freshUsers(url, rows);
 	}
 
 	const compile = async () => compilePlan(readPlanFile('samples/add-display-name.yaml'), await readCatalog(db)).plan;

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {compilePlan} from '../../source/core/compile.js';
 import type {ExecutorEvent} from '../../source/core/events.js';
@@ -10,11 +9,10 @@ import type {Database} from '../../source/db/database.js';
 import {openPostgres} from '../../source/db/postgres.js';
 import {openReplica} from '../../source/db/replica.js';
 import {throttleFigures} from '../../source/db/replica-lag-state.js';
-import {seedUsers} from '../../source/db/seed.js';
 import {runCli, lastJson} from '../support/cli.js';
-import {canReplicate, startReplica, type PgReplica} from '../support/pg-replica.js';
-import {findPgBin, startPgServer, type PgServer} from '../support/pg-server.js';
-import {resetMigrations} from '../support/reset.js';
+import {canReplicate, type PgReplica} from '../support/pg-replica.js';
+import {findPgBin, type PgServer} from '../support/pg-server.js';
+import {freshUsers, startReplicated} from '../support/replicated.js';
 
 const sample = 'samples/add-display-name.yaml';
 
@@ -52,13 +50,7 @@ describe.skipIf(!replicable)('the backfill with a streaming replica', () => {
 	let url: string;
 
 	beforeAll(async () => {
-		primary = await startPgServer();
-		const admin = new pg.Client({connectionString: primary.url});
-		await admin.connect();
-		await admin.query(`CREATE DATABASE ${database}`);
-		await admin.end();
-		url = primary.urlFor(database);
-		replica = await startReplica(primary.url);
+		({primary, replica, url} = await startReplicated(database));
 	});
 
 	afterAll(async () => {
@@ -69,9 +61,7 @@ describe.skipIf(!replicable)('the backfill with a streaming replica', () => {
 
 	async function fresh(rows: number) {
 		await db?.close();
-		db = await openPostgres(url);
-		await resetMigrations(db);
-		await seedUsers(db, {rows, force: true});
+		db = await freshUsers(url, rows);
 	}
 
 	const wrongRows = async (on: Queryable) => {
