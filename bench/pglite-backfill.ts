@@ -3,12 +3,8 @@ import {openPglite} from '../source/db/pglite.js';
 import {seedUsers} from '../source/db/seed.js';
 import {sleep, timed} from './stats.js';
 import {startWriters, type WriteStatement, type WriterResult} from './writers.js';
-import {runSample, samplePlan, type BatchStats} from './zdm-run.js';
+import {expandedSample, runSample, type BatchStats} from './zdm-run.js';
 import {batchSettings, tid} from '../source/core/backfill-sql.js';
-import {compilePlan} from '../source/core/compile.js';
-import {Executor} from '../source/core/executor.js';
-import {readPlanFile} from '../source/core/plan-file.js';
-import {readCatalog} from '../source/db/catalog.js';
 import type {WriterSettings} from './writers.js';
 
 export interface PgliteComparison {
@@ -44,10 +40,7 @@ const writerFor = (db: Database) => (writer: number): WriteStatement => async (k
 async function oneUpdateUnderTrigger(rows: number): Promise<number> {
 	const db = await seeded(rows);
 	try {
-		const {plan} = compilePlan(readPlanFile(samplePlan), await readCatalog(db));
-		const executor = await Executor.open(db, plan, {});
-		while (executor.next && executor.next.kind !== 'backfill') await executor.step();
-		const spec = executor.next!.backfill!;
+		const spec = (await expandedSample(db)).next!.backfill!;
 		const {ms} = await timed(async () =>
 			db.transaction(async tx => {
 				await tx.query(batchSettings, ['500ms', true]);

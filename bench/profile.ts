@@ -1,16 +1,13 @@
 import {spawn, spawnSync} from 'node:child_process';
 import pg from 'pg';
 import {batchSettings, recordBatch} from '../source/core/backfill-sql.js';
-import {compilePlan} from '../source/core/compile.js';
-import {Executor} from '../source/core/executor.js';
-import {readPlanFile} from '../source/core/plan-file.js';
 import type {BackfillSpec} from '../source/core/plan.js';
-import {readCatalog} from '../source/db/catalog.js';
 import {openPostgres} from '../source/db/postgres.js';
 import type {PgServer} from '../test/support/pg-server.js';
 import {freshCopy} from './contenders.js';
 import {context, type Figure} from './report.js';
 import {seededDatabase} from './server-db.js';
+import {expandedSample} from './zdm-run.js';
 import {median} from './stats.js';
 
 /**
@@ -97,10 +94,7 @@ async function runTimes(cli: string, url: string): Promise<{firstStepMs: number;
 async function expanded(url: string): Promise<BackfillSpec> {
 	const db = await openPostgres(url);
 	try {
-		const {plan} = compilePlan(readPlanFile('samples/add-display-name.yaml'), await readCatalog(db));
-		const executor = await Executor.open(db, plan, {});
-		while (executor.next?.kind !== 'backfill') await executor.step();
-		return executor.next.backfill!;
+		return (await expandedSample(db)).next!.backfill!;
 	} finally {
 		await db.close();
 	}
@@ -148,7 +142,7 @@ async function perRow(server: PgServer, rows: number, figures: Figure[]) {
 			if (present && !wanted) await client.query(`DROP TRIGGER ${trigger} ON users`);
 			if (!present && wanted) await client.query(definition[0]!.create);
 			present = wanted;
-			await client.query(`ALTER TABLE users ${variant === 'disabled' ? 'DISABLE' : 'ENABLE'} TRIGGER ${trigger}`).catch(() => {});
+			if (wanted) await client.query(`ALTER TABLE users ${variant === 'disabled' ? 'DISABLE' : 'ENABLE'} TRIGGER ${trigger}`);
 			await client.query("SELECT set_config('zdm.backfill', $1, false), set_config('synchronous_commit', 'off', false), set_config('session_replication_role', $2, false)", [
 				variant === 'skipped by WHEN' ? 'on' : 'off',
 				variant === 'replica role, as zdm' ? 'replica' : 'origin',

@@ -33,8 +33,8 @@ function stat(pid: number | 'self'): {own: number; children: number; parent: num
  * exited (the postmaster reaps them, so their time is in its children's figure).
  */
 export function serverCpuMs(postmaster: number): number {
-	let total = stat(postmaster)?.children ?? 0;
-	total += stat(postmaster)?.own ?? 0;
+	const own = stat(postmaster);
+	let total = (own?.children ?? 0) + (own?.own ?? 0);
 	for (const entry of readdirSync('/proc')) {
 		const pid = Number(entry);
 		if (!Number.isInteger(pid) || pid === postmaster) continue;

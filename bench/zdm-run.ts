@@ -6,6 +6,14 @@ import {readCatalog} from '../source/db/catalog.js';
 
 export const samplePlan = 'samples/add-display-name.yaml';
 
+/** The sample on the real executor, its expand steps done: the next step is the backfill. */
+export async function expandedSample(db: Database): Promise<Executor> {
+	const {plan} = compilePlan(readPlanFile(samplePlan), await readCatalog(db));
+	const executor = await Executor.open(db, plan, {});
+	while (executor.next && executor.next.kind !== 'backfill') await executor.step();
+	return executor;
+}
+
 export interface BatchStats {
 	batches: number;
 	meanBatchMs: number;
